@@ -1,0 +1,18 @@
+import { type ConnectOptions, resolveOptions } from './options.js';
+import { ZooKeeper } from './zookeeper.js';
+
+/**
+ * Connects to ZooKeeper through a session worker. `connectionString` is `host:port[,host:port...][/chroot]`,
+ * by default `$ZK_CONNECT`, else `127.0.0.1:2181`. Rejects with CONNECT_TIMEOUT after `connectTimeout`.
+ *
+ * ```ts
+ * await using zk = await connect('127.0.0.1:2181');
+ * ```
+ */
+export function connect(connectionString?: string, options?: ConnectOptions): Promise<ZooKeeper> {
+  try {
+    return ZooKeeper.open(resolveOptions(connectionString, options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

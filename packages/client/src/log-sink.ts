@@ -1,0 +1,16 @@
+import type { LogLevel } from '@zkit/worker';
+import type { Logger } from 'pino';
+
+/** The worker's log records, written by the caller's pino logger under the `ZooKeeper` child with their levels. */
+export function zooKeeperLogger(parent: Logger): Logger {
+  return parent.child({ name: 'ZooKeeper' });
+}
+
+export function writeRecord(
+  log: Logger,
+  level: LogLevel,
+  fields: Record<string, unknown>,
+  msg: string,
+): void {
+  log[level](fields, msg);
+}

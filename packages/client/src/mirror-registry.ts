@@ -1,0 +1,120 @@
+import { type DataSnapshot, type WatchKind, type WorkerApi, type ZkError, zkError } from '@zkit/worker';
+import type { Remote } from 'comlink';
+import type { Logger } from 'pino';
+import {
+  applyChildren,
+  applyData,
+  childrenMirror,
+  dataMirror,
+  type Mirror,
+  markDeleted,
+  replaceChildren,
+} from './mirrors.js';
+
+export type WorkerCall = <T>(invoke: (api: Remote<WorkerApi>) => Promise<T>) => Promise<T>;
+
+/**
+ * One mirror per watched (kind, path), shared by all views of it; loading is shared too, so two concurrent
+ * `children(path)` calls cost one ZooKeeper watch. The last view to close gives the watch back.
+ */
+export class MirrorRegistry {
+  readonly #mirrors = new Map<string, Mirror>();
+  readonly #loading = new Map<string, Promise<Mirror>>();
+
+  constructor(
+    private readonly call: WorkerCall,
+    private readonly log: Logger,
+  ) {}
+
+  /** The caller must attach a view to the mirror it gets (LiveView's constructor does), without awaiting first. */
+  async acquire(kind: WatchKind, path: string): Promise<Mirror> {
+    const key = keyOf(kind, path);
+    let mirror = this.#mirrors.get(key);
+    if (mirror) {
+      mirror.reserved++;
+      return mirror;
+    }
+    let loading = this.#loading.get(key);
+    if (!loading) {
+      loading = this.#load(kind, path).finally(() => this.#loading.delete(key));
+      this.#loading.set(key, loading);
+    }
+    mirror = await loading;
+    mirror.reserved++;
+    return mirror;
+  }
+
+  release(mirror: Mirror): void {
+    const key = keyOf(mirror.kind, mirror.path);
+    if (this.#mirrors.get(key) !== mirror || mirror.views.size > 0 || mirror.reserved > 0) return;
+    this.#mirrors.delete(key);
+    if (mirror.deleted) return;
+    this.call((api) => api.unwatch(mirror.kind, mirror.path)).catch((error: unknown) =>
+      this.log.debug({ err: error, path: mirror.path }, 'unwatch not delivered'),
+    );
+  }
+
+  onChildren(path: string, added: readonly string[], removed: readonly string[]): void {
+    const mirror = this.#mirrors.get(keyOf('children', path));
+    if (mirror && applyChildren(mirror, added, removed)) notify(mirror);
+  }
+
+  onData(path: string, snapshot: DataSnapshot): void {
+    const mirror = this.#mirrors.get(keyOf('data', path));
+    if (mirror && applyData(mirror, snapshot)) notify(mirror);
+  }
+
+  onDeleted(kind: WatchKind, path: string): void {
+    const key = keyOf(kind, path);
+    const mirror = this.#mirrors.get(key);
+    if (!mirror) return;
+    // A deleted mirror is final; a later children(path) starts afresh (the node may be created again).
+    this.#mirrors.delete(key);
+    markDeleted(mirror);
+    notify(mirror);
+  }
+
+  /** After the worker was replaced: watch everything again and deliver what changed meanwhile. */
+  async rewatchAll(): Promise<void> {
+    await Promise.all([...this.#mirrors.values()].map((mirror) => this.#rewatch(mirror)));
+  }
+
+  /** Marks every mirror closed-for-good without notifying: used by close(). */
+  clear(): void {
+    this.#mirrors.clear();
+  }
+
+  async #load(kind: WatchKind, path: string): Promise<Mirror> {
+    const mirror =
+      kind === 'children'
+        ? childrenMirror(path, await this.call((api) => api.watchChildren(path)))
+        : dataMirror(path, await this.call((api) => api.watchData(path)));
+    this.#mirrors.set(keyOf(kind, path), mirror);
+    return mirror;
+  }
+
+  async #rewatch(mirror: Mirror): Promise<void> {
+    try {
+      const changed =
+        mirror.kind === 'children'
+          ? replaceChildren(mirror, await this.call((api) => api.watchChildren(mirror.path)))
+          : applyData(mirror, await this.call((api) => api.watchData(mirror.path)));
+      if (changed) notify(mirror);
+    } catch (error) {
+      if ((error as ZkError).code === 'NO_NODE') this.onDeleted(mirror.kind, mirror.path);
+      else throw error;
+    }
+  }
+}
+
+function notify(mirror: Mirror): void {
+  for (const view of [...mirror.views]) view.notify();
+}
+
+function keyOf(kind: WatchKind, path: string): string {
+  return `${kind}:${path}`;
+}
+
+export function closedError(): ZkError {
+  return zkError('CLOSED', 'the ZooKeeper client is closed');
+}

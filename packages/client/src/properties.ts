@@ -1,0 +1,82 @@
+import { type JsonObject, type JsonValue, type PropertiesWrite, zkError } from '@zkit/worker';
+import { LiveView, type ViewOwner } from './live-view.js';
+import type { Mirror } from './mirrors.js';
+
+export type PropertiesWriter = (path: string, mode: PropertiesWrite, value: unknown) => Promise<void>;
+
+/**
+ * A live, read-only mapping of a node's JSON data (zc.zk's properties). Reads come from the main thread's mirror;
+ * `update` and `set` write through the worker, compare-and-set, and resolve once this view shows the change.
+ */
+export class Properties extends LiveView<Properties> implements Iterable<[string, JsonValue]> {
+  constructor(
+    mirror: Mirror,
+    owner: ViewOwner,
+    private readonly write: PropertiesWriter,
+  ) {
+    super(mirror, owner);
+  }
+
+  get #data(): JsonObject {
+    return this.mirror.data.properties;
+  }
+
+  get(key: string): JsonValue | undefined {
+    return Object.hasOwn(this.#data, key) ? this.#data[key] : undefined;
+  }
+
+  has(key: string): boolean {
+    return Object.hasOwn(this.#data, key);
+  }
+
+  keys(): IterableIterator<string> {
+    return Object.keys(this.#data)[Symbol.iterator]();
+  }
+
+  values(): IterableIterator<JsonValue> {
+    return Object.values(this.#data)[Symbol.iterator]();
+  }
+
+  entries(): IterableIterator<[string, JsonValue]> {
+    return Object.entries(this.#data)[Symbol.iterator]();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, JsonValue]> {
+    return this.entries();
+  }
+
+  get size(): number {
+    return Object.keys(this.#data).length;
+  }
+
+  /** ZooKeeper's version of the node data this view shows (-1 once deleted). */
+  get version(): number {
+    return this.mirror.data.version;
+  }
+
+  /** The data as a frozen plain object. */
+  toJSON(): JsonObject {
+    return this.#data;
+  }
+
+  /** Merges `changes` into the node's data (zc.zk's `update`); concurrent writers lose nothing. */
+  update(changes: JsonObject): Promise<void> {
+    return this.#write('update', changes);
+  }
+
+  /** Replaces the node's data with `properties` (zc.zk's `set`): keys not given are removed. */
+  set(properties: JsonObject): Promise<void> {
+    return this.#write('set', properties);
+  }
+
+  protected self(): Properties {
+    return this;
+  }
+
+  #write(mode: PropertiesWrite, value: unknown): Promise<void> {
+    if (this.deleted) {
+      return Promise.reject(zkError('NO_NODE', `${this.path} was deleted`, { path: this.path }));
+    }
+    return this.write(this.path, mode, value);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Starts the session worker and carries calls to it.
+ *
+ *   ZooKeeper (main) ── call() ── comlink ──▶ Worker (@zkit/worker main.ts)
+ *          ▲                                      │
+ *          └──── onEvent ◀── tagged events ───────┘   (same port as replies, so in order)
+ *          └──── onCrash ◀── 'error' / 'exit' ─────   (pending calls reject with WORKER_CRASHED)
+ *
+ * comlink never rejects a pending call when its worker dies (it hangs), so every call races a crash promise.
+ */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  endpointOf,
+  installErrorTransfer,
+  isTaggedEvent,
+  type WorkerApi,
+  type WorkerEvent,
+  workerEntryUrl,
+  type ZkError,
+  zkError,
+} from '@zkit/worker';
+import { type Remote, wrap } from 'comlink';
+
+export interface WorkerHandlers {
+  onEvent(event: WorkerEvent): void;
+  /** The worker died on its own (not through terminate()). */
+  onCrash(error: ZkError): void;
+}
+
+export class WorkerHandle {
+  readonly #worker: Worker;
+  readonly #api: Remote<WorkerApi>;
+  readonly #pending = new Set<(error: ZkError) => void>();
+  #dead: ZkError | undefined;
+
+  constructor(private readonly handlers: WorkerHandlers) {
+    installErrorTransfer();
+    this.#worker = spawnWorker();
+    this.#api = wrap<WorkerApi>(endpointOf(this.#worker));
+    this.#worker.on('message', (data: unknown) => {
+      if (isTaggedEvent(data)) handlers.onEvent(data.event);
+    });
+    this.#worker.on('error', (error) => this.#die(`the ZooKeeper worker crashed: ${error.message}`, error));
+    this.#worker.on('exit', (code) => this.#die(`the ZooKeeper worker exited (code ${code})`));
+  }
+
+  get alive(): boolean {
+    return this.#dead === undefined;
+  }
+
+  /** Calls the worker; rejects with WORKER_CRASHED if it dies first, instead of hanging. */
+  call<T>(invoke: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+    if (this.#dead) return Promise.reject(this.#dead);
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.add(reject);
+      invoke(this.#api)
+        .then(resolve, reject)
+        .finally(() => this.#pending.delete(reject));
+    });
+  }
+
+  /** Stops the worker for good; pending calls reject with `reason`. */
+  async terminate(reason: ZkError): Promise<void> {
+    if (this.#dead) return;
+    this.#dead = reason;
+    this.#rejectPending(reason);
+    await this.#worker.terminate();
+  }
+
+  #die(message: string, cause?: unknown): void {
+    if (this.#dead) return;
+    const error = zkError('WORKER_CRASHED', message, { cause });
+    this.#dead = error;
+    this.#rejectPending(error);
+    this.handlers.onCrash(error);
+  }
+
+  #rejectPending(error: ZkError): void {
+    for (const reject of this.#pending) reject(error);
+    this.#pending.clear();
+  }
+}
+
+function spawnWorker(): Worker {
+  const entry = workerEntryUrl();
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry);
+  // Running from TypeScript sources (vitest, tsx): Node 20 cannot start a .ts worker, so a tiny CommonJS
+  // bootstrap registers tsx's loader in the worker first, then imports the real entry.
+  // tsx's CommonJS build of this API resolves its own loader wrongly, so the ES module build is imported.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+  const bootstrap = [
+    `import(${JSON.stringify(tsx)})`,
+    `  .then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })`,
+    '  .catch((error) => setImmediate(() => { throw error; }));',
+  ].join('\n');
+  return new Worker(bootstrap, { eval: true });
+}

@@ -1,0 +1,201 @@
+import {
+  type Address,
+  addressName,
+  encodeJsonObject,
+  isPlainObject,
+  joinPath,
+  type PropertiesWrite,
+  type RegisterRequest,
+  type SessionState,
+  validatePath,
+  type WorkerEvent,
+  zkError,
+} from '@zkit/worker';
+import type { Logger } from 'pino';
+import { Children } from './children.js';
+import { Heartbeat, heartbeatInterval } from './heartbeat.js';
+import type { ViewOwner } from './live-view.js';
+import { writeRecord, zooKeeperLogger } from './log-sink.js';
+import { closedError, MirrorRegistry, type WorkerCall } from './mirror-registry.js';
+import type { ResolvedOptions } from './options.js';
+import { Properties } from './properties.js';
+import { Registration } from './registration.js';
+import { type Subscription, subscription } from './subscription.js';
+import type { WorkerHandle } from './worker-handle.js';
+import { WorkerSupervisor } from './worker-supervisor.js';
+
+/** Data for `registerServer`: any plain JSON object; `pid` is always set to this process's pid. */
+export type ServerData = Readonly<Record<string, unknown>>;
+
+/**
+ * A ZooKeeper client whose session lives in a worker thread. Views (`children`, `properties`) are mirrors on this
+ * thread, kept current by the worker, so reading them never waits and a busy thread cannot expire the session.
+ */
+export class ZooKeeper implements AsyncDisposable {
+  readonly log: Logger;
+  #state: SessionState = 'connecting';
+  readonly #stateListeners = new Set<(state: SessionState) => void>();
+  readonly #mirrors: MirrorRegistry;
+  readonly #registrations = new Map<string, RegisterRequest>();
+  readonly #heartbeat: Heartbeat;
+  readonly #supervisor: WorkerSupervisor;
+  readonly #viewOwner: ViewOwner;
+  #closing: Promise<void> | undefined;
+
+  private constructor(private readonly options: ResolvedOptions) {
+    this.log = zooKeeperLogger(options.logger);
+    this.#heartbeat = new Heartbeat(heartbeatInterval(options.stallTimeout));
+    this.#mirrors = new MirrorRegistry(this.#call, this.log);
+    this.#viewOwner = { log: this.log, release: (mirror) => this.#mirrors.release(mirror) };
+    this.#supervisor = new WorkerSupervisor(options, this.#heartbeat, this.log, {
+      onEvent: (event) => this.#onEvent(event),
+      onState: (state) => this.#setState(state),
+      restore: (handle) => this.#restore(handle),
+    });
+  }
+
+  /** Starts the worker and its first session; use `connect()`. */
+  static async open(options: ResolvedOptions): Promise<ZooKeeper> {
+    const zk = new ZooKeeper(options);
+    try {
+      await zk.#supervisor.start();
+    } catch (error) {
+      zk.#heartbeat.stop();
+      zk.#setState('closed');
+      throw error;
+    }
+    return zk;
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The current session's id (hex), once connected. */
+  get sessionId(): string | undefined {
+    return this.#supervisor.session?.id;
+  }
+
+  /** Calls `listener(state)` on every state change (not at once: read `zk.state` for the current one). */
+  onState(listener: (state: SessionState) => void): Subscription {
+    this.#stateListeners.add(listener);
+    return subscription(() => this.#stateListeners.delete(listener));
+  }
+
+  /**
+   * Registers this process as a server of the service at `path`: an ephemeral node `path/HOST:PORT`, world
+   * read-only, holding `data` plus `pid`. Missing parents are created. It disappears when the session ends and is
+   * put back after a new session; `unregister()` removes it at once.
+   */
+  async registerServer(path: string, address: Address, data: ServerData = {}): Promise<Registration> {
+    const parent = validatePath(path);
+    const nodePath = joinPath(parent, addressName(address));
+    if (!isPlainObject(data))
+      throw zkError('INVALID_DATA', 'server data must be a plain object', { path: nodePath });
+    const full = { ...data, pid: process.pid };
+    const request: RegisterRequest = {
+      path: nodePath,
+      data: encodeJsonObject(full, this.options.maxDataBytes, nodePath),
+    };
+    if (this.#registrations.has(nodePath)) {
+      throw zkError('NODE_EXISTS', `${nodePath} is already registered by this client`, { path: nodePath });
+    }
+    this.#registrations.set(nodePath, request);
+    try {
+      await this.#call((api) => api.registerServer(request));
+    } catch (error) {
+      this.#registrations.delete(nodePath);
+      throw error;
+    }
+    return new Registration(nodePath, full, (p) => this.#unregister(p));
+  }
+
+  /** A live view of the names of `path`'s children; rejects NO_NODE when the node does not exist. */
+  async children(path: string): Promise<Children> {
+    const mirror = await this.#mirrors.acquire('children', validatePath(path));
+    return new Children(mirror, this.#viewOwner);
+  }
+
+  /** A live read-only mapping of `path`'s JSON data; rejects NO_NODE when the node does not exist. */
+  async properties(path: string): Promise<Properties> {
+    const mirror = await this.#mirrors.acquire('data', validatePath(path));
+    return new Properties(mirror, this.#viewOwner, (p, mode, value) => this.#writeProperties(p, mode, value));
+  }
+
+  /** Ends the session at once (its registrations vanish now, not after a timeout) and stops the worker. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  readonly #call: WorkerCall = (invoke) => {
+    if (this.#closing) return Promise.reject(closedError());
+    return this.#supervisor.call(invoke);
+  };
+
+  async #unregister(path: string): Promise<void> {
+    await this.#call((api) => api.unregister(path));
+    this.#registrations.delete(path);
+  }
+
+  async #writeProperties(path: string, mode: PropertiesWrite, value: unknown): Promise<void> {
+    const json = encodeJsonObject(value, this.options.maxDataBytes, path);
+    await this.#call((api) => api.writeProperties(path, mode, json));
+  }
+
+  #onEvent(event: WorkerEvent): void {
+    switch (event.type) {
+      case 'log':
+        writeRecord(this.log, event.level, event.fields, event.msg);
+        return;
+      case 'children':
+        this.#mirrors.onChildren(event.path, event.added, event.removed);
+        return;
+      case 'data':
+        this.#mirrors.onData(event.path, event.snapshot);
+        return;
+      case 'deleted':
+        this.#mirrors.onDeleted(event.kind, event.path);
+        return;
+      case 'state':
+        this.#setState(event.state);
+        return;
+      default:
+        event satisfies never;
+    }
+  }
+
+  /** A replacement worker resumed (or replaced) the session: hand it our registrations and watches. */
+  async #restore(handle: WorkerHandle): Promise<void> {
+    const requests = [...this.#registrations.values()];
+    await handle.call((api) => api.adoptRegistrations(requests));
+    await this.#mirrors.rewatchAll();
+  }
+
+  #setState(state: SessionState): void {
+    if (this.#state === state || this.#state === 'closed') return;
+    this.#state = state;
+    for (const listener of [...this.#stateListeners]) {
+      try {
+        listener(state);
+      } catch (error) {
+        this.log.error({ err: error, state }, 'state listener threw');
+      }
+    }
+  }
+
+  async #close(): Promise<void> {
+    this.#heartbeat.stop();
+    try {
+      await this.#supervisor.stop();
+    } finally {
+      this.#mirrors.clear();
+      this.#setState('closed');
+      this.#stateListeners.clear();
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import { decodeProperties, isPlainObject } from './data.js';
+import { type ZkError, zkError } from './errors.js';
+import { StallWatchdog } from './heartbeat.js';
+import { type Emit, errorFields, forwardingLog, type Log } from './log-forward.js';
+import type {
+  DataSnapshot,
+  JsonObject,
+  PropertiesWrite,
+  RegisterRequest,
+  SessionInfo,
+  WatchKind,
+  WorkerApi,
+  WorkerConfig,
+} from './protocol.js';
+import { Registrations } from './registrations.js';
+import { delay } from './retry.js';
+import { Session } from './session.js';
+import { Watches } from './watches.js';
+import { type Client, getData, type Stat, setData } from './zk-ops.js';
+
+interface Running {
+  readonly config: WorkerConfig;
+  readonly session: Session;
+  readonly watches: Watches;
+  readonly registrations: Registrations;
+  readonly watchdog: StallWatchdog;
+}
+
+/** A version conflict means another writer got in between: read again and re-apply, a bounded number of times. */
+const MAX_WRITE_ATTEMPTS = 100;
+
+/** The worker side of the comlink API: one session, its watches and its registrations. */
+export class WorkerService implements WorkerApi {
+  readonly #log: Log;
+  #running: Running | undefined;
+
+  constructor(private readonly emit: Emit) {
+    this.#log = forwardingLog(emit);
+  }
+
+  async start(config: WorkerConfig): Promise<SessionInfo> {
+    if (this.#running) throw zkError('INVALID_OPTION', 'the worker was already started');
+    const running = this.#assemble(config);
+    this.#running = running;
+    try {
+      const info = await running.session.open();
+      running.watchdog.start();
+      return info;
+    } catch (error) {
+      this.#running = undefined;
+      throw error;
+    }
+  }
+
+  async registerServer(request: RegisterRequest): Promise<void> {
+    await this.#get().registrations.register(request);
+  }
+
+  async unregister(path: string): Promise<void> {
+    await this.#get().registrations.unregister(path);
+  }
+
+  async adoptRegistrations(requests: readonly RegisterRequest[]): Promise<void> {
+    this.#get().registrations.adopt(requests);
+  }
+
+  watchChildren(path: string): Promise<readonly string[]> {
+    return this.#get().watches.watchChildren(path);
+  }
+
+  watchData(path: string): Promise<DataSnapshot> {
+    return this.#get().watches.watchData(path);
+  }
+
+  async unwatch(kind: WatchKind, path: string): Promise<void> {
+    this.#get().watches.unwatch(kind, path);
+  }
+
+  async writeProperties(path: string, mode: PropertiesWrite, json: string): Promise<void> {
+    const running = this.#get();
+    const patch = parsePatch(json, path);
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      const client = await running.session.ready();
+      try {
+        const { properties, stat } = await writeOnce(client, path, mode, patch, running.config.maxDataBytes);
+        running.watches.dataWritten(path, properties, stat);
+        return;
+      } catch (error) {
+        const code = (error as ZkError).code;
+        if (code === 'BAD_VERSION')
+          this.#log.debug({ path, attempt }, 'properties changed under us; retrying');
+        else if (code !== 'CONNECTION_LOSS' && code !== 'SESSION_EXPIRED') throw error;
+        else await delay(50);
+      }
+    }
+    throw zkError('BAD_VERSION', `gave up writing ${path} after ${MAX_WRITE_ATTEMPTS} version conflicts`, {
+      path,
+    });
+  }
+
+  async close(): Promise<void> {
+    const running = this.#running;
+    if (!running) return;
+    running.watchdog.stop();
+    await running.session.close();
+    this.#log.info({}, 'session closed');
+  }
+
+  #get(): Running {
+    if (!this.#running) throw zkError('CLOSED', 'the worker has not been started');
+    if (this.#running.session.state === 'closed') throw zkError('CLOSED', 'the ZooKeeper client is closed');
+    return this.#running;
+  }
+
+  #assemble(config: WorkerConfig): Running {
+    const log = this.#log;
+    let watches: Watches | undefined;
+    let registrations: Registrations | undefined;
+    const session = new Session(config, log, {
+      onState: (state, handle) => this.emit({ type: 'state', state, ...(handle ? { session: handle } : {}) }),
+      onNewSession: () => {
+        watches?.rearmAll();
+        registrations?.restoreAll();
+      },
+    });
+    watches = new Watches(session, this.emit, log);
+    registrations = new Registrations(session, watches, config, log);
+    const owned = registrations;
+    const watchdog = new StallWatchdog(
+      config.heartbeat,
+      config.stallTimeout,
+      config.heartbeatInterval,
+      {
+        onStall: () => void owned.suspend().catch((error) => log.error(errorFields(error), 'suspend failed')),
+        onRecover: () => owned.resume(),
+      },
+      log,
+    );
+    return { config, session, watches, registrations, watchdog };
+  }
+}
+
+function parsePatch(json: string, path: string): JsonObject {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw zkError('INVALID_DATA', 'properties must be a JSON object', { path });
+  }
+  if (!isPlainObject(parsed)) throw zkError('INVALID_DATA', 'properties must be a JSON object', { path });
+  return parsed as JsonObject;
+}
+
+async function writeOnce(
+  client: Client,
+  path: string,
+  mode: PropertiesWrite,
+  patch: JsonObject,
+  maxBytes: number,
+): Promise<{ properties: JsonObject; stat: Stat }> {
+  // `set` replaces whatever is there, so it needs no version; `update` merges, so it must not overwrite a change
+  // made between its read and its write (compare-and-set on the node's version).
+  let properties = patch;
+  let version = -1;
+  if (mode === 'update') {
+    const current = await getData(client, path);
+    properties = { ...decodeProperties(current.data).properties, ...patch };
+    version = current.stat.version;
+  }
+  const text = JSON.stringify(properties);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > maxBytes) {
+    throw zkError('DATA_TOO_LARGE', `node data of ${bytes} bytes exceeds the limit of ${maxBytes} bytes`, {
+      path,
+    });
+  }
+  const stat = await setData(client, path, Buffer.from(text), version);
+  return { properties, stat };
+}

@@ -1,0 +1,49 @@
+// The worker package's public face: what the main thread needs to start the worker and speak its protocol.
+export type { Address, DecodedProperties } from './data.js';
+export {
+  addressName,
+  DEFAULT_MAX_DATA_BYTES,
+  decodeProperties,
+  encodeJsonObject,
+  isPlainObject,
+  joinPath,
+  parentOf,
+  validatePath,
+} from './data.js';
+export { endpointOf } from './endpoint.js';
+export { workerEntryUrl } from './entry.js';
+export {
+  AuthError,
+  fromWire,
+  InvalidInputError,
+  isZkError,
+  NodeError,
+  SessionError,
+  ZkError,
+  zkError,
+} from './errors.js';
+export type {
+  AclEntry,
+  AuthInfo,
+  DataSnapshot,
+  JsonObject,
+  JsonValue,
+  LogLevel,
+  Permission,
+  PropertiesWrite,
+  RegisterRequest,
+  SessionHandle,
+  SessionInfo,
+  SessionState,
+  TaggedEvent,
+  WatchKind,
+  WireError,
+  WorkerApi,
+  WorkerConfig,
+  WorkerEvent,
+  ZkErrorCode,
+} from './protocol.js';
+export { EVENT_TAG, isTaggedEvent } from './protocol.js';
+export type { BackoffOptions, RetryPolicy } from './retry.js';
+export { exponentialBackoff } from './retry.js';
+export { installErrorTransfer } from './wire-errors.js';

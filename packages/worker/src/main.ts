@@ -1,0 +1,18 @@
+/**
+ * The worker's entry. It owns the ZooKeeper session; the main thread drives it through comlink and hears from it
+ * through tagged events on the same port (see protocol.ts for the diagram).
+ */
+import { parentPort } from 'node:worker_threads';
+import { expose } from 'comlink';
+import { WorkerService } from './api.js';
+import { endpointOf } from './endpoint.js';
+import { EVENT_TAG, type TaggedEvent, type WorkerEvent } from './protocol.js';
+import { installErrorTransfer } from './wire-errors.js';
+
+if (!parentPort) throw new Error('@zkit/worker must be started as a worker thread');
+const port = parentPort;
+
+installErrorTransfer();
+const emit = (event: WorkerEvent): void =>
+  port.postMessage({ [EVENT_TAG]: true, event } satisfies TaggedEvent);
+expose(new WorkerService(emit), endpointOf(port));

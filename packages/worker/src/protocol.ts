@@ -1,0 +1,156 @@
+/**
+ * The messages between the main thread (@zkit/client) and the session worker (@zkit/worker).
+ * Both sides import this file; nothing else crosses the thread boundary.
+ *
+ *   main thread                                   worker thread
+ *   ───────────                                   ─────────────
+ *   comlink calls  ── WorkerApi (request) ──────▶ api.ts → session / watches / registrations
+ *                  ◀── reply (value or WireError)
+ *   event handler  ◀── WorkerEvent (postMessage) ─ state changes, children diffs, data, log records
+ *   heartbeat SAB  ── Atomics counter ──────────▶ heartbeat.ts (stall watchdog)
+ *
+ * Replies and events share the worker's one port, so they arrive in the order the worker sent them: the worker
+ * posts a write's effect on watched nodes before the write's reply (read-your-writes on the main thread).
+ */
+
+/** What users see of the session. */
+export type SessionState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
+
+/** Stable error codes: callers switch on these, never on messages. */
+export type ZkErrorCode =
+  | 'NO_NODE'
+  | 'NODE_EXISTS'
+  | 'NOT_EMPTY'
+  | 'BAD_VERSION'
+  | 'INVALID_PATH'
+  | 'INVALID_ADDRESS'
+  | 'INVALID_DATA'
+  | 'INVALID_OPTION'
+  | 'DATA_TOO_LARGE'
+  | 'CONNECT_TIMEOUT'
+  | 'CLOSED'
+  | 'NO_AUTH'
+  | 'AUTH_FAILED'
+  | 'INVALID_ACL'
+  | 'CONNECTION_LOSS'
+  | 'SESSION_EXPIRED'
+  | 'WORKER_CRASHED'
+  | 'ZOOKEEPER_ERROR';
+
+/** An error as it crosses the thread boundary: class is rebuilt from `code` on the other side. */
+export interface WireError {
+  readonly code: ZkErrorCode;
+  readonly message: string;
+  readonly path?: string;
+  readonly stack?: string;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** One ACL entry, e.g. `{ scheme: 'world', id: 'anyone', perms: ['read'] }`. */
+export interface AclEntry {
+  readonly scheme: 'world' | 'auth' | 'digest' | 'ip';
+  readonly id: string;
+  readonly perms: readonly Permission[];
+}
+export type Permission = 'read' | 'write' | 'create' | 'delete' | 'admin';
+
+export interface AuthInfo {
+  readonly scheme: string;
+  /** Sent to ZooKeeper only; never logged, never echoed in errors or events. */
+  readonly credentials: string;
+}
+
+/** A session to resume (after the worker was replaced), so its ephemeral nodes survive. */
+export interface SessionHandle {
+  readonly id: string;
+  readonly password: Uint8Array;
+}
+
+export interface WorkerConfig {
+  readonly connectionString: string;
+  readonly sessionTimeout: number;
+  readonly connectTimeout: number;
+  readonly stallTimeout: number;
+  readonly maxDataBytes: number;
+  readonly auth: readonly AuthInfo[];
+  /** ACL of nodes zkit creates: registrations, and parents it creates for them. */
+  readonly registrationAcl: readonly AclEntry[];
+  readonly parentAcl: readonly AclEntry[];
+  /** Int32Array view: slot 0 is bumped by the main thread while it is alive. */
+  readonly heartbeat: SharedArrayBuffer;
+  readonly heartbeatInterval: number;
+  readonly resume?: SessionHandle;
+  /** Sessions this process owned before (hex ids): their leftover ephemeral nodes are ours to wait out. */
+  readonly ownSessions: readonly string[];
+}
+
+export interface SessionInfo {
+  readonly sessionId: string;
+  readonly timeout: number;
+}
+
+/** Node data decoded as zkit's properties: always an object. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export interface DataSnapshot {
+  readonly properties: JsonObject;
+  /** ZooKeeper's mzxid as a decimal string: orders snapshots of one node across sessions. */
+  readonly mzxid: string;
+  readonly version: number;
+}
+
+export interface RegisterRequest {
+  /** Full path of the ephemeral node: `parent/HOST:PORT`. */
+  readonly path: string;
+  /** Compact JSON, already validated and size-checked by the caller. */
+  readonly data: string;
+}
+
+export type PropertiesWrite = 'update' | 'set';
+
+/** What the worker exposes through comlink. Every method may reject with a WireError-shaped ZkError. */
+export interface WorkerApi {
+  start(config: WorkerConfig): Promise<SessionInfo>;
+  registerServer(request: RegisterRequest): Promise<void>;
+  unregister(path: string): Promise<void>;
+  /** A replacement worker takes over the registrations of the one that died; nodes are placed in the background. */
+  adoptRegistrations(requests: readonly RegisterRequest[]): Promise<void>;
+  watchChildren(path: string): Promise<readonly string[]>;
+  watchData(path: string): Promise<DataSnapshot>;
+  unwatch(kind: WatchKind, path: string): Promise<void>;
+  writeProperties(path: string, mode: PropertiesWrite, json: string): Promise<void>;
+  /** Ends the session at once: ZooKeeper deletes its ephemeral nodes immediately. */
+  close(): Promise<void>;
+}
+
+export type WatchKind = 'children' | 'data';
+
+export type WorkerEvent =
+  | { readonly type: 'state'; readonly state: SessionState; readonly session?: SessionHandle }
+  | {
+      readonly type: 'children';
+      readonly path: string;
+      readonly added: readonly string[];
+      readonly removed: readonly string[];
+    }
+  | { readonly type: 'data'; readonly path: string; readonly snapshot: DataSnapshot }
+  | { readonly type: 'deleted'; readonly kind: WatchKind; readonly path: string }
+  | {
+      readonly type: 'log';
+      readonly level: LogLevel;
+      readonly fields: Record<string, unknown>;
+      readonly msg: string;
+    };
+
+/** Events carry this marker so the main thread tells them from comlink replies on the same port. */
+export const EVENT_TAG = 'zkit:event';
+export interface TaggedEvent {
+  readonly [EVENT_TAG]: true;
+  readonly event: WorkerEvent;
+}
+
+export function isTaggedEvent(data: unknown): data is TaggedEvent {
+  return typeof data === 'object' && data !== null && (data as Record<string, unknown>)[EVENT_TAG] === true;
+}

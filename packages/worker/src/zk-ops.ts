@@ -1,0 +1,140 @@
+import zookeeper from 'node-zookeeper-client';
+import { type ZkError, zkError } from './errors.js';
+import type { AclEntry, Permission, ZkErrorCode } from './protocol.js';
+
+/**
+ * Promise forms of the node-zookeeper-client calls zkit uses. Callbacks only settle promises: a throw inside a
+ * node-zookeeper-client callback would escape into its socket handler and kill the worker.
+ */
+export type Client = zookeeper.Client;
+export type Stat = zookeeper.Stat;
+export type Watcher = (event: zookeeper.Event) => void;
+
+export const EventType = zookeeper.Event;
+
+export function getData(client: Client, path: string, watcher?: Watcher) {
+  return new Promise<{ data: Buffer | undefined; stat: Stat }>((resolve, reject) => {
+    const done = (error: unknown, data: Buffer | undefined, stat: Stat) =>
+      error ? reject(toZkError(error, path)) : resolve({ data, stat });
+    if (watcher) client.getData(path, watcher, done);
+    else client.getData(path, done);
+  });
+}
+
+export function getChildren(client: Client, path: string, watcher?: Watcher) {
+  return new Promise<{ children: string[]; stat: Stat }>((resolve, reject) => {
+    const done = (error: unknown, children: string[], stat: Stat) =>
+      error ? reject(toZkError(error, path)) : resolve({ children, stat });
+    if (watcher) client.getChildren(path, watcher, done);
+    else client.getChildren(path, done);
+  });
+}
+
+export function exists(client: Client, path: string, watcher?: Watcher) {
+  return new Promise<Stat | null>((resolve, reject) => {
+    const done = (error: unknown, stat: Stat | undefined) =>
+      error ? reject(toZkError(error, path)) : resolve(stat ?? null);
+    if (watcher) client.exists(path, watcher, done);
+    else client.exists(path, done);
+  });
+}
+
+export function create(
+  client: Client,
+  path: string,
+  data: Buffer,
+  acl: readonly AclEntry[],
+  ephemeral: boolean,
+) {
+  const mode = ephemeral ? zookeeper.CreateMode.EPHEMERAL : zookeeper.CreateMode.PERSISTENT;
+  return new Promise<void>((resolve, reject) => {
+    client.create(path, data, toAcl(acl), mode, (error) =>
+      error ? reject(toZkError(error, path)) : resolve(),
+    );
+  });
+}
+
+export function setData(client: Client, path: string, data: Buffer, version: number) {
+  return new Promise<Stat>((resolve, reject) => {
+    client.setData(path, data, version, (error, stat) =>
+      error ? reject(toZkError(error, path)) : resolve(stat),
+    );
+  });
+}
+
+export function remove(client: Client, path: string, version = -1) {
+  return new Promise<void>((resolve, reject) => {
+    client.remove(path, version, (error) => (error ? reject(toZkError(error, path)) : resolve()));
+  });
+}
+
+const ZK_CODES = new Set<string>([
+  'NO_NODE',
+  'NODE_EXISTS',
+  'NOT_EMPTY',
+  'BAD_VERSION',
+  'NO_AUTH',
+  'AUTH_FAILED',
+  'INVALID_ACL',
+  'CONNECTION_LOSS',
+  'SESSION_EXPIRED',
+]);
+
+export function toZkError(error: unknown, path: string): ZkError {
+  if (error instanceof zookeeper.Exception) {
+    const name = error.getName();
+    const code = (ZK_CODES.has(name) ? name : 'ZOOKEEPER_ERROR') as ZkErrorCode;
+    return zkError(code, `${describe(code)} (${path})`, { path });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return zkError('ZOOKEEPER_ERROR', `${message} (${path})`, { path });
+}
+
+function describe(code: ZkErrorCode): string {
+  switch (code) {
+    case 'NO_NODE':
+      return 'the node does not exist';
+    case 'NODE_EXISTS':
+      return 'the node already exists';
+    case 'NOT_EMPTY':
+      return 'the node has children';
+    case 'BAD_VERSION':
+      return 'the node changed since it was read';
+    case 'NO_AUTH':
+      return 'not authorised: the node ACL does not allow this session to do that';
+    case 'AUTH_FAILED':
+      return 'authentication failed';
+    case 'INVALID_ACL':
+      return 'the ACL is invalid';
+    case 'CONNECTION_LOSS':
+      return 'the connection to ZooKeeper was lost before the request completed';
+    case 'SESSION_EXPIRED':
+      return 'the ZooKeeper session expired';
+    default:
+      return 'ZooKeeper refused the request';
+  }
+}
+
+const PERMS: Record<Permission, number> = {
+  read: zookeeper.Permission.READ,
+  write: zookeeper.Permission.WRITE,
+  create: zookeeper.Permission.CREATE,
+  delete: zookeeper.Permission.DELETE,
+  admin: zookeeper.Permission.ADMIN,
+};
+
+export function toAcl(entries: readonly AclEntry[]): zookeeper.ACL[] {
+  return entries.map((entry) => {
+    const perms = entry.perms.reduce((bits, perm) => bits | PERMS[perm], 0);
+    return new zookeeper.ACL(perms, new zookeeper.Id(entry.scheme, entry.id));
+  });
+}
+
+/** zxids and session ids are 64-bit; as strings they order and compare safely across threads. */
+export function zxid(buffer: Buffer): bigint {
+  return buffer.readBigInt64BE(0);
+}
+
+export function sessionIdHex(buffer: Buffer): string {
+  return buffer.toString('hex');
+}
