@@ -8,5 +8,5 @@ export { CREATOR_ALL_WORLD_READ, DEFAULT_CONNECTION_STRING, OPEN, WORLD_READ } f
 export { Properties } from './properties.js';
 export { Registration } from './registration.js';
 export type { Subscription } from './subscription.js';
-export type { ServerData } from './zookeeper.js';
+export type { DeleteOptions, RegisterOptions, ServerData } from './zookeeper.js';
 export { ZooKeeper } from './zookeeper.js';

@@ -89,7 +89,10 @@ function spawnWorker(): Worker {
   // Running from TypeScript sources (vitest, tsx): Node 20 cannot start a .ts worker, so a tiny CommonJS
   // bootstrap registers tsx's loader in the worker first, then imports the real entry.
   // tsx's CommonJS build of this API resolves its own loader wrongly, so the ES module build is imported.
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs');
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(
+    /\.cjs$/,
+    '.mjs',
+  );
   const bootstrap = [
     `import(${JSON.stringify(tsx)})`,
     `  .then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })`,

@@ -3,6 +3,7 @@ import {
   addressName,
   encodeJsonObject,
   isPlainObject,
+  type JsonObject,
   joinPath,
   type PropertiesWrite,
   type RegisterRequest,
@@ -24,8 +25,21 @@ import { type Subscription, subscription } from './subscription.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 
-/** Data for `registerServer`: any plain JSON object; `pid` is always set to this process's pid. */
+/** Data for `registerServer`: any plain JSON object; `pid` is always set (see RegisterOptions.pid). */
 export type ServerData = Readonly<Record<string, unknown>>;
+
+export interface RegisterOptions {
+  /**
+   * The pid of the process that serves the address, written as `pid`. Set it only when registering on behalf of
+   * another process (the PM2 plugin does); whatever `data.pid` says is overwritten with it. @default process.pid
+   */
+  readonly pid?: number;
+}
+
+export interface DeleteOptions {
+  /** Delete the node's whole subtree too. @default false */
+  readonly recursive?: boolean;
+}
 
 /**
  * A ZooKeeper client whose session lives in a worker thread. Views (`children`, `properties`) are mirrors on this
@@ -120,6 +134,24 @@ export class ZooKeeper implements AsyncDisposable {
   async properties(path: string): Promise<Properties> {
     const mirror = await this.#mirrors.acquire('data', validatePath(path));
     return new Properties(mirror, this.#viewOwner, (p, mode, value) => this.#writeProperties(p, mode, value));
+  }
+
+  /**
+   * Creates a persistent node holding `properties` as JSON, with any missing parents, unless it exists already (an
+   * existing node is left as it is). Resolves true when it created the node.
+   */
+  async ensure(path: string, properties: JsonObject = {}): Promise<boolean> {
+    const nodePath = validatePath(path);
+    const json = encodeJsonObject(properties, this.options.maxDataBytes, nodePath);
+    return this.#call((api) => api.ensure(nodePath, json));
+  }
+
+  /** Deletes a node (with its subtree when `recursive`); a node already gone is not an error. */
+  async delete(path: string, options: DeleteOptions = {}): Promise<void> {
+    const nodePath = validatePath(path);
+    if (nodePath === '/')
+      throw zkError('INVALID_PATH', 'the root node cannot be deleted', { path: nodePath });
+    await this.#call((api) => api.delete(nodePath, options.recursive === true));
   }
 
   /** Ends the session at once (its registrations vanish now, not after a timeout) and stops the worker. */

@@ -15,8 +15,9 @@ import type {
 import { Registrations } from './registrations.js';
 import { delay } from './retry.js';
 import { Session } from './session.js';
+import { deleteTree, ensurePath } from './tree.js';
 import { Watches } from './watches.js';
-import { type Client, getData, type Stat, setData } from './zk-ops.js';
+import { type Client, getData, remove, type Stat, setData } from './zk-ops.js';
 
 interface Running {
   readonly config: WorkerConfig;
@@ -98,6 +99,36 @@ export class WorkerService implements WorkerApi {
     });
   }
 
+  async ensure(path: string, json: string): Promise<boolean> {
+    const running = this.#get();
+    parsePatch(json, path);
+    return this.#retrying(running, (client) =>
+      ensurePath(client, path, Buffer.from(json), running.config.parentAcl),
+    );
+  }
+
+  async delete(path: string, recursive: boolean): Promise<void> {
+    const running = this.#get();
+    await this.#retrying(running, async (client) => {
+      if (recursive) await deleteTree(client, path);
+      else await remove(client, path).catch((error: ZkError) => ignoreNoNode(error));
+    });
+  }
+
+  /** Runs `op` again after a lost connection: each op here is safe to repeat. */
+  async #retrying<T>(running: Running, op: (client: Client) => Promise<T>): Promise<T> {
+    for (;;) {
+      const client = await running.session.ready();
+      try {
+        return await op(client);
+      } catch (error) {
+        const code = (error as ZkError).code;
+        if (code !== 'CONNECTION_LOSS' && code !== 'SESSION_EXPIRED') throw error;
+        await delay(50);
+      }
+    }
+  }
+
   async close(): Promise<void> {
     const running = this.#running;
     if (!running) return;
@@ -176,4 +207,8 @@ async function writeOnce(
   }
   const stat = await setData(client, path, Buffer.from(text), version);
   return { properties, stat };
+}
+
+function ignoreNoNode(error: ZkError): void {
+  if (error.code !== 'NO_NODE') throw error;
 }

@@ -121,6 +121,10 @@ export interface WorkerApi {
   watchData(path: string): Promise<DataSnapshot>;
   unwatch(kind: WatchKind, path: string): Promise<void>;
   writeProperties(path: string, mode: PropertiesWrite, json: string): Promise<void>;
+  /** Creates a persistent node (and missing parents) unless it exists; true when it was created. */
+  ensure(path: string, json: string): Promise<boolean>;
+  /** Deletes a node, with its subtree when `recursive`; resolves when gone (already gone is fine). */
+  delete(path: string, recursive: boolean): Promise<void>;
   /** Ends the session at once: ZooKeeper deletes its ephemeral nodes immediately. */
   close(): Promise<void>;
 }
