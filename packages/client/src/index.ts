@@ -1,4 +1,12 @@
-export type { AclEntry, Address, JsonObject, JsonValue, Permission, SessionState } from '@zkit/worker';
+export type {
+  AclEntry,
+  Address,
+  Diagnostics,
+  JsonObject,
+  JsonValue,
+  Permission,
+  SessionState,
+} from '@zkit/worker';
 export { Children } from './children.js';
 export { connect } from './connect.js';
 export type { ZkErrorCode } from './errors.js';

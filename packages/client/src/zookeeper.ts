@@ -1,6 +1,7 @@
 import {
   type Address,
   addressName,
+  type Diagnostics,
   encodeJsonObject,
   isPlainObject,
   type JsonObject,
@@ -152,6 +153,11 @@ export class ZooKeeper implements AsyncDisposable {
     if (nodePath === '/')
       throw zkError('INVALID_PATH', 'the root node cannot be deleted', { path: nodePath });
     await this.#call((api) => api.delete(nodePath, options.recursive === true));
+  }
+
+  /** What the worker holds now (session, watches, registrations): for health checks and debugging. */
+  diagnostics(): Promise<Diagnostics> {
+    return this.#call((api) => api.diagnostics());
   }
 
   /** Ends the session at once (its registrations vanish now, not after a timeout) and stops the worker. */

@@ -4,6 +4,7 @@ import { StallWatchdog } from './heartbeat.js';
 import { type Emit, errorFields, forwardingLog, type Log } from './log-forward.js';
 import type {
   DataSnapshot,
+  Diagnostics,
   JsonObject,
   PropertiesWrite,
   RegisterRequest,
@@ -113,6 +114,17 @@ export class WorkerService implements WorkerApi {
       if (recursive) await deleteTree(client, path);
       else await remove(client, path).catch((error: ZkError) => ignoreNoNode(error));
     });
+  }
+
+  async diagnostics(): Promise<Diagnostics> {
+    const { session, watches, registrations, watchdog } = this.#get();
+    return {
+      state: session.state,
+      sessionId: session.sessionId,
+      watches: { children: watches.paths('children'), data: watches.paths('data') },
+      registrations: registrations.list(),
+      stalled: watchdog.stalled,
+    };
   }
 
   /** Runs `op` again after a lost connection: each op here is safe to repeat. */

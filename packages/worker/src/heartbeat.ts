@@ -29,6 +29,10 @@ export class StallWatchdog {
     this.#lastValue = Atomics.load(this.#beats, 0);
   }
 
+  get stalled(): boolean {
+    return this.#stalled;
+  }
+
   start(): void {
     if (this.stallTimeout <= 0 || this.#timer) return;
     this.#timer = setInterval(() => this.check(), this.checkInterval);

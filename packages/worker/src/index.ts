@@ -26,6 +26,7 @@ export type {
   AclEntry,
   AuthInfo,
   DataSnapshot,
+  Diagnostics,
   JsonObject,
   JsonValue,
   LogLevel,

@@ -125,11 +125,23 @@ export interface WorkerApi {
   ensure(path: string, json: string): Promise<boolean>;
   /** Deletes a node, with its subtree when `recursive`; resolves when gone (already gone is fine). */
   delete(path: string, recursive: boolean): Promise<void>;
+  /** What the worker holds now: for operators' health checks, and for tests. */
+  diagnostics(): Promise<Diagnostics>;
   /** Ends the session at once: ZooKeeper deletes its ephemeral nodes immediately. */
   close(): Promise<void>;
 }
 
 export type WatchKind = 'children' | 'data';
+
+export interface Diagnostics {
+  readonly state: SessionState;
+  readonly sessionId: string | undefined;
+  /** Paths with a ZooKeeper watch, one per path and kind however many views share it. */
+  readonly watches: { readonly children: readonly string[]; readonly data: readonly string[] };
+  /** Registered paths, and whether each node is in place now (not while suspended or being restored). */
+  readonly registrations: readonly { readonly path: string; readonly present: boolean }[];
+  readonly stalled: boolean;
+}
 
 export type WorkerEvent =
   | { readonly type: 'state'; readonly state: SessionState; readonly session?: SessionHandle }

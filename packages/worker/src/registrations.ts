@@ -37,8 +37,8 @@ export class Registrations {
     private readonly log: Log,
   ) {}
 
-  get paths(): string[] {
-    return [...this.#entries.keys()];
+  list(): { path: string; present: boolean }[] {
+    return [...this.#entries.values()].map(({ path, present }) => ({ path, present }));
   }
 
   /**

@@ -47,8 +47,8 @@ export class Watches {
     private readonly log: Log,
   ) {}
 
-  get size(): number {
-    return this.#entries.size;
+  paths(kind: WatchKind): string[] {
+    return [...this.#entries.values()].filter((entry) => entry.kind === kind).map((entry) => entry.path);
   }
 
   async watchChildren(path: string): Promise<readonly string[]> {
