@@ -89,7 +89,9 @@ describe('children', () => {
 
     expect(bad).toBe(1);
     expect(good.calls).toEqual([[], ['127.0.0.1:1'], ['127.0.0.1:1', '127.0.0.1:2']]);
-    expect(records.some((r) => r.name === 'ZooKeeper' && r.level === 50 && /callback threw/.test(r.msg))).toBe(true);
+    expect(
+      records.some((r) => r.name === 'ZooKeeper' && r.level === 50 && /callback threw/.test(r.msg)),
+    ).toBe(true);
   });
 
   it('stop() ends one callback; a callback may stop itself while being called', async () => {

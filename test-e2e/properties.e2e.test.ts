@@ -21,7 +21,12 @@ describe('properties', () => {
     expect(seen.calls).toEqual([{ database: '/databases/foomain', favorite_color: 'red', threads: 1 }]);
 
     await data.update({ threads: 2, secret: '123' });
-    expect(seen.last()).toEqual({ database: '/databases/foomain', favorite_color: 'red', threads: 2, secret: '123' });
+    expect(seen.last()).toEqual({
+      database: '/databases/foomain',
+      favorite_color: 'red',
+      threads: 2,
+      secret: '123',
+    });
 
     await data.set({ threads: 3, secret: '1234' });
     expect(seen.last()).toEqual({ threads: 3, secret: '1234' });
@@ -141,7 +146,16 @@ describe('properties', () => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
 
-    for (const bad of [cycle, { f: () => 1 }, { n: 10n }, { x: Number.NaN }, { d: new Date() }, [1], 'text', null]) {
+    for (const bad of [
+      cycle,
+      { f: () => 1 },
+      { n: 10n },
+      { x: Number.NaN },
+      { d: new Date() },
+      [1],
+      'text',
+      null,
+    ]) {
       await expect(props.update(bad as never)).rejects.toMatchObject({ code: 'INVALID_DATA' });
     }
     expect(props.toJSON()).toEqual({ keep: true });

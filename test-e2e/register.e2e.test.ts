@@ -25,7 +25,9 @@ describe('registerServer', () => {
 
     const registration = await zk.registerServer(service, '10.0.0.1:9000', { pid: 1 });
 
-    expect(JSON.parse(String((await obs.getData(`${service}/10.0.0.1:9000`)).data))).toEqual({ pid: process.pid });
+    expect(JSON.parse(String((await obs.getData(`${service}/10.0.0.1:9000`)).data))).toEqual({
+      pid: process.pid,
+    });
     expect(registration.data).toEqual({ pid: process.pid });
   });
 
@@ -62,7 +64,7 @@ describe('registerServer', () => {
     await expect(again).rejects.toMatchObject({ code: 'NODE_EXISTS' });
   });
 
-  it("never takes over an address another live session holds, and leaves that node alone", async () => {
+  it('never takes over an address another live session holds, and leaves that node alone', async () => {
     const zk = await client();
     const obs = await observer();
     const service = root('register-foreign');

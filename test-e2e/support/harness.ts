@@ -10,7 +10,10 @@ export function zkConnect(): string {
 }
 
 /** A zkit client for one test, closed when the test ends. Quiet unless ZKIT_TEST_LOG names a level. */
-export async function client(options: ConnectOptions = {}, connectionString = zkConnect()): Promise<ZooKeeper> {
+export async function client(
+  options: ConnectOptions = {},
+  connectionString = zkConnect(),
+): Promise<ZooKeeper> {
   const zk = await connect(connectionString, {
     sessionTimeout: 4000,
     logger: pino({ level: process.env.ZKIT_TEST_LOG ?? 'silent' }),
