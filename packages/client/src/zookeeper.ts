@@ -102,12 +102,22 @@ export class ZooKeeper implements AsyncDisposable {
    * read-only, holding `data` plus `pid`. Missing parents are created. It disappears when the session ends and is
    * put back after a new session; `unregister()` removes it at once.
    */
-  async registerServer(path: string, address: Address, data: ServerData = {}): Promise<Registration> {
+  async registerServer(
+    path: string,
+    address: Address,
+    data: ServerData = {},
+    options: RegisterOptions = {},
+  ): Promise<Registration> {
     const parent = validatePath(path);
     const nodePath = joinPath(parent, addressName(address));
-    if (!isPlainObject(data))
+    if (!isPlainObject(data)) {
       throw zkError('INVALID_DATA', 'server data must be a plain object', { path: nodePath });
-    const full = { ...data, pid: process.pid };
+    }
+    const pid = options.pid ?? process.pid;
+    if (!Number.isSafeInteger(pid) || pid <= 0) {
+      throw zkError('INVALID_OPTION', 'option pid must be a positive integer', { path: nodePath });
+    }
+    const full = { ...data, pid };
     const request: RegisterRequest = {
       path: nodePath,
       data: encodeJsonObject(full, this.options.maxDataBytes, nodePath),
