@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@zkit\/worker$/, replacement: src('worker') },
       { find: /^@zkit\/client$/, replacement: src('client') },
+      { find: /^@zkit\/client\/internal$/, replacement: src('client').replace(/index.ts$/, 'internal.ts') },
       { find: /^@zkit\/testing$/, replacement: src('testing') },
     ],
   },

@@ -9,7 +9,11 @@ describe('bad input', () => {
   const cycle: Record<string, unknown> = {};
   cycle.self = cycle;
 
-  const cases: [string, (zk: Awaited<ReturnType<typeof client>>, base: string) => Promise<unknown>, string][] = [
+  const cases: [
+    string,
+    (zk: Awaited<ReturnType<typeof client>>, base: string) => Promise<unknown>,
+    string,
+  ][] = [
     ['a relative path', (zk) => zk.registerServer('services/x', ['h', 1]), 'INVALID_PATH'],
     ['a trailing slash', (zk, base) => zk.children(`${base}/`), 'INVALID_PATH'],
     ['an empty segment', (zk, base) => zk.properties(`${base}//x`), 'INVALID_PATH'],
@@ -33,18 +37,21 @@ describe('bad input', () => {
     ['deleting the root', (zk) => zk.delete('/'), 'INVALID_PATH'],
   ];
 
-  it.each(cases)('refuses %s with a coded InvalidInputError, sends nothing and carries on', async (_, act, code) => {
-    const zk = await client();
-    const obs = await observer();
-    const base = root('bad');
+  it.each(cases)(
+    'refuses %s with a coded InvalidInputError, sends nothing and carries on',
+    async (_, act, code) => {
+      const zk = await client();
+      const obs = await observer();
+      const base = root('bad');
 
-    const attempt = act(zk, base);
+      const attempt = act(zk, base);
 
-    await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(attempt).rejects.toMatchObject({ code });
-    expect(await obs.exists(base)).toBeNull();
-    await expect(zk.ensure(base)).resolves.toBe(true);
-  });
+      await expect(attempt).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(attempt).rejects.toMatchObject({ code });
+      expect(await obs.exists(base)).toBeNull();
+      await expect(zk.ensure(base)).resolves.toBe(true);
+    },
+  );
 
   it('refuses a too-large update merged in the worker, leaving the node as it was', async () => {
     const zk = await client({ maxDataBytes: 1000 });

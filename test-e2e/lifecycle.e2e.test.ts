@@ -41,9 +41,13 @@ describe('lifecycle', () => {
 
   it('lets the process exit by itself after close()', async () => {
     const script = fileURLToPath(new URL('./fixtures/close-and-exit.ts', import.meta.url));
-    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', script, zkConnect(), root('life-exit')], {
-      timeout: 20_000,
-    });
+    const run = promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', script, zkConnect(), root('life-exit')],
+      {
+        timeout: 20_000,
+      },
+    );
 
     const { stdout } = await run;
 
@@ -59,7 +63,9 @@ describe('lifecycle', () => {
 
     const started = records.find((r) => r.msg === 'session started');
     expect(started).toMatchObject({ name: 'ZooKeeper', level: 30, sessionId: expect.any(String) });
-    expect(records.find((r) => r.msg === 'server registered')).toMatchObject({ path: `${service}/127.0.0.1:1` });
+    expect(records.find((r) => r.msg === 'server registered')).toMatchObject({
+      path: `${service}/127.0.0.1:1`,
+    });
     expect(records.every((r) => r.name === 'ZooKeeper')).toBe(true);
     expect(text()).not.toContain('s3cret');
   });

@@ -46,6 +46,11 @@ export class WorkerHandle {
     this.#worker.on('exit', (code) => this.#die(`the ZooKeeper worker exited (code ${code})`));
   }
 
+  /** The thread itself: for `@zkit/client/internal`'s fault injection in tests. */
+  get thread(): Worker {
+    return this.#worker;
+  }
+
   get alive(): boolean {
     return this.#dead === undefined;
   }

@@ -1,3 +1,4 @@
+import type { Worker } from 'node:worker_threads';
 import { exponentialBackoff, type SessionHandle, type WorkerConfig, type WorkerEvent } from '@zkit/worker';
 import type { Logger } from 'pino';
 import type { Heartbeat } from './heartbeat.js';
@@ -34,6 +35,11 @@ export class WorkerSupervisor {
     private readonly log: Logger,
     private readonly hooks: SupervisorHooks,
   ) {}
+
+  /** The live worker thread, if any (fault injection in tests). */
+  get thread(): Worker | undefined {
+    return this.#handle?.alive ? this.#handle.thread : undefined;
+  }
 
   get session(): SessionHandle | undefined {
     return this.#session;

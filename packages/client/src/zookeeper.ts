@@ -42,6 +42,9 @@ export interface DeleteOptions {
   readonly recursive?: boolean;
 }
 
+/** Reached only by `@zkit/client/internal`, so fault-injection tests can find the worker. */
+export const supervisors = new WeakMap<ZooKeeper, WorkerSupervisor>();
+
 /**
  * A ZooKeeper client whose session lives in a worker thread. Views (`children`, `properties`) are mirrors on this
  * thread, kept current by the worker, so reading them never waits and a busy thread cannot expire the session.
@@ -67,6 +70,7 @@ export class ZooKeeper implements AsyncDisposable {
       onState: (state) => this.#setState(state),
       restore: (handle) => this.#restore(handle),
     });
+    supervisors.set(this, this.#supervisor);
   }
 
   /** Starts the worker and its first session; use `connect()`. */
