@@ -74,9 +74,12 @@ export class MirrorRegistry {
     notify(mirror);
   }
 
-  /** After the worker was replaced: watch everything again and deliver what changed meanwhile. */
-  async rewatchAll(): Promise<void> {
-    await Promise.all([...this.#mirrors.values()].map((mirror) => this.#rewatch(mirror)));
+  /**
+   * After the worker was replaced: watch everything again and deliver what changed meanwhile. `call` reaches the
+   * new worker directly, since ordinary calls wait until the replacement (this included) is done.
+   */
+  async rewatchAll(call: WorkerCall): Promise<void> {
+    await Promise.all([...this.#mirrors.values()].map((mirror) => this.#rewatch(mirror, call)));
   }
 
   /** Marks every mirror closed-for-good without notifying: used by close(). */
@@ -93,12 +96,12 @@ export class MirrorRegistry {
     return mirror;
   }
 
-  async #rewatch(mirror: Mirror): Promise<void> {
+  async #rewatch(mirror: Mirror, call: WorkerCall): Promise<void> {
     try {
       const changed =
         mirror.kind === 'children'
-          ? replaceChildren(mirror, await this.call((api) => api.watchChildren(mirror.path)))
-          : applyData(mirror, await this.call((api) => api.watchData(mirror.path)));
+          ? replaceChildren(mirror, await call((api) => api.watchChildren(mirror.path)))
+          : applyData(mirror, await call((api) => api.watchData(mirror.path)));
       if (changed) notify(mirror);
     } catch (error) {
       if ((error as ZkError).code === 'NO_NODE') this.onDeleted(mirror.kind, mirror.path);

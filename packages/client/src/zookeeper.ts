@@ -11,6 +11,7 @@ import {
   type SessionState,
   validatePath,
   type WorkerEvent,
+  type ZkError,
   zkError,
 } from '@zkit/worker';
 import type { Logger } from 'pino';
@@ -134,6 +135,7 @@ export class ZooKeeper implements AsyncDisposable {
       await this.#call((api) => api.registerServer(request));
     } catch (error) {
       this.#registrations.delete(nodePath);
+      if ((error as ZkError).code === 'WORKER_CRASHED') this.#discard(nodePath);
       throw error;
     }
     return new Registration(nodePath, full, (p) => this.#unregister(p));
@@ -189,6 +191,13 @@ export class ZooKeeper implements AsyncDisposable {
     return this.#supervisor.call(invoke);
   };
 
+  /** The worker died mid-create: the caller was told it failed, so the node must not stay if it was made. */
+  #discard(path: string): void {
+    this.#call((api) => api.discardRegistration(path)).catch((error: unknown) =>
+      this.log.warn({ err: error, path }, 'could not check for a half-made registration'),
+    );
+  }
+
   async #unregister(path: string): Promise<void> {
     await this.#call((api) => api.unregister(path));
     this.#registrations.delete(path);
@@ -225,7 +234,7 @@ export class ZooKeeper implements AsyncDisposable {
   async #restore(handle: WorkerHandle): Promise<void> {
     const requests = [...this.#registrations.values()];
     await handle.call((api) => api.adoptRegistrations(requests));
-    await this.#mirrors.rewatchAll();
+    await this.#mirrors.rewatchAll((invoke) => handle.call(invoke));
   }
 
   #setState(state: SessionState): void {

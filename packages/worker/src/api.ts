@@ -62,6 +62,10 @@ export class WorkerService implements WorkerApi {
     await this.#get().registrations.unregister(path);
   }
 
+  async discardRegistration(path: string): Promise<void> {
+    await this.#get().registrations.discard(path);
+  }
+
   async adoptRegistrations(requests: readonly RegisterRequest[]): Promise<void> {
     this.#get().registrations.adopt(requests);
   }

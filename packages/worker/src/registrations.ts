@@ -76,6 +76,15 @@ export class Registrations {
     this.log.info({ path }, 'server unregistered');
   }
 
+  async discard(path: string): Promise<void> {
+    if (this.#entries.has(path)) return;
+    const client = await this.session.ready();
+    if ((await this.#owner(client, path)).owner !== 'current') return;
+    await remove(client, path).catch(() => {});
+    this.watches.childRemoved(parentOf(path), path.slice(parentOf(path).length + 1));
+    this.log.info({ path }, 'discarded a registration whose caller was told it failed');
+  }
+
   /** Takes over registrations made through a worker that died; they are placed as after a new session. */
   adopt(requests: readonly RegisterRequest[]): void {
     for (const request of requests) {

@@ -82,10 +82,15 @@ export class Session {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     const client = this.#client;
+    // Only a connected client can send closeSession (which deletes our ephemeral nodes at once); waiting on any
+    // other would only wait out the bound.
+    const connected = this.#state === 'connected';
     this.#transition('closed');
-    this.#ready.reject(closedError());
-    this.#ready.promise.catch(() => {});
-    if (client) await closeClient(client, 2000);
+    for (const pending of [this.#ready, this.#opened]) {
+      pending.reject(closedError());
+      pending.promise.catch(() => {});
+    }
+    if (client) await closeClient(client, connected ? 2000 : 0);
   }
 
   #startClient(resume: SessionHandle | undefined): Client {
