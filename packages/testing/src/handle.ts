@@ -1,0 +1,36 @@
+/** Where a server came from: ZK_CONNECT, a local jar, or a container. */
+export type ProviderName = 'env' | 'local' | 'container';
+
+/** One server of a handle. `running` is read live: it turns false after `kill(index)`. */
+export interface ServerInfo {
+  /** Position in `servers`, the argument of `kill`/`restart`. */
+  readonly index: number;
+  /** ZooKeeper's server id (myid): index + 1. */
+  readonly id: number;
+  /** 127.0.0.1 for local servers; the host given in ZK_CONNECT or the container host otherwise. */
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, usable in a connection string. */
+  readonly address: string;
+  readonly running: boolean;
+}
+
+/** A started ZooKeeper (one server or an ensemble). `await using zk = await startZooKeeper()` stops it. */
+export interface ZooKeeperHandle extends AsyncDisposable {
+  /**
+   * All servers, comma-separated. For the env provider: ZK_CONNECT plus a unique chroot
+   * (`/zkit-test-<random>`) that exists when `startZooKeeper` resolves.
+   */
+  readonly connectionString: string;
+  readonly provider: ProviderName;
+  readonly servers: readonly ServerInfo[];
+  /** Idempotent. Kills the processes and removes their data dirs (env provider: deletes the chroot tree). */
+  stop(): Promise<void>;
+  /** SIGKILLs one server and resolves when its process is gone. Local provider only. */
+  kill(index: number): Promise<void>;
+  /** Starts a killed server again (a running one is killed first) with its data dir and ports; resolves when it
+   * serves. Local provider only. */
+  restart(index: number): Promise<void>;
+  /** Index of the server whose `srvr` says `Mode: leader` (or standalone); polls until one exists. */
+  leader(): Promise<number>;
+}

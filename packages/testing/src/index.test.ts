@@ -1,0 +1,61 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type {
+  NodeStat,
+  Observer,
+  ServerInfo,
+  StartOptions,
+  TestingErrorCode,
+  WaitForOptions,
+  ZooKeeperHandle,
+} from './index.js';
+import * as api from './index.js';
+
+describe('the public API', () => {
+  it('exports exactly these values', () => {
+    expect(Object.keys(api).sort()).toEqual([
+      'TestingError',
+      'ZooKeeperOperationError',
+      'ZooKeeperUnavailableError',
+      'fourLetterWord',
+      'freePorts',
+      'openObserver',
+      'parseSrvr',
+      'srvr',
+      'startZooKeeper',
+      'uniquePath',
+      'waitFor',
+    ]);
+  });
+
+  it('has the documented signatures', () => {
+    expectTypeOf(api.startZooKeeper).toEqualTypeOf<(options?: StartOptions) => Promise<ZooKeeperHandle>>();
+    expectTypeOf<StartOptions['servers']>().toEqualTypeOf<1 | 3 | undefined>();
+    expectTypeOf<StartOptions['provider']>().toEqualTypeOf<
+      'auto' | 'env' | 'local' | 'container' | undefined
+    >();
+    expectTypeOf<ZooKeeperHandle['provider']>().toEqualTypeOf<'env' | 'local' | 'container'>();
+    expectTypeOf<ZooKeeperHandle['servers']>().toEqualTypeOf<readonly ServerInfo[]>();
+    expectTypeOf<ZooKeeperHandle['leader']>().toEqualTypeOf<() => Promise<number>>();
+    expectTypeOf<ZooKeeperHandle>().toExtend<AsyncDisposable>();
+    expectTypeOf<Observer>().toExtend<AsyncDisposable>();
+    expectTypeOf<Observer['exists']>().toEqualTypeOf<(path: string) => Promise<NodeStat | null>>();
+    expectTypeOf<NodeStat['ephemeralOwner']>().toEqualTypeOf<string>();
+    expectTypeOf(api.waitFor<number | undefined>).toEqualTypeOf<
+      (
+        probe: () => (number | undefined) | Promise<number | undefined>,
+        options?: WaitForOptions,
+      ) => Promise<number>
+    >();
+    expectTypeOf(api.uniquePath).toEqualTypeOf<(prefix: string) => string>();
+    expectTypeOf<api.TestingError['code']>().toEqualTypeOf<TestingErrorCode>();
+    expectTypeOf<'ZOOKEEPER_UNAVAILABLE'>().toExtend<TestingErrorCode>();
+  });
+
+  it('gives errors a class and a stable code', () => {
+    const error = new api.ZooKeeperUnavailableError([{ provider: 'env', reason: 'ZK_CONNECT is not set' }]);
+    expect(error).toBeInstanceOf(api.TestingError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.code).toBe('ZOOKEEPER_UNAVAILABLE');
+    expect(error.message).toContain('apt-get install -y --no-install-recommends zookeeper');
+  });
+});

@@ -1,0 +1,20 @@
+export type { ProviderAttempt, TestingErrorCode } from './errors.js';
+export { TestingError, ZooKeeperOperationError, ZooKeeperUnavailableError } from './errors.js';
+export type { FourLetterWordOptions, ServerMode, SrvrInfo } from './four-letter.js';
+export { fourLetterWord, parseSrvr, srvr } from './four-letter.js';
+export type { ProviderName, ServerInfo, ZooKeeperHandle } from './handle.js';
+export type {
+  AclEntry,
+  CreateNodeOptions,
+  NodeData,
+  NodeStat,
+  Observer,
+  ObserverOptions,
+} from './observer.js';
+export { openObserver } from './observer.js';
+export type { StartOptions } from './options.js';
+export { freePorts } from './ports.js';
+export { startZooKeeper } from './start.js';
+export { uniquePath } from './unique-path.js';
+export type { WaitForOptions } from './wait-for.js';
+export { waitFor } from './wait-for.js';

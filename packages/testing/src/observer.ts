@@ -1,0 +1,279 @@
+import {
+  ACL,
+  type Client,
+  CreateMode,
+  createClient,
+  type Exception,
+  Id,
+  type Stat,
+} from 'node-zookeeper-client';
+import { closeClient } from './client-close.js';
+import { ZooKeeperOperationError } from './errors.js';
+
+export interface ObserverOptions {
+  /**
+   * Session timeout asked of the server (which clamps it to its min/max), in milliseconds.
+   * @default 10000
+   */
+  sessionTimeout?: number;
+  /**
+   * Reject with code 'CONNECT_TIMEOUT' when not connected within this many milliseconds.
+   * @default 10000
+   */
+  connectTimeout?: number;
+}
+
+/** A node's Stat with zxids as bigint, times as epoch ms and ephemeralOwner as a session id in hex. */
+export interface NodeStat {
+  readonly czxid: bigint;
+  readonly mzxid: bigint;
+  readonly pzxid: bigint;
+  readonly ctime: number;
+  readonly mtime: number;
+  readonly version: number;
+  readonly cversion: number;
+  readonly aversion: number;
+  /** 16 hex digits; '0000000000000000' for a persistent node. Compare with `Observer.sessionId`. */
+  readonly ephemeralOwner: string;
+  readonly dataLength: number;
+  readonly numChildren: number;
+}
+
+export interface NodeData {
+  /** `undefined` for a node created without data (not an empty Buffer). */
+  readonly data: Buffer | undefined;
+  readonly stat: NodeStat;
+}
+
+export interface AclEntry {
+  /** Bit set of `Permission` (READ 1, WRITE 2, CREATE 4, DELETE 8, ADMIN 16, ALL 31). */
+  readonly perms: number;
+  readonly scheme: string;
+  readonly id: string;
+}
+
+export interface CreateNodeOptions {
+  /** @default false */
+  ephemeral?: boolean;
+  /** @default false */
+  sequential?: boolean;
+  /** @default world:anyone with all permissions */
+  acl?: readonly AclEntry[];
+}
+
+/** An independent ZooKeeper session for tests to arrange state and observe what the code under test did. */
+export interface Observer extends AsyncDisposable {
+  /** This session's id, 16 hex digits, as found in `NodeStat.ephemeralOwner` of its ephemeral nodes. */
+  readonly sessionId: string;
+  exists(path: string): Promise<NodeStat | null>;
+  getData(path: string): Promise<NodeData>;
+  /** Children names, sorted. */
+  getChildren(path: string): Promise<string[]>;
+  getAcl(path: string): Promise<AclEntry[]>;
+  /** Resolves with the created path (with its sequence suffix for sequential nodes). */
+  create(path: string, data?: Buffer | string, options?: CreateNodeOptions): Promise<string>;
+  /** Creates the node and its missing parents; an existing node is fine. */
+  mkdirp(path: string): Promise<void>;
+  /** `null` stores an empty value. `version` -1 (the default) matches any version. */
+  setData(path: string, data: Buffer | string | null, version?: number): Promise<NodeStat>;
+  remove(path: string, version?: number): Promise<void>;
+  /** Deletes the node and everything below it; a missing node is fine. On '/', keeps '/' and '/zookeeper'. */
+  removeRecursive(path: string): Promise<void>;
+  /** Closes the session (its ephemeral nodes go at once). Idempotent; never keeps the process alive. */
+  close(): Promise<void>;
+}
+
+type Callback<R extends unknown[]> = (error: Error | Exception | null, ...results: R) => void;
+
+/** Opens a plain node-zookeeper-client session and resolves once it is connected. */
+export async function openObserver(
+  connectionString: string,
+  options: ObserverOptions = {},
+): Promise<Observer> {
+  const { sessionTimeout = 10_000, connectTimeout = 10_000 } = options;
+  // spinDelay 100: after a server dies, try the next one soon (the default waits up to 1 s).
+  const client = createClient(connectionString, { sessionTimeout, spinDelay: 100, retries: 0 });
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await new Promise<'connected' | 'timeout'>((resolve) => {
+    client.once('connected', () => resolve('connected'));
+    timer = setTimeout(() => resolve('timeout'), connectTimeout);
+    client.connect();
+  });
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    await closeClient(client);
+    throw new ZooKeeperOperationError(
+      'CONNECT_TIMEOUT',
+      undefined,
+      `Observer could not connect to ${connectionString} within ${connectTimeout} ms`,
+    );
+  }
+  return new ZooKeeperObserver(client);
+}
+
+class ZooKeeperObserver implements Observer {
+  #closing: Promise<void> | undefined;
+
+  constructor(private readonly client: Client) {}
+
+  get sessionId(): string {
+    return this.client.getSessionId().toString('hex');
+  }
+
+  exists(path: string): Promise<NodeStat | null> {
+    return call<[Stat]>('exists', path, (cb) => this.client.exists(path, cb)).then(([stat]) =>
+      stat ? toNodeStat(stat) : null,
+    );
+  }
+
+  async getData(path: string): Promise<NodeData> {
+    const [data, stat] = await call<[Buffer, Stat]>('getData', path, (cb) => this.client.getData(path, cb));
+    return { data: data ?? undefined, stat: toNodeStat(stat) };
+  }
+
+  async getChildren(path: string): Promise<string[]> {
+    const [children] = await call<[string[], Stat]>('getChildren', path, (cb) =>
+      this.client.getChildren(path, cb),
+    );
+    return [...children].sort();
+  }
+
+  async getAcl(path: string): Promise<AclEntry[]> {
+    const [acls] = await call<[ACL[], Stat]>('getAcl', path, (cb) => this.client.getACL(path, cb));
+    return acls.map((acl) => ({ perms: permissionsOf(acl), scheme: acl.id.scheme, id: acl.id.id }));
+  }
+
+  async create(path: string, data?: Buffer | string, options: CreateNodeOptions = {}): Promise<string> {
+    const acls = (options.acl ?? [{ perms: 31, scheme: 'world', id: 'anyone' }]).map(
+      (entry) => new ACL(entry.perms, new Id(entry.scheme, entry.id)),
+    );
+    const mode = createMode(options);
+    const [created] = await call<[string]>('create', path, (cb) =>
+      data === undefined
+        ? this.client.create(path, acls, mode, cb)
+        : this.client.create(path, toBuffer(data), acls, mode, cb),
+    );
+    return created;
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    await call<[string]>('mkdirp', path, (cb) => this.client.mkdirp(path, cb));
+  }
+
+  async setData(path: string, data: Buffer | string | null, version = -1): Promise<NodeStat> {
+    // The client crashes on null data (it reads data.length): send an empty value instead.
+    const buffer = data === null ? Buffer.alloc(0) : toBuffer(data);
+    const [stat] = await call<[Stat]>('setData', path, (cb) =>
+      this.client.setData(path, buffer, version, cb),
+    );
+    return toNodeStat(stat);
+  }
+
+  async remove(path: string, version = -1): Promise<void> {
+    await call<[]>('remove', path, (cb) => this.client.remove(path, version, cb));
+  }
+
+  async removeRecursive(path: string): Promise<void> {
+    const children = await this.getChildren(path).catch(ignoreNoNode([] as string[]));
+    const base = path === '/' ? '' : path;
+    const removable = path === '/' ? children.filter((child) => child !== 'zookeeper') : children;
+    await Promise.all(removable.map((child) => this.removeRecursive(`${base}/${child}`)));
+    if (path === '/') return;
+    try {
+      await this.remove(path);
+    } catch (error) {
+      // NOT_EMPTY: a child appeared meanwhile (e.g. an ephemeral of the code under test); go round again.
+      if (isCode(error, 'NOT_EMPTY')) return this.removeRecursive(path);
+      ignoreNoNode(undefined)(error);
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= closeClient(this.client);
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Runs one client call as a promise. The callback only converts and settles, inside try/catch: an exception
+ * escaping a node-zookeeper-client callback would be thrown from its socket handler and kill the process.
+ */
+function call<R extends unknown[]>(
+  op: string,
+  path: string,
+  run: (callback: Callback<R>) => void,
+): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    try {
+      run((error, ...results) => {
+        if (error) reject(toOperationError(op, path, error));
+        else resolve(results);
+      });
+    } catch (error) {
+      // Synchronous throws are argument checks (Path.validate, data size): the caller's mistake.
+      reject(
+        new ZooKeeperOperationError('BAD_ARGUMENTS', path, `${op} ${path}: ${message(error)}`, {
+          cause: error,
+        }),
+      );
+    }
+  });
+}
+
+function toOperationError(op: string, path: string, error: Error | Exception): ZooKeeperOperationError {
+  const name =
+    'getName' in error && typeof error.getName === 'function' ? String(error.getName()) : undefined;
+  const code = name ?? 'SYSTEM_ERROR';
+  return new ZooKeeperOperationError(code, path, `${op} ${path}: ${code}`, { cause: error });
+}
+
+function ignoreNoNode<T>(fallback: T): (error: unknown) => T {
+  return (error) => {
+    if (isCode(error, 'NO_NODE')) return fallback;
+    throw error;
+  };
+}
+
+function isCode(error: unknown, code: string): boolean {
+  return error instanceof ZooKeeperOperationError && error.code === code;
+}
+
+function createMode({ ephemeral = false, sequential = false }: CreateNodeOptions): number {
+  if (ephemeral) return sequential ? CreateMode.EPHEMERAL_SEQUENTIAL : CreateMode.EPHEMERAL;
+  return sequential ? CreateMode.PERSISTENT_SEQUENTIAL : CreateMode.PERSISTENT;
+}
+
+function toBuffer(data: Buffer | string): Buffer {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+/** Jute longs arrive as 8-byte big-endian Buffers. */
+function toNodeStat(stat: Stat): NodeStat {
+  return {
+    czxid: stat.czxid.readBigInt64BE(0),
+    mzxid: stat.mzxid.readBigInt64BE(0),
+    pzxid: stat.pzxid.readBigInt64BE(0),
+    ctime: Number(stat.ctime.readBigInt64BE(0)),
+    mtime: Number(stat.mtime.readBigInt64BE(0)),
+    version: stat.version,
+    cversion: stat.cversion,
+    aversion: stat.aversion,
+    ephemeralOwner: stat.ephemeralOwner.toString('hex'),
+    dataLength: stat.dataLength,
+    numChildren: stat.numChildren,
+  };
+}
+
+/** @types/node-zookeeper-client says `perms`; at run time the ACL object holds `permission`. */
+function permissionsOf(acl: ACL): number {
+  const { permission, perms } = acl as ACL & { permission?: unknown };
+  return typeof permission === 'number' ? permission : perms;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

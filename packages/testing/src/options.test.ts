@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { resolveStartOptions } from './options.js';
+
+describe('resolveStartOptions', () => {
+  it('defaults to one server, a 500 ms tick, sessions of 2 to 20 ticks and 30 s to start', () => {
+    expect(resolveStartOptions()).toEqual({
+      servers: 1,
+      tickTime: 500,
+      minSessionTimeout: 1000,
+      maxSessionTimeout: 10000,
+      provider: 'auto',
+      startTimeout: 30000,
+      env: process.env,
+    });
+  });
+
+  it('derives session bounds from tickTime unless given', () => {
+    expect(resolveStartOptions({ tickTime: 200 })).toMatchObject({
+      minSessionTimeout: 400,
+      maxSessionTimeout: 4000,
+    });
+    expect(resolveStartOptions({ minSessionTimeout: 300 })).toMatchObject({ minSessionTimeout: 300 });
+  });
+
+  it('rejects what ZooKeeper could not honour, naming every problem', () => {
+    expect(() => resolveStartOptions({ servers: 2 as 1, tickTime: 0 })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTIONS',
+        message: expect.stringMatching(/servers must be 1 or 3.*tickTime must be a positive integer/),
+      }),
+    );
+    expect(() => resolveStartOptions({ minSessionTimeout: 5000, maxSessionTimeout: 4000 })).toThrow(
+      /minSessionTimeout 5000 > maxSessionTimeout 4000/,
+    );
+  });
+});

@@ -1,0 +1,80 @@
+import { TestingError } from './errors.js';
+
+export interface StartOptions {
+  /**
+   * 1 for a standalone server, 3 for a quorum (leader election, kill/restart of members).
+   * @default 1
+   */
+  servers?: 1 | 3;
+  /**
+   * ZooKeeper's tick in milliseconds; session timeouts are clamped to [2, 20] ticks unless set below.
+   * @default 500
+   */
+  tickTime?: number;
+  /**
+   * Smallest session timeout the server grants, in milliseconds.
+   * @default 2 * tickTime
+   */
+  minSessionTimeout?: number;
+  /**
+   * Largest session timeout the server grants, in milliseconds.
+   * @default 20 * tickTime
+   */
+  maxSessionTimeout?: number;
+  /**
+   * Where the server comes from. 'auto' tries ZK_CONNECT (single server only), then a local jar, then
+   * testcontainers.
+   * @default 'auto'
+   */
+  provider?: 'auto' | 'env' | 'local' | 'container';
+  /**
+   * Bound in milliseconds on starting (and on `restart`/`leader` waits). Nothing waits longer.
+   * @default 30000
+   */
+  startTimeout?: number;
+  /**
+   * Environment used to find java (JAVA_HOME, PATH), ZOOKEEPER_HOME and ZK_CONNECT, and given to the server
+   * process. Lets a test simulate a bare machine.
+   * @default process.env
+   */
+  env?: NodeJS.ProcessEnv;
+}
+
+export type ResolvedStartOptions = Required<StartOptions>;
+
+/** Defaults in one place, and the combinations ZooKeeper would reject caught before a JVM starts. */
+export function resolveStartOptions(options: StartOptions = {}): ResolvedStartOptions {
+  const tickTime = options.tickTime ?? 500;
+  const resolved: ResolvedStartOptions = {
+    servers: options.servers ?? 1,
+    tickTime,
+    minSessionTimeout: options.minSessionTimeout ?? 2 * tickTime,
+    maxSessionTimeout: options.maxSessionTimeout ?? 20 * tickTime,
+    provider: options.provider ?? 'auto',
+    startTimeout: options.startTimeout ?? 30_000,
+    env: options.env ?? process.env,
+  };
+  validate(resolved);
+  return resolved;
+}
+
+function validate(options: ResolvedStartOptions): void {
+  const problems: string[] = [];
+  if (options.servers !== 1 && options.servers !== 3)
+    problems.push(`servers must be 1 or 3, not ${options.servers}`);
+  for (const key of ['tickTime', 'minSessionTimeout', 'maxSessionTimeout', 'startTimeout'] as const) {
+    if (!Number.isInteger(options[key]) || options[key] <= 0) {
+      problems.push(`${key} must be a positive integer, not ${options[key]}`);
+    }
+  }
+  if (options.minSessionTimeout > options.maxSessionTimeout) {
+    problems.push(
+      `minSessionTimeout ${options.minSessionTimeout} > maxSessionTimeout ${options.maxSessionTimeout}`,
+    );
+  }
+  if (!['auto', 'env', 'local', 'container'].includes(options.provider)) {
+    problems.push(`unknown provider '${options.provider}'`);
+  }
+  if (problems.length > 0)
+    throw new TestingError('INVALID_OPTIONS', `Invalid StartOptions: ${problems.join('; ')}`);
+}

@@ -1,0 +1,125 @@
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+/** How to launch ZooKeeper from a local jar: the java binary, the classpath and JVM flags. */
+export interface JavaLaunch {
+  readonly java: string;
+  readonly classpath: string;
+  readonly jvmArgs: readonly string[];
+  /** Where the jar was found, for messages. */
+  readonly source: string;
+}
+
+export type LocateResult = { found: true; launch: JavaLaunch } | { found: false; reason: string };
+
+/**
+ * JVM flags for a fast start on a small machine, and no trace left behind:
+ * - SerialGC + C1 only (TieredStopAtLevel=1): a test server does little work; startup dominates.
+ * - `-XX:-UsePerfData`: otherwise the JVM writes /tmp/hsperfdata_<user>/<pid>, left behind on SIGKILL.
+ * - logging at WARN through slf4j-simple (Debian) or ZooKeeper's logback (tarball) goes to our pipe, so a
+ *   start failure can quote the BindException instead of failing silently as with slf4j-nop.
+ */
+const JVM_ARGS = [
+  '-Xmx256m',
+  '-XX:+UseSerialGC',
+  '-XX:TieredStopAtLevel=1',
+  '-XX:-UsePerfData',
+  '-Djava.net.preferIPv4Stack=true',
+  '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+  '-Dzookeeper.console.threshold=WARN',
+  '-Dzookeeper.jmx.log4j.disable=true',
+];
+
+/**
+ * Finds java and a ZooKeeper jar. Only `env` is consulted (JAVA_HOME, PATH, ZOOKEEPER_HOME), and the Debian
+ * layout is looked up under `root`, so a test can simulate a bare machine without touching the real one.
+ */
+export function locateLocalZooKeeper(env: NodeJS.ProcessEnv, root = '/'): LocateResult {
+  const java = findJava(env);
+  if (!java.found) return java;
+  const jar = findClasspath(env, root);
+  if (!jar.found) return jar;
+  return { found: true, launch: { java: java.path, ...jar.launch, jvmArgs: JVM_ARGS } };
+}
+
+type Found<T> = ({ found: true } & T) | { found: false; reason: string };
+
+/** JAVA_HOME/bin/java when JAVA_HOME is set (and then only there: a wrong JAVA_HOME is a mistake to report). */
+export function findJava(env: NodeJS.ProcessEnv): Found<{ path: string }> {
+  const javaHome = env.JAVA_HOME;
+  if (javaHome) {
+    const candidate = join(javaHome, 'bin', 'java');
+    return isExecutable(candidate)
+      ? { found: true, path: candidate }
+      : { found: false, reason: `JAVA_HOME=${javaHome} has no executable bin/java` };
+  }
+  const dirs = (env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
+  for (const dir of dirs) {
+    const candidate = join(dir, 'java');
+    if (isExecutable(candidate)) return { found: true, path: candidate };
+  }
+  return { found: false, reason: `no java: JAVA_HOME is not set and java is not on PATH=${env.PATH ?? ''}` };
+}
+
+function findClasspath(
+  env: NodeJS.ProcessEnv,
+  root: string,
+): Found<{ launch: Pick<JavaLaunch, 'classpath' | 'source'> }> {
+  const home = env.ZOOKEEPER_HOME;
+  if (home) return fromZooKeeperHome(home);
+  return fromDebianLayout(root);
+}
+
+/** A release tarball: jars in lib/ (3.5+) or at the top (3.4); conf/ holds its logback/log4j config. */
+function fromZooKeeperHome(home: string): Found<{ launch: Pick<JavaLaunch, 'classpath' | 'source'> }> {
+  const jarDirs = [join(home, 'lib'), home].filter((dir) => jarsIn(dir).some(isServerJar));
+  const first = jarDirs[0];
+  if (first === undefined) {
+    return {
+      found: false,
+      reason: `ZOOKEEPER_HOME=${home} has no zookeeper-<version>.jar in lib/ or at its top`,
+    };
+  }
+  const jars = jarsIn(first).map((jar) => join(first, jar));
+  return {
+    found: true,
+    launch: { classpath: [join(home, 'conf'), ...jars].join(delimiter), source: `ZOOKEEPER_HOME=${home}` },
+  };
+}
+
+/**
+ * Debian's `zookeeper` package: zookeeper.jar's manifest Class-Path names its dependencies in /usr/share/java,
+ * so the classpath only adds an slf4j binding (simple to see errors; nop if that is all there is).
+ */
+function fromDebianLayout(root: string): Found<{ launch: Pick<JavaLaunch, 'classpath' | 'source'> }> {
+  const javaDir = join(root, 'usr', 'share', 'java');
+  const jar = join(javaDir, 'zookeeper.jar');
+  if (!existsSync(jar)) {
+    return { found: false, reason: `no ZOOKEEPER_HOME and no ${jar} (Debian package zookeeper)` };
+  }
+  const binding = ['slf4j-simple.jar', 'slf4j-nop.jar'].map((name) => join(javaDir, name)).find(existsSync);
+  const conf = join(root, 'etc', 'zookeeper', 'conf');
+  const entries = [existsSync(conf) ? conf : undefined, jar, binding].filter((e) => e !== undefined);
+  return { found: true, launch: { classpath: entries.join(delimiter), source: jar } };
+}
+
+function isServerJar(name: string): boolean {
+  return /^zookeeper-\d[\w.-]*\.jar$/.test(name) && !/-(sources|javadoc|tests)\.jar$/.test(name);
+}
+
+function jarsIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((name) => name.endsWith('.jar'));
+  } catch {
+    return [];
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,119 @@
+import type { StartedTestContainer } from 'testcontainers';
+import { TestingError } from '../errors.js';
+import { findLeader, srvr } from '../four-letter.js';
+import type { ServerInfo, ZooKeeperHandle } from '../handle.js';
+import { waitFor } from '../wait-for.js';
+
+export const ZOOKEEPER_IMAGE = 'zookeeper:3.9';
+const CLIENT_PORT = 2181;
+
+export interface ContainerOptions {
+  readonly tickTime: number;
+  readonly minSessionTimeout: number;
+  readonly maxSessionTimeout: number;
+  readonly startTimeout: number;
+}
+
+export type RuntimeProbe = { available: true } | { available: false; reason: string };
+
+let probe: Promise<RuntimeProbe> | undefined;
+
+/**
+ * Whether a container runtime answers. Asked once per process: without a runtime testcontainers throws
+ * within milliseconds, and the answer will not change during a test run. testcontainers is imported here,
+ * lazily, so the local-jar path never loads it.
+ */
+export function probeContainerRuntime(): Promise<RuntimeProbe> {
+  probe ??= (async (): Promise<RuntimeProbe> => {
+    try {
+      const { getContainerRuntimeClient } = await import('testcontainers');
+      await getContainerRuntimeClient();
+      return { available: true };
+    } catch (error) {
+      return { available: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+  })();
+  return probe;
+}
+
+/** One standalone server in the official image, configured like the local one (4lw on, session bounds). */
+export async function startContainer(options: ContainerOptions): Promise<ZooKeeperHandle> {
+  const deadline = Date.now() + options.startTimeout;
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const container = await new GenericContainer(ZOOKEEPER_IMAGE)
+    .withExposedPorts(CLIENT_PORT)
+    .withEnvironment({
+      ZOO_TICK_TIME: String(options.tickTime),
+      ZOO_4LW_COMMANDS_WHITELIST: '*',
+      ZOO_ADMINSERVER_ENABLED: 'false',
+      ZOO_CFG_EXTRA: `minSessionTimeout=${options.minSessionTimeout} maxSessionTimeout=${options.maxSessionTimeout}`,
+    })
+    .withWaitStrategy(Wait.forListeningPorts())
+    .withStartupTimeout(options.startTimeout)
+    .start();
+  const handle = new ContainerHandle(container, options.startTimeout);
+  try {
+    // A listening port is not a serving server: wait for srvr's Mode line like the local provider does.
+    await waitFor(async () => (await srvr(handle.address, { timeout: 1000 })).serving, {
+      timeout: Math.max(0, deadline - Date.now()),
+      interval: 50,
+      message: `${ZOOKEEPER_IMAGE} at ${handle.address} to serve`,
+    });
+  } catch (error) {
+    await handle.stop();
+    throw new TestingError('START_TIMEOUT', `${ZOOKEEPER_IMAGE} did not serve in time`, { cause: error });
+  }
+  return handle;
+}
+
+class ContainerHandle implements ZooKeeperHandle {
+  readonly provider = 'container';
+  readonly address: string;
+  #stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly container: StartedTestContainer,
+    private readonly timeout: number,
+  ) {
+    this.address = `${container.getHost()}:${container.getMappedPort(CLIENT_PORT)}`;
+  }
+
+  get connectionString(): string {
+    return this.address;
+  }
+
+  get servers(): readonly ServerInfo[] {
+    const port = this.container.getMappedPort(CLIENT_PORT);
+    const running = this.#stopping === undefined;
+    return [{ index: 0, id: 1, host: this.container.getHost(), port, address: this.address, running }];
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.container.stop().then(() => undefined);
+    return this.#stopping;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
+  }
+
+  kill(index: number): Promise<void> {
+    return Promise.reject(notSupported('kill', index));
+  }
+
+  restart(index: number): Promise<void> {
+    return Promise.reject(notSupported('restart', index));
+  }
+
+  leader(): Promise<number> {
+    return findLeader([this.address], this.timeout);
+  }
+}
+
+function notSupported(op: string, index: number): TestingError {
+  return new TestingError(
+    'NOT_SUPPORTED',
+    `${op}(${index}) is not supported by the container provider (a restarted container may get another port). ` +
+      "Use provider: 'local' for tests that kill or restart servers.",
+  );
+}
