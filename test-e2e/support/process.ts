@@ -14,10 +14,15 @@ export interface FixtureProcess {
   line(match: (line: Line) => boolean, options?: { from?: number; timeout?: number }): Promise<Line>;
 }
 
-export function startFixture(name: string, args: readonly string[]): FixtureProcess {
+export function startFixture(
+  name: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): FixtureProcess {
   const script = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   onTestFinished(() => {
     child.kill('SIGCONT');
