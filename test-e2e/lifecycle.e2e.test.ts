@@ -54,6 +54,21 @@ describe('lifecycle', () => {
     expect(stdout.trim()).toBe('closed');
   });
 
+  it('lets the process exit by itself after connect() failed with CONNECT_TIMEOUT: no worker is left', async () => {
+    const script = fileURLToPath(new URL('./fixtures/close-and-exit.ts', import.meta.url));
+    const run = promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', script, '127.0.0.1:1', '/x', 'connect-fails'],
+      {
+        timeout: 20_000,
+      },
+    );
+
+    const { stdout } = await run;
+
+    expect(stdout.trim()).toBe('CONNECT_TIMEOUT');
+  });
+
   it('logs through the caller pino logger as the ZooKeeper child, never with credentials', async () => {
     const { logger, records, text } = capturingLogger();
     const zk = await client({ logger, auth: [{ scheme: 'digest', credentials: 'alice:s3cret-pass' }] });

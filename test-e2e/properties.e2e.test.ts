@@ -2,7 +2,7 @@ import { connect, NodeError, type Properties } from '@zkit/client';
 import { waitFor } from '@zkit/testing';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { client, observer, recorder, root, zkConnect } from './support/harness.js';
+import { capturingLogger, client, observer, recorder, root, zkConnect } from './support/harness.js';
 
 describe('properties', () => {
   it("follows zc.zk's README: read, watch, update merges, set replaces", async () => {
@@ -66,8 +66,9 @@ describe('properties', () => {
     await waitFor(() => props.get('threads') === 5);
   });
 
-  it('reads empty data as {} and data that is not a JSON object as { string_value }', async () => {
-    const zk = await client();
+  it('reads empty data as {} and data that is not a JSON object as { string_value }, logging corrupt data', async () => {
+    const { logger, records } = capturingLogger();
+    const zk = await client({ logger });
     const obs = await observer();
     const base = root('props-shapes');
     await obs.create(base);
@@ -81,6 +82,12 @@ describe('properties', () => {
     expect((await zk.properties(`${base}/array`)).toJSON()).toEqual({ string_value: '[1,2]' });
     expect((await zk.properties(`${base}/truncated`)).toJSON()).toEqual({ string_value: '{"a":' });
     expect((await zk.properties(`${base}/binary`)).get('string_value')).toBe('\ufffd\ufffdA');
+    const warned = records.filter((r) => r.level === 40 && r.msg === 'node data read as string_value');
+    expect(warned.map((r) => [r.path, r.problem])).toEqual([
+      [`${base}/text`, 'node data is not JSON'],
+      [`${base}/truncated`, 'node data is not JSON'],
+      [`${base}/binary`, 'node data is not valid UTF-8'],
+    ]);
   });
 
   it('write resolves only once every view of the node in this client shows it and its callbacks ran', async () => {
@@ -129,13 +136,13 @@ describe('properties', () => {
     const views: Properties[] = await Promise.all(clients.map((zk) => zk.properties(path)));
 
     await Promise.all(
-      views.flatMap((view, c) => Array.from({ length: 25 }, (_, i) => view.update({ [`c${c}-${i}`]: i }))),
+      views.flatMap((view, c) => Array.from({ length: 50 }, (_, i) => view.update({ [`c${c}-${i}`]: i }))),
     );
 
     const obs = await observer();
     const stored = JSON.parse(String((await obs.getData(path)).data));
-    expect(Object.keys(stored)).toHaveLength(100);
-    for (const view of views) await waitFor(() => view.size === 100);
+    expect(Object.keys(stored)).toHaveLength(200);
+    for (const view of views) await waitFor(() => view.size === 200);
   });
 
   it('refuses non-JSON values before sending, with INVALID_DATA, and loses nothing', async () => {

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyChildren,
+  applyData,
+  childrenMirror,
+  dataMirror,
+  markDeleted,
+  replaceChildren,
+} from './mirrors.js';
+
+describe('children mirrors', () => {
+  it('applies diffs and says whether anything changed', () => {
+    const mirror = childrenMirror('/s', ['a', 'b']);
+    expect(applyChildren(mirror, ['c'], ['a'])).toBe(true);
+    expect([...mirror.names].sort()).toEqual(['b', 'c']);
+    expect(applyChildren(mirror, ['c'], ['x'])).toBe(false);
+  });
+
+  it('replaces the whole list and reports no change for the same list', () => {
+    const mirror = childrenMirror('/s', ['a', 'b']);
+    expect(replaceChildren(mirror, ['b', 'a'])).toBe(false);
+    expect(replaceChildren(mirror, ['b', 'z'])).toBe(true);
+    expect([...mirror.names].sort()).toEqual(['b', 'z']);
+  });
+});
+
+describe('data mirrors', () => {
+  it('applies only newer snapshots (by mzxid), and freezes them deeply', () => {
+    const mirror = dataMirror('/p', { properties: { a: { b: 1 } }, mzxid: '10', version: 0 });
+    expect(applyData(mirror, { properties: { a: { b: 0 } }, mzxid: '9', version: 0 })).toBe(false);
+    expect(applyData(mirror, { properties: { a: { b: 2 } }, mzxid: '12', version: 1 })).toBe(true);
+    expect(mirror.data.properties).toEqual({ a: { b: 2 } });
+    expect(Object.isFrozen((mirror.data.properties as { a: object }).a)).toBe(true);
+  });
+
+  it('compares zxids as 64-bit numbers, not strings', () => {
+    const mirror = dataMirror('/p', { properties: {}, mzxid: '9', version: 0 });
+    expect(applyData(mirror, { properties: { x: 1 }, mzxid: '4294967296', version: 1 })).toBe(true);
+  });
+
+  it('empties a deleted mirror', () => {
+    const mirror = dataMirror('/p', { properties: { a: 1 }, mzxid: '1', version: 0 });
+    markDeleted(mirror);
+    expect(mirror.deleted).toBe(true);
+    expect(mirror.data.properties).toEqual({});
+  });
+});
