@@ -1,0 +1,206 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { primaryAddress } from './address.js';
+import { PluginError } from './errors.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The plugin's settings, resolved. */
+export interface PluginConfig {
+  /** ZooKeeper connection string, `host:port[,host:port...][/chroot]`. @default '127.0.0.1:2181' */
+  readonly connect: string;
+  /** Root of the service tree: an app registers under `<root>/<app name>/servers`. @default '/services' */
+  readonly root: string;
+  /** Host advertised in node names. @default the machine's primary non-loopback address (see `primaryAddress`) */
+  readonly host: string;
+  /** ZooKeeper session timeout in ms (the server clamps it): how long nodes outlive a crashed plugin. @default 10000 */
+  readonly sessionTimeout: number;
+  /** App name patterns to register; `*` matches any run of characters. @default ['*'] */
+  readonly include: readonly string[];
+  /** App name patterns never registered; wins over `include`. @default [] */
+  readonly exclude: readonly string[];
+  /**
+   * Where announced ports are kept, so a restarted plugin knows them without the apps announcing again.
+   * @default '<PM2_HOME>/<plugin name>.announcements.json' (PM2_HOME defaults to ~/.pm2)
+   */
+  readonly stateFile: string;
+  /** pino level. @default 'info' */
+  readonly logLevel: LogLevel;
+}
+
+/** One setting: its `pm2 set <plugin>:<key>` key and its environment variable. */
+interface Setting {
+  readonly key: string;
+  readonly env: string;
+}
+
+/** The settings' names in one table, so the README, the parser and `pm2 set` agree. */
+export const SETTINGS = {
+  connect: { key: 'connect', env: 'ZK_CONNECT' },
+  root: { key: 'root', env: 'ZKIT_ROOT' },
+  host: { key: 'host', env: 'ZKIT_HOST' },
+  sessionTimeout: { key: 'session_timeout', env: 'ZKIT_SESSION_TIMEOUT' },
+  include: { key: 'include', env: 'ZKIT_INCLUDE' },
+  exclude: { key: 'exclude', env: 'ZKIT_EXCLUDE' },
+  stateFile: { key: 'state_file', env: 'ZKIT_STATE_FILE' },
+  logLevel: { key: 'log_level', env: 'ZKIT_LOG_LEVEL' },
+} as const satisfies Record<keyof PluginConfig, Setting>;
+
+/** The defaults that need no machine facts; `host` and `stateFile` are derived in `loadConfig`. */
+export const DEFAULTS = {
+  connect: '127.0.0.1:2181',
+  root: '/services',
+  sessionTimeout: 10_000,
+  include: ['*'],
+  exclude: [],
+  logLevel: 'info',
+} as const satisfies Partial<PluginConfig>;
+
+/** The plugin's name as a PM2 module (the package name); PM2 keys its module conf by the process name. */
+export const PLUGIN_NAME = 'pm2-zkit';
+
+export interface LoadedConfig {
+  readonly config: PluginConfig;
+  /** Module conf keys the plugin does not know (a typo in `pm2 set`), to be logged. */
+  readonly unknownKeys: readonly string[];
+}
+
+export interface ConfigSources {
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** @default primaryAddress() */
+  readonly primaryAddress?: () => string;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads the settings: `pm2 set <name>:<key> <value>` first, then environment variables, then the defaults. The
+ * module conf wins because PM2 children inherit the daemon's environment: a stray ZK_CONNECT in the shell that
+ * started PM2 must not override what was set for the plugin on purpose.
+ *
+ * PM2 hands a module (and any app whose name has module conf) its conf as the JSON env var named after the process
+ * (`process.env['pm2-zkit']`), with every value a string; the process name is in `process.env.name`.
+ */
+export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
+  const env = sources.env ?? process.env;
+  const name = env.name ?? PLUGIN_NAME;
+  const conf = moduleConf(name, env[name]);
+  const known = new Set<string>(Object.values(SETTINGS).map((setting) => setting.key));
+  const unknownKeys = Object.keys(conf).filter((key) => !known.has(key));
+  const read = (setting: Setting): string | undefined => {
+    const value = conf[setting.key] ?? env[setting.env];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const pm2Home = env.PM2_HOME ?? join(homedir(), '.pm2');
+  const config: PluginConfig = {
+    connect: parseConnect(read(SETTINGS.connect) ?? DEFAULTS.connect),
+    root: checkPath('root', read(SETTINGS.root) ?? DEFAULTS.root),
+    host: parseHost(read(SETTINGS.host) ?? (sources.primaryAddress ?? primaryAddress)()),
+    sessionTimeout: parseTimeout(read(SETTINGS.sessionTimeout)) ?? DEFAULTS.sessionTimeout,
+    include: parsePatterns(read(SETTINGS.include)) ?? DEFAULTS.include,
+    exclude: parsePatterns(read(SETTINGS.exclude)) ?? DEFAULTS.exclude,
+    stateFile: read(SETTINGS.stateFile) ?? join(pm2Home, `${name}.announcements.json`),
+    logLevel: parseLogLevel(read(SETTINGS.logLevel)) ?? DEFAULTS.logLevel,
+  };
+  return { config, unknownKeys };
+}
+
+/** The module conf JSON, values as strings (PM2 stores what `pm2 set` got; a package.json default may be a number). */
+function moduleConf(name: string, json: string | undefined): Record<string, string> {
+  if (json === undefined || json.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw invalid(`the module conf in env var ${JSON.stringify(name)} is not JSON`, error);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalid(`the module conf in env var ${JSON.stringify(name)} is not an object`);
+  }
+  const conf: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value === 'string') conf[key] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') conf[key] = String(value);
+    else throw invalid(`module conf key ${JSON.stringify(key)} must be a string`);
+  }
+  return conf;
+}
+
+const SERVER = /^(?:\[[0-9a-fA-F:.]+\]|[^\s,/:[\]]+):\d{1,5}$/;
+
+/** Checked here, as `@zkit/client` would: a typo must stop the plugin with a clear error, not be retried forever. */
+function parseConnect(value: string): string {
+  const slash = value.indexOf('/');
+  const servers = slash === -1 ? value : value.slice(0, slash);
+  for (const server of servers.split(',')) {
+    if (!SERVER.test(server.trim())) {
+      throw invalid(
+        `connect ${JSON.stringify(value)} has ${JSON.stringify(server)}; expected HOST:PORT[,HOST:PORT...][/chroot]`,
+      );
+    }
+  }
+  if (slash !== -1) checkPath('the chroot of connect', value.slice(slash));
+  return value;
+}
+
+function checkPath(what: string, value: string): string {
+  const segments = value.split('/').slice(1);
+  const ok =
+    value === '/' ||
+    (value.startsWith('/') &&
+      segments.every((segment) => segment !== '' && segment !== '.' && segment !== '..'));
+  if (!ok)
+    throw invalid(`${what} ${JSON.stringify(value)} must be an absolute ZooKeeper path like /services`);
+  return value;
+}
+
+function parseHost(value: string): string {
+  if (/[\s/]/.test(value))
+    throw invalid(`host ${JSON.stringify(value)} must be a name or IP without spaces or "/"`);
+  // '[::1]' as written in URLs: node names bracket IPv6 themselves.
+  return value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+}
+
+function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Number(value);
+  if (!/^\d+$/.test(value) || ms <= 0)
+    throw invalid(`session timeout ${JSON.stringify(value)} must be a number of ms`);
+  return ms;
+}
+
+function parsePatterns(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((pattern) => pattern.trim())
+    .filter((pattern) => pattern !== '');
+}
+
+function parseLogLevel(value: string | undefined): LogLevel | undefined {
+  if (value === undefined) return undefined;
+  const level = LOG_LEVELS.find((candidate) => candidate === value.toLowerCase());
+  if (level === undefined)
+    throw invalid(`log level ${JSON.stringify(value)} must be one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+/** Whether an app is registered, by its name: some `include` pattern matches and no `exclude` pattern does. */
+export function appFilter(include: readonly string[], exclude: readonly string[]): (name: string) => boolean {
+  const included = include.map(patternRegExp);
+  const excluded = exclude.map(patternRegExp);
+  return (name) => included.some((re) => re.test(name)) && !excluded.some((re) => re.test(name));
+}
+
+function patternRegExp(pattern: string): RegExp {
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`);
+}
+
+function invalid(message: string, cause?: unknown): PluginError {
+  return new PluginError('INVALID_CONFIG', message, cause === undefined ? undefined : { cause });
+}

@@ -1,0 +1,25 @@
+export { hostInName, primaryAddress } from './address.js';
+export { ANNOUNCE_TYPE, parseAnnouncement } from './announcements.js';
+export type { ConfigSources, LoadedConfig, LogLevel, PluginConfig } from './config.js';
+export { appFilter, DEFAULTS, loadConfig, PLUGIN_NAME, SETTINGS } from './config.js';
+export type { PluginErrorCode } from './errors.js';
+export { isPluginError, PluginError } from './errors.js';
+export type { Plugin, PluginOptions } from './plugin.js';
+export { startPlugin } from './plugin.js';
+export type { Pm2Event, Pm2Link, Pm2LinkOptions } from './pm2-events.js';
+export { connectPm2, parseProcess, parseProcessList } from './pm2-events.js';
+export type {
+  Announcement,
+  DesiredNode,
+  DesiredState,
+  ManagedProcess,
+  NodeName,
+  Plan,
+  Skipped,
+  Target,
+} from './reconcile.js';
+export { desiredNodes, diff, nodeName, RESERVED_FIELDS } from './reconcile.js';
+export type { Held, Registrar, SyncResult } from './registry.js';
+export { Registry, zkitRegistrar } from './registry.js';
+export type { RetryPolicy } from './retry.js';
+export { backoff } from './retry.js';

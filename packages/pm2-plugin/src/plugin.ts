@@ -1,0 +1,253 @@
+// Wires PM2 to ZooKeeper. Every trigger (a bus event, an announcement, the daemon or ZooKeeper coming back, a
+// retry) only asks for a sync; one sync runs at a time and the requests made meanwhile fold into the next one:
+//
+//   bus event / announce / reconnect / retry --request--> [dirty] --loop--> pm2.list() --> desiredNodes()
+//                                                                          --> registry.sync() --> ZooKeeper
+//
+// A sync always starts from pm2.list(), never from an event's contents, so a lost or reordered event cannot
+// leave the tree wrong: the next sync puts it right.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, type ZooKeeper } from '@zkit/client';
+import { type Logger, pino } from 'pino';
+import { Announcements, parseAnnouncement } from './announcements.js';
+import { appFilter, type PluginConfig } from './config.js';
+import { isPluginError } from './errors.js';
+import { connectPm2, type Pm2Event, type Pm2Link } from './pm2-events.js';
+import { desiredNodes, type ManagedProcess, type Skipped, type Target } from './reconcile.js';
+import { Registry, zkitRegistrar } from './registry.js';
+import { backoff, type RetryPolicy } from './retry.js';
+
+export interface PluginOptions {
+  readonly config: PluginConfig;
+  /** @default pino({ name: 'pm2-zkit', level: config.logLevel }) */
+  readonly logger?: Logger;
+  /** The plugin's own pm_id, never registered. @default process.env.pm_id (PM2 sets it for its processes) */
+  readonly selfPmId?: number | undefined;
+  /** Delay before retrying a failed sync or ZooKeeper connection. @default backoff(200, 10000) */
+  readonly retry?: RetryPolicy;
+  /** How long `connect()` to ZooKeeper tries before the plugin starts over. @default 30000 */
+  readonly connectTimeout?: number;
+}
+
+/** A running plugin. `close()` ends the ZooKeeper session, so its nodes go at once, not after a timeout. */
+export interface Plugin extends AsyncDisposable {
+  close(): Promise<void>;
+}
+
+/** Connects to PM2 (rejects PM2_ERROR when it cannot) and starts registering; ZooKeeper is connected meanwhile. */
+export async function startPlugin(options: PluginOptions): Promise<Plugin> {
+  const plugin = new Pm2Zkit(options);
+  await plugin.start();
+  return plugin;
+}
+
+class Pm2Zkit implements Plugin {
+  readonly #config: PluginConfig;
+  readonly #log: Logger;
+  readonly #target: Target;
+  readonly #retry: RetryPolicy;
+  readonly #connectTimeout: number;
+  readonly #registry: Registry;
+  readonly #announcements: Announcements;
+  #pm2: Pm2Link | undefined;
+  #zk: ZooKeeper | undefined;
+  #dirty = false;
+  #running: Promise<void> | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryAttempt = 0;
+  #closing: Promise<void> | undefined;
+  /** Aborted by close(): stops the waits between connection attempts. */
+  readonly #closed = new AbortController();
+  /** Skipped processes already logged, so a sync per event does not repeat the warning. */
+  #skippedLogged = new Set<string>();
+
+  constructor(options: PluginOptions) {
+    this.#config = options.config;
+    this.#log = options.logger ?? pino({ name: 'pm2-zkit', level: options.config.logLevel });
+    this.#retry = options.retry ?? backoff();
+    this.#connectTimeout = options.connectTimeout ?? 30_000;
+    this.#registry = new Registry(this.#log);
+    this.#announcements = new Announcements(this.#config.stateFile, this.#log);
+    this.#target = {
+      root: this.#config.root,
+      host: this.#config.host,
+      selfPmId: options.selfPmId ?? ownPmId(),
+      accepts: appFilter(this.#config.include, this.#config.exclude),
+    };
+  }
+
+  async start(): Promise<void> {
+    const { connect: connection, root, host, sessionTimeout, include, exclude } = this.#config;
+    this.#log.info(
+      { connect: connection, root, host, sessionTimeout, include, exclude },
+      'pm2-zkit starting',
+    );
+    await this.#announcements.load();
+    this.#pm2 = await connectPm2((event) => this.#onEvent(event));
+    this.#request();
+    void this.#connectZooKeeper();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #onEvent(event: Pm2Event): void {
+    switch (event.type) {
+      case 'process':
+        this.#log.debug({ event: event.event, pm_id: event.pmId, name: event.name }, 'PM2 process event');
+        this.#request();
+        return;
+      case 'announce':
+        this.#onAnnounce(event.pmId, event.name, event.data);
+        return;
+      case 'bus':
+        if (event.state === 'down') {
+          this.#log.warn('lost the PM2 daemon; reconnecting');
+        } else {
+          this.#log.info('PM2 daemon connected; reconciling with its process list');
+          this.#request();
+        }
+        return;
+      default:
+        event satisfies never;
+    }
+  }
+
+  #onAnnounce(pmId: number, name: string, data: unknown): void {
+    try {
+      const announcement = parseAnnouncement(pmId, name, data);
+      this.#announcements.set(announcement);
+      this.#log.info(
+        { pm_id: pmId, name, port: announcement.port, path: announcement.path },
+        'port announced',
+      );
+      this.#request();
+    } catch (error) {
+      if (!isPluginError(error)) throw error;
+      this.#log.warn({ pm_id: pmId, name, code: error.code }, error.message);
+    }
+  }
+
+  /** Asks for a sync; the running loop picks it up, or a new loop starts. */
+  #request(): void {
+    if (this.#closed.signal.aborted) return;
+    this.#dirty = true;
+    this.#running ??= this.#loop().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#dirty && !this.#closed.signal.aborted) {
+      this.#dirty = false;
+      try {
+        await this.#sync();
+      } catch (error) {
+        this.#log.error({ err: error }, 'sync failed; will retry');
+        this.#scheduleRetry();
+      }
+    }
+  }
+
+  async #sync(): Promise<void> {
+    const pm2 = this.#pm2;
+    if (pm2 === undefined) return;
+    let processes: ManagedProcess[];
+    try {
+      processes = await pm2.list();
+    } catch (error) {
+      this.#log.warn({ err: error }, 'cannot list PM2 processes; will retry');
+      this.#scheduleRetry();
+      return;
+    }
+    this.#announcements.prune(new Set(processes.map((process) => process.pmId)));
+    const { nodes, skipped } = desiredNodes(processes, this.#announcements.all, this.#target);
+    this.#logSkipped(skipped);
+    // Without a session yet, nothing to do: the connection requests a sync when it is up.
+    const zk = this.#zk;
+    if (zk === undefined) return;
+    const { retry } = await this.#registry.sync(nodes, zkitRegistrar(zk));
+    if (retry) this.#scheduleRetry();
+    else this.#retryAttempt = 0;
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer !== undefined || this.#closed.signal.aborted) return;
+    const ms = this.#retry(++this.#retryAttempt) ?? 10_000;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#request();
+    }, ms);
+  }
+
+  /** Tries until connected: ZooKeeper being away when PM2 starts the plugin (at boot, say) is not an error. */
+  async #connectZooKeeper(): Promise<void> {
+    for (let attempt = 1; !this.#closed.signal.aborted; attempt++) {
+      try {
+        const zk = await connect(this.#config.connect, {
+          sessionTimeout: this.#config.sessionTimeout,
+          connectTimeout: this.#connectTimeout,
+          logger: this.#log,
+        });
+        if (this.#closed.signal.aborted) {
+          await zk.close();
+          return;
+        }
+        this.#zk = zk;
+        zk.onState((state) => this.#log.info({ state, sessionId: zk.sessionId }, 'ZooKeeper session state'));
+        this.#log.info({ sessionId: zk.sessionId }, 'ZooKeeper connected');
+        this.#request();
+        return;
+      } catch (error) {
+        const ms = this.#retry(attempt) ?? 10_000;
+        this.#log.warn({ err: error, attempt, retryInMs: ms }, 'cannot connect to ZooKeeper; will retry');
+        await sleep(ms, undefined, { signal: this.#closed.signal }).catch(() => {});
+      }
+    }
+  }
+
+  #logSkipped(skipped: readonly Skipped[]): void {
+    const now = new Set<string>();
+    for (const { pmId, name, reason } of skipped) {
+      const key = `${pmId}\u0000${name}\u0000${reason}`;
+      now.add(key);
+      if (!this.#skippedLogged.has(key)) this.#log.warn({ pm_id: pmId, name }, `not registered: ${reason}`);
+    }
+    this.#skippedLogged = now;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed.abort();
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    const zk = this.#zk;
+    this.#zk = undefined;
+    // Closing the session removes every node at once and makes pending calls reject, so a sync in flight ends.
+    try {
+      await zk?.close();
+    } catch (error) {
+      this.#log.warn({ err: error }, 'closing the ZooKeeper session failed');
+    }
+    this.#registry.forget();
+    await this.#running;
+    try {
+      await this.#pm2?.close();
+    } catch (error) {
+      this.#log.warn({ err: error }, 'disconnecting from PM2 failed');
+    }
+    await this.#announcements.flush();
+    this.#log.info('pm2-zkit stopped');
+  }
+}
+
+/** PM2 gives each process its pm_id in the environment. */
+function ownPmId(): number | undefined {
+  const value = process.env.pm_id;
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type Announcement,
+  type DesiredNode,
+  desiredNodes,
+  diff,
+  jsonEqual,
+  type ManagedProcess,
+  nodeName,
+  type Target,
+} from './reconcile.js';
+
+const target: Target = { root: '/services', host: '10.0.0.5', selfPmId: 0, accepts: () => true };
+
+function proc(overrides: Partial<ManagedProcess> & Pick<ManagedProcess, 'pmId' | 'name'>): ManagedProcess {
+  return {
+    pid: 1000 + overrides.pmId,
+    status: 'online',
+    execMode: 'fork',
+    instance: 0,
+    restarts: 0,
+    envPort: undefined,
+    ...overrides,
+  };
+}
+
+function announced(
+  overrides: Partial<Announcement> & Pick<Announcement, 'pmId' | 'name'>,
+): Map<number, Announcement> {
+  return new Map([[overrides.pmId, { port: undefined, path: undefined, extra: {}, ...overrides }]]);
+}
+
+const none = new Map<number, Announcement>();
+
+describe('desiredNodes', () => {
+  it('registers a fork app at <root>/<name>/servers/HOST:PORT with its pid and PM2 facts', () => {
+    const { nodes } = desiredNodes(
+      [proc({ pmId: 3, name: 'api', envPort: 8080, restarts: 2 })],
+      none,
+      target,
+    );
+    expect([...nodes.keys()]).toEqual(['/services/api/servers/10.0.0.5:8080']);
+    const node = nodes.get('/services/api/servers/10.0.0.5:8080')!;
+    expect(node.parent).toBe('/services/api/servers');
+    expect(node.name).toEqual({ kind: 'address', host: '10.0.0.5', port: 8080 });
+    expect(node.data).toEqual({
+      pid: 1003,
+      pm_id: 3,
+      name: 'api',
+      instance: 0,
+      exec_mode: 'fork',
+      restarts: 2,
+      pids: [1003],
+      pm_ids: [3],
+    });
+  });
+
+  it('gives cluster instances sharing a port one node listing every pid, lowest instance first', () => {
+    const processes = [
+      proc({ pmId: 5, name: 'web', execMode: 'cluster', instance: 1, envPort: 3000, restarts: 1 }),
+      proc({ pmId: 4, name: 'web', execMode: 'cluster', instance: 0, envPort: 3000, restarts: 2 }),
+    ];
+    const { nodes } = desiredNodes(processes, none, target);
+    expect(nodes.size).toBe(1);
+    expect(nodes.get('/services/web/servers/10.0.0.5:3000')!.data).toMatchObject({
+      pid: 1004,
+      pm_id: 4,
+      instance: 0,
+      exec_mode: 'cluster',
+      restarts: 3,
+      pids: [1004, 1005],
+      pm_ids: [4, 5],
+    });
+  });
+
+  it('drops a stopped instance from the shared node and the node with the last one', () => {
+    const web = (pmId: number, status: string) =>
+      proc({ pmId, name: 'web', execMode: 'cluster', instance: pmId - 4, envPort: 3000, status });
+    const one = desiredNodes([web(4, 'stopped'), web(5, 'online')], none, target).nodes;
+    expect(one.get('/services/web/servers/10.0.0.5:3000')!.data.pids).toEqual([1005]);
+    expect(desiredNodes([web(4, 'stopped'), web(5, 'stopping')], none, target).nodes.size).toBe(0);
+  });
+
+  it('registers only online processes with a pid', () => {
+    const processes = ['stopped', 'errored', 'launching', 'waiting restart', 'stopping'].map((status, i) =>
+      proc({ pmId: i + 1, name: `a${i}`, status, envPort: 9000 }),
+    );
+    processes.push(proc({ pmId: 9, name: 'nopid', pid: 0, envPort: 9000 }));
+    expect(desiredNodes(processes, none, target).nodes.size).toBe(0);
+  });
+
+  it('never registers the plugin itself', () => {
+    const { nodes } = desiredNodes([proc({ pmId: 0, name: 'pm2-zkit', envPort: 1 })], none, target);
+    expect(nodes.size).toBe(0);
+  });
+
+  it('applies the app filter', () => {
+    const accepts = (name: string) => name !== 'hidden';
+    const processes = [
+      proc({ pmId: 1, name: 'hidden', envPort: 1 }),
+      proc({ pmId: 2, name: 'shown', envPort: 2 }),
+    ];
+    expect([...desiredNodes(processes, none, { ...target, accepts }).nodes.keys()]).toEqual([
+      '/services/shown/servers/10.0.0.5:2',
+    ]);
+  });
+
+  it('takes the announced port over the env port, with extra data and its own path', () => {
+    const announcements = announced({
+      pmId: 1,
+      name: 'api',
+      port: 7000,
+      path: '/custom/api',
+      extra: { v: '1.2' },
+    });
+    const { nodes } = desiredNodes([proc({ pmId: 1, name: 'api', envPort: 8080 })], announcements, target);
+    const node = nodes.get('/custom/api/10.0.0.5:7000')!;
+    expect(node.data).toMatchObject({ v: '1.2', pid: 1001 });
+  });
+
+  it('keeps the env port when the announcement has none', () => {
+    const announcements = announced({ pmId: 1, name: 'api', extra: { v: 2 } });
+    const { nodes } = desiredNodes([proc({ pmId: 1, name: 'api', envPort: 8080 })], announcements, target);
+    expect(nodes.get('/services/api/servers/10.0.0.5:8080')!.data.v).toBe(2);
+  });
+
+  it('ignores an announcement made by another app under the same pm_id', () => {
+    const announcements = announced({ pmId: 1, name: 'old-app', port: 7000 });
+    const { nodes } = desiredNodes([proc({ pmId: 1, name: 'api', envPort: 8080 })], announcements, target);
+    expect([...nodes.keys()]).toEqual(['/services/api/servers/10.0.0.5:8080']);
+  });
+
+  it('never lets extra data override the fields the plugin writes', () => {
+    const announcements = announced({
+      pmId: 1,
+      name: 'api',
+      port: 7000,
+      extra: { pid: 1, name: 'x', ok: true },
+    });
+    const { data } = [
+      ...desiredNodes([proc({ pmId: 1, name: 'api' })], announcements, target).nodes.values(),
+    ][0]!;
+    expect(data).toMatchObject({ pid: 1001, name: 'api', ok: true });
+  });
+
+  it('names a port-less process pm2-<pm_id>@HOST, one node per process', () => {
+    const processes = [
+      proc({ pmId: 7, name: 'worker', execMode: 'cluster', instance: 0 }),
+      proc({ pmId: 8, name: 'worker', execMode: 'cluster', instance: 1 }),
+    ];
+    expect([...desiredNodes(processes, none, target).nodes.keys()]).toEqual([
+      '/services/worker/servers/pm2-7@10.0.0.5',
+      '/services/worker/servers/pm2-8@10.0.0.5',
+    ]);
+  });
+
+  it('brackets an IPv6 host in node names', () => {
+    const v6 = { ...target, host: 'fd00::5' };
+    const processes = [proc({ pmId: 1, name: 'a', envPort: 80 }), proc({ pmId: 2, name: 'b' })];
+    expect([...desiredNodes(processes, none, v6).nodes.keys()]).toEqual([
+      '/services/a/servers/[fd00::5]:80',
+      '/services/b/servers/pm2-2@[fd00::5]',
+    ]);
+  });
+
+  it('skips, and reports, an app whose name cannot be a node name', () => {
+    const { nodes, skipped } = desiredNodes([proc({ pmId: 1, name: 'a/b', envPort: 1 })], none, target);
+    expect(nodes.size).toBe(0);
+    expect(skipped).toEqual([{ pmId: 1, name: 'a/b', reason: 'the app name is not a valid node name' }]);
+  });
+
+  it('works under the root /', () => {
+    const { nodes } = desiredNodes([proc({ pmId: 1, name: 'a', envPort: 1 })], none, {
+      ...target,
+      root: '/',
+    });
+    expect([...nodes.keys()]).toEqual(['/a/servers/10.0.0.5:1']);
+  });
+});
+
+describe('nodeName', () => {
+  it('never gives a port-less name that ends in :digits', () => {
+    for (const host of ['10.0.0.5', 'fd00::1', 'host.example']) {
+      expect(nodeName({ kind: 'process', host, pmId: 12 })).not.toMatch(/:\d+$/);
+    }
+  });
+});
+
+describe('diff', () => {
+  const node = (path: string, pid: number): DesiredNode => ({
+    path,
+    parent: '/s',
+    name: { kind: 'address', host: 'h', port: 1 },
+    data: { pid, pids: [pid] },
+  });
+
+  it('removes what is no longer desired, adds what is new, replaces what changed, leaves the rest', () => {
+    const current = new Map([
+      ['/s/gone', { pid: 1, pids: [1] }],
+      ['/s/same', { pids: [2], pid: 2 }],
+      ['/s/changed', { pid: 3, pids: [3] }],
+    ]);
+    const desired = new Map([
+      ['/s/same', node('/s/same', 2)],
+      ['/s/changed', node('/s/changed', 33)],
+      ['/s/new', node('/s/new', 4)],
+    ]);
+    const plan = diff(current, desired);
+    expect(plan.remove).toEqual(['/s/gone']);
+    expect(plan.replace.map((n) => n.path)).toEqual(['/s/changed']);
+    expect(plan.add.map((n) => n.path)).toEqual(['/s/new']);
+  });
+});
+
+describe('jsonEqual', () => {
+  it('compares deeply, ignoring key order', () => {
+    expect(jsonEqual({ a: [1, { b: null }], c: 'x' }, { c: 'x', a: [1, { b: null }] })).toBe(true);
+    expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(jsonEqual({ a: {} }, { a: [] })).toBe(false);
+  });
+});

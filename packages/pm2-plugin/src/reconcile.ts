@@ -1,0 +1,234 @@
+// Pure: what the ZooKeeper tree should hold for what PM2 runs, and the steps from what it holds now. No I/O here,
+// so every rule (cluster sharing, port precedence, port-less names, filters) is tested with plain data.
+import type { JsonObject, JsonValue } from '@zkit/client';
+import { hostInName } from './address.js';
+
+/** One PM2 process as the plugin needs it, parsed once from `pm2.list()`. */
+export interface ManagedProcess {
+  readonly pmId: number;
+  readonly name: string;
+  /** 0 when not running. */
+  readonly pid: number;
+  /** PM2's status: 'online', 'stopping', 'stopped', 'launching', 'errored', 'waiting restart', ... */
+  readonly status: string;
+  /** PM2's exec_mode without its '_mode' suffix: 'fork' or 'cluster'. */
+  readonly execMode: string;
+  /** NODE_APP_INSTANCE: 0..instances-1. */
+  readonly instance: number;
+  /** PM2's restart_time. */
+  readonly restarts: number;
+  /** The app env's ZK_PORT, else its PORT, when one is a port number (1-65535). */
+  readonly envPort: number | undefined;
+}
+
+/** What a process said about itself in a `zkit:register` message. */
+export interface Announcement {
+  readonly pmId: number;
+  /** The app name when it announced: a pm_id reused by another app (after a daemon restart) is not matched. */
+  readonly name: string;
+  readonly port: number | undefined;
+  /** Absolute path of the parent to register under, instead of `<root>/<app name>/servers`. */
+  readonly path: string | undefined;
+  /** Extra fields for the node's data. */
+  readonly extra: JsonObject;
+}
+
+export type NodeName =
+  | { readonly kind: 'address'; readonly host: string; readonly port: number }
+  /** A process without a port: `pm2-<pm_id>@<host>`, which no `host:port` parser takes for an address. */
+  | { readonly kind: 'process'; readonly host: string; readonly pmId: number };
+
+export interface DesiredNode {
+  /** The node's full path: `parent/name`. */
+  readonly path: string;
+  readonly parent: string;
+  readonly name: NodeName;
+  readonly data: JsonObject;
+}
+
+export interface Skipped {
+  readonly pmId: number;
+  readonly name: string;
+  readonly reason: string;
+}
+
+export interface DesiredState {
+  /** By full path. */
+  readonly nodes: ReadonlyMap<string, DesiredNode>;
+  /** Live processes that cannot be registered, to be logged. */
+  readonly skipped: readonly Skipped[];
+}
+
+export interface Target {
+  /** Root of the service tree, e.g. '/services'. */
+  readonly root: string;
+  /** Host advertised in node names. */
+  readonly host: string;
+  /** The plugin's own pm_id, never registered. */
+  readonly selfPmId: number | undefined;
+  /** The include/exclude filter on app names. */
+  readonly accepts: (name: string) => boolean;
+}
+
+/** Fields the plugin writes; an announcement's extra fields of the same names are ignored. */
+export const RESERVED_FIELDS: readonly string[] = [
+  'pid',
+  'pids',
+  'pm_id',
+  'pm_ids',
+  'name',
+  'instance',
+  'exec_mode',
+  'restarts',
+];
+
+/**
+ * The nodes the tree should hold: one per (parent, address) of every online process the filter accepts. Processes
+ * of one app at one address (a cluster app's instances sharing its port) share a node listing all their pids.
+ */
+export function desiredNodes(
+  processes: readonly ManagedProcess[],
+  announcements: ReadonlyMap<number, Announcement>,
+  target: Target,
+): DesiredState {
+  const groups = new Map<string, { parent: string; name: NodeName; members: Member[] }>();
+  const skipped: Skipped[] = [];
+  for (const process of processes) {
+    if (!isLive(process) || process.pmId === target.selfPmId || !target.accepts(process.name)) continue;
+    if (!isNodeNameSegment(process.name)) {
+      skipped.push({
+        pmId: process.pmId,
+        name: process.name,
+        reason: 'the app name is not a valid node name',
+      });
+      continue;
+    }
+    const said = announcements.get(process.pmId);
+    const announcement = said?.name === process.name ? said : undefined;
+    const parent = announcement?.path ?? joinPath(target.root, `${process.name}/servers`);
+    const port = announcement?.port ?? process.envPort;
+    const name: NodeName =
+      port === undefined
+        ? { kind: 'process', host: target.host, pmId: process.pmId }
+        : { kind: 'address', host: target.host, port };
+    const path = joinPath(parent, nodeName(name));
+    const group = groups.get(path) ?? { parent, name, members: [] };
+    group.members.push({ process, extra: announcement?.extra ?? {} });
+    groups.set(path, group);
+  }
+  const nodes = new Map<string, DesiredNode>();
+  for (const [path, group] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+    nodes.set(path, { path, parent: group.parent, name: group.name, data: nodeData(group.members) });
+  }
+  return { nodes, skipped };
+}
+
+interface Member {
+  readonly process: ManagedProcess;
+  readonly extra: JsonObject;
+}
+
+/** Only a running process gets traffic: 'stopping' is already on its way out, 'launching' has no pid yet. */
+function isLive(process: ManagedProcess): boolean {
+  return process.status === 'online' && process.pid > 0;
+}
+
+/**
+ * zc.zk's data `{ pid, ... }` for the first (lowest) instance, plus `pids`/`pm_ids` of every process at the
+ * address; `restarts` is their total, so any member's restart shows. Extra fields come from the announcements,
+ * the lowest instance's winning a conflict.
+ */
+function nodeData(members: readonly Member[]): JsonObject {
+  const sorted = [...members].sort(
+    (a, b) => a.process.instance - b.process.instance || a.process.pmId - b.process.pmId,
+  );
+  const first = sorted[0]!.process;
+  const extra: JsonObject = {};
+  for (const member of [...sorted].reverse()) {
+    for (const [key, value] of Object.entries(member.extra)) {
+      if (!RESERVED_FIELDS.includes(key)) extra[key] = value;
+    }
+  }
+  return {
+    pid: first.pid,
+    pm_id: first.pmId,
+    name: first.name,
+    instance: first.instance,
+    exec_mode: first.execMode,
+    restarts: sorted.reduce((total, member) => total + member.process.restarts, 0),
+    pids: sorted.map((member) => member.process.pid),
+    pm_ids: sorted.map((member) => member.process.pmId),
+    ...extra,
+  };
+}
+
+/** The node's name: `HOST:PORT` (`[v6]:PORT`), or `pm2-<pm_id>@HOST` for a process without a port. */
+export function nodeName(name: NodeName): string {
+  return name.kind === 'address'
+    ? `${hostInName(name.host)}:${name.port}`
+    : `pm2-${name.pmId}@${hostInName(name.host)}`;
+}
+
+function joinPath(parent: string, child: string): string {
+  return parent === '/' ? `/${child}` : `${parent}/${child}`;
+}
+
+// Characters ZooKeeper's PathUtils.validatePath refuses, and '/', which would split the app name.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const NOT_IN_SEGMENT = /[/\u0000-\u001f\u007f-\u009f\ud800-\uf8ff\ufff0-\uffff]/;
+
+/** An app name becomes one path segment: not empty, not '.' or '..', nothing ZooKeeper refuses. */
+function isNodeNameSegment(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !NOT_IN_SEGMENT.test(name);
+}
+
+/** The steps from the tree as registered to the desired tree. */
+export interface Plan {
+  /** Paths to unregister. */
+  readonly remove: readonly string[];
+  /** New nodes. */
+  readonly add: readonly DesiredNode[];
+  /**
+   * Nodes whose data changed (a new pid, a restart): unregistered and registered again, because registration
+   * nodes are world read-only and cannot be updated in place.
+   */
+  readonly replace: readonly DesiredNode[];
+}
+
+export function diff(
+  current: ReadonlyMap<string, JsonObject>,
+  desired: ReadonlyMap<string, DesiredNode>,
+): Plan {
+  const remove = [...current.keys()].filter((path) => !desired.has(path)).sort();
+  const add: DesiredNode[] = [];
+  const replace: DesiredNode[] = [];
+  for (const node of desired.values()) {
+    const held = current.get(node.path);
+    if (held === undefined) add.push(node);
+    else if (!jsonEqual(held, node.data)) replace.push(node);
+  }
+  return { remove, add, replace };
+}
+
+export function isEmptyPlan(plan: Plan): boolean {
+  return plan.remove.length === 0 && plan.add.length === 0 && plan.replace.length === 0;
+}
+
+/** Deep equality of JSON values, key order ignored. */
+export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, i) => jsonEqual(item, b[i]!))
+    );
+  }
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key]!, b[key]!))
+  );
+}

@@ -1,0 +1,144 @@
+// The ZooKeeper side: moves the nodes this plugin holds toward the desired set, through @zkit/client.
+import { isZkError, type JsonObject, type ZooKeeper } from '@zkit/client';
+import type { Logger } from 'pino';
+import { isPluginError, PluginError } from './errors.js';
+import { type DesiredNode, diff, jsonEqual, nodeName } from './reconcile.js';
+
+/** A registered node, removable. `@zkit/client`'s `Registration` is one. */
+export interface Held {
+  unregister(): Promise<void>;
+}
+
+/** Creates registration nodes; the seam between the plan and `@zkit/client`. */
+export interface Registrar {
+  register(node: DesiredNode): Promise<Held>;
+}
+
+export interface SyncResult {
+  /** Steps that failed for a reason that may pass (a lost connection, an address still held by a dead session). */
+  readonly retry: boolean;
+}
+
+/**
+ * The nodes this plugin holds and their data. `sync` moves them toward a desired set; a failed step leaves the
+ * bookkeeping true to ZooKeeper (a node whose removal failed is still held) so the next sync picks it up again.
+ */
+export class Registry {
+  readonly #held = new Map<string, { readonly data: JsonObject; readonly handle: Held }>();
+  /** Nodes refused for good (bad input) with the data refused: not tried again until what is desired changes. */
+  readonly #refused = new Map<string, JsonObject>();
+
+  constructor(private readonly log: Logger) {}
+
+  /** Paths and data held now. */
+  snapshot(): Map<string, JsonObject> {
+    return new Map([...this.#held].map(([path, { data }]) => [path, data]));
+  }
+
+  async sync(desired: ReadonlyMap<string, DesiredNode>, registrar: Registrar): Promise<SyncResult> {
+    for (const [path, data] of this.#refused) {
+      const node = desired.get(path);
+      if (node === undefined || !jsonEqual(node.data, data)) this.#refused.delete(path);
+    }
+    const plan = diff(this.snapshot(), desired);
+    const adds = plan.add.filter((node) => !this.#refused.has(node.path));
+    // Each path is independent: one waiting on ZooKeeper (an address still held by a dead session) holds up no other.
+    const outcomes = await Promise.all([
+      ...plan.remove.map((path) => this.#remove(path)),
+      ...plan.replace.map((node) => this.#replace(node, registrar)),
+      ...adds.map((node) => this.#add(node, registrar)),
+    ]);
+    return { retry: outcomes.includes('retry') };
+  }
+
+  /** Forgets every node without touching ZooKeeper: for after `zk.close()`, which removed them all at once. */
+  forget(): void {
+    this.#held.clear();
+    this.#refused.clear();
+  }
+
+  async #remove(path: string): Promise<Outcome> {
+    const held = this.#held.get(path);
+    if (held === undefined) return 'done';
+    try {
+      await held.handle.unregister();
+    } catch (error) {
+      // NO_NODE: the client no longer has it (its registration is gone already).
+      if (!isZkError(error) || error.code !== 'NO_NODE') return this.#failed('unregister', path, error);
+    }
+    this.#held.delete(path);
+    this.log.info({ path, pids: held.data.pids }, 'unregistered');
+    return 'done';
+  }
+
+  async #replace(node: DesiredNode, registrar: Registrar): Promise<Outcome> {
+    const removed = await this.#remove(node.path);
+    return removed === 'done' ? this.#add(node, registrar) : removed;
+  }
+
+  async #add(node: DesiredNode, registrar: Registrar): Promise<Outcome> {
+    try {
+      const handle = await registrar.register(node);
+      this.#held.set(node.path, { data: node.data, handle });
+      this.log.info({ path: node.path, pids: node.data.pids }, 'registered');
+      return 'done';
+    } catch (error) {
+      const outcome = this.#failed('register', node.path, error);
+      if (outcome === 'refused') this.#refused.set(node.path, node.data);
+      return outcome;
+    }
+  }
+
+  #failed(step: 'register' | 'unregister', path: string, error: unknown): Outcome {
+    const outcome = classify(error);
+    const fields = { err: error, path, code: errorCode(error) };
+    if (outcome === 'retry') this.log.warn(fields, `${step} failed; will retry`);
+    else this.log.error(fields, `${step} refused; not retrying until the process changes`);
+    return outcome;
+  }
+}
+
+type Outcome = 'done' | 'retry' | 'refused';
+
+/**
+ * Which failures may pass. NODE_EXISTS is one: after the plugin restarts, its previous session's nodes stay until
+ * that session times out (ZooKeeper deletes ephemerals only then), and the address is free again after.
+ */
+function classify(error: unknown): 'retry' | 'refused' {
+  if (isPluginError(error)) return 'refused';
+  if (!isZkError(error)) return 'retry';
+  switch (error.code) {
+    case 'INVALID_PATH':
+    case 'INVALID_ADDRESS':
+    case 'INVALID_DATA':
+    case 'INVALID_OPTION':
+    case 'INVALID_ACL':
+    case 'DATA_TOO_LARGE':
+    case 'NO_AUTH':
+    case 'AUTH_FAILED':
+    case 'CLOSED':
+      return 'refused';
+    default:
+      return 'retry';
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  return isZkError(error) || isPluginError(error) ? error.code : undefined;
+}
+
+/** Registers through `@zkit/client`: ephemeral, world read-only nodes, restored by the client after an expiry. */
+export function zkitRegistrar(zk: ZooKeeper): Registrar {
+  return {
+    async register(node) {
+      if (node.name.kind !== 'address') {
+        // @zkit/client registers only HOST:PORT names for now; a name for port-less processes needs its support.
+        throw new PluginError(
+          'UNSUPPORTED_NODE',
+          `cannot register ${nodeName(node.name)}: @zkit/client registers only HOST:PORT names`,
+        );
+      }
+      return zk.registerServer(node.parent, [node.name.host, node.name.port], node.data);
+    },
+  };
+}
