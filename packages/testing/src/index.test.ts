@@ -1,4 +1,4 @@
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, type inject, it } from 'vitest';
 import type {
   NodeStat,
   Observer,
@@ -49,6 +49,8 @@ describe('the public API', () => {
     expectTypeOf(api.uniquePath).toEqualTypeOf<(prefix: string) => string>();
     expectTypeOf<api.TestingError['code']>().toEqualTypeOf<TestingErrorCode>();
     expectTypeOf<'ZOOKEEPER_UNAVAILABLE'>().toExtend<TestingErrorCode>();
+    // Importing the package is enough for the globalSetup's value to be typed.
+    expectTypeOf<ReturnType<typeof inject<'zkConnect'>>>().toEqualTypeOf<string>();
   });
 
   it('gives errors a class and a stable code', () => {

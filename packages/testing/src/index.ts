@@ -16,5 +16,6 @@ export type { StartOptions } from './options.js';
 export { freePorts } from './ports.js';
 export { startZooKeeper } from './start.js';
 export { uniquePath } from './unique-path.js';
+export type { TestingProvidedContext } from './vitest-context.js';
 export type { WaitForOptions } from './wait-for.js';
 export { waitFor } from './wait-for.js';

@@ -1,16 +1,8 @@
-// Type-only, erased at run time: brings 'vitest' into the program so the augmentation below can extend it.
-import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { startZooKeeper } from './start.js';
 
 export { uniquePath } from './unique-path.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Connection string of the run's shared ZooKeeper (from `@zkit/testing/vitest-setup`). */
-    zkConnect: string;
-  }
-}
+export type { TestingProvidedContext } from './vitest-context.js';
 
 /**
  * A vitest globalSetup: starts ONE standalone ZooKeeper for the whole run (or uses ZK_CONNECT, with a chroot
