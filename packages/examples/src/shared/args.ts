@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+
+/** A command line that makes no sense: the program prints it with its usage and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  readonly code = 'USAGE';
+}
+
+type StringOption = { type: 'string'; default?: string };
+type BooleanOption = { type: 'boolean'; default?: boolean };
+export type OptionSpec = Record<string, StringOption | BooleanOption>;
+
+/** parseArgs' values, with an option that has a default typed as always present. */
+type Values<S extends OptionSpec> = {
+  [K in keyof S]: S[K] extends { default: infer D }
+    ? D extends boolean
+      ? boolean
+      : string
+    : S[K] extends BooleanOption
+      ? boolean | undefined
+      : string | undefined;
+};
+
+/** Options every example takes; ZooKeeper's address comes from --zk, else $ZK_CONNECT, else 127.0.0.1:2181. */
+export const COMMON_OPTIONS = {
+  zk: { type: 'string' },
+  host: { type: 'string', default: '127.0.0.1' },
+  port: { type: 'string', default: '0' },
+  'session-timeout': { type: 'string', default: '10000' },
+} as const satisfies OptionSpec;
+
+/** node:util's parseArgs, strict, with unknown or malformed options reported as a UsageError. */
+export function parseOptions<S extends OptionSpec>(spec: S, argv = process.argv.slice(2)): Values<S> {
+  try {
+    const { values } = parseArgs({ options: spec, args: argv, strict: true, allowPositionals: false });
+    // parseArgs fills in every default, which its own (generic) types cannot express.
+    return values as unknown as Values<S>;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** An integer option within [min, max]. */
+export function intOption(name: string, value: string, min: number, max: number): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+/** A ZooKeeper path option: absolute, no trailing slash. */
+export function pathOption(name: string, value: string): string {
+  if (!/^\/[^/]/.test(value) || value.endsWith('/')) {
+    throw new UsageError(
+      `--${name} must be an absolute ZooKeeper path like /fooservice, not ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+import { UsageError } from './args.js';
+
+/** How long a graceful stop may take before the process exits anyway. */
+const STOP_TIMEOUT_MS = 15_000;
+
+/**
+ * Runs `stop` once, on SIGTERM or SIGINT, or when the parent that started this process over IPC goes away (the
+ * demo, or PM2's daemon: an orphan should not keep serving), then exits: 0 if `stop` resolved, 1 otherwise. A
+ * second signal while stopping exits at once.
+ */
+export function onShutdown(log: Logger, stop: (reason: string) => Promise<void>): void {
+  let stopping = false;
+  const begin = (reason: string) => {
+    if (stopping) {
+      log.warn({ reason }, 'second stop request: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ reason }, 'stopping');
+    const timer = setTimeout(() => {
+      log.error({ timeoutMs: STOP_TIMEOUT_MS }, 'graceful stop took too long: exiting');
+      process.exit(1);
+    }, STOP_TIMEOUT_MS);
+    timer.unref();
+    stop(reason).then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'graceful stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => begin('SIGTERM'));
+  process.on('SIGINT', () => begin('SIGINT'));
+  if (process.connected) process.on('disconnect', () => begin('parent disconnected'));
+}
+
+/**
+ * Tells the process that started us which port we serve on. The message is the one the pm2-zkit plugin reads to
+ * learn an app's port; the demo reads it too. Without an IPC channel (a plain `node` run) it does nothing.
+ */
+export function announcePort(port: number): void {
+  if (!process.connected || process.send === undefined) return;
+  try {
+    process.send({ type: 'zkit:register', data: { port } });
+  } catch {
+    // The parent went away between the check and the send: the 'disconnect' handler stops us.
+  }
+}
+
+/** Runs a program's main: a UsageError prints the usage and exits 2, anything else is logged and exits 1. */
+export function runMain(usage: string, log: Logger, main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${usage}\n`);
+      process.exit(2);
+    }
+    log.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  });
+}
