@@ -100,7 +100,7 @@ class Pm2Zkit implements Plugin {
   #onEvent(event: Pm2Event): void {
     switch (event.type) {
       case 'process':
-        this.#log.debug({ event: event.event, pm_id: event.pmId, name: event.name }, 'PM2 process event');
+        this.#log.debug({ event: event.event, pm_id: event.pmId, app: event.name }, 'PM2 process event');
         this.#request();
         return;
       case 'announce':
@@ -130,7 +130,7 @@ class Pm2Zkit implements Plugin {
       this.#request();
     } catch (error) {
       if (!isPluginError(error)) throw error;
-      this.#log.warn({ pm_id: pmId, name, code: error.code }, error.message);
+      this.#log.warn({ pm_id: pmId, app: name, code: error.code }, error.message);
     }
   }
 
@@ -217,7 +217,8 @@ class Pm2Zkit implements Plugin {
     for (const { pmId, name, reason } of skipped) {
       const key = `${pmId}\u0000${name}\u0000${reason}`;
       now.add(key);
-      if (!this.#skippedLogged.has(key)) this.#log.warn({ pm_id: pmId, name }, `not registered: ${reason}`);
+      if (!this.#skippedLogged.has(key))
+        this.#log.warn({ pm_id: pmId, app: name }, `not registered: ${reason}`);
     }
     this.#skippedLogged = now;
   }

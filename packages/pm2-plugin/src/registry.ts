@@ -91,7 +91,11 @@ export class Registry {
 
   #failed(step: 'register' | 'unregister', path: string, error: unknown): Outcome {
     const outcome = classify(error);
-    const fields = { err: error, path, code: errorCode(error) };
+    // Expected failures (ours, ZooKeeper's) are logged by code; a stack only helps with the unexpected.
+    const fields =
+      isZkError(error) || isPluginError(error)
+        ? { path, code: error.code, reason: error.message }
+        : { path, err: error };
     if (outcome === 'retry') this.log.warn(fields, `${step} failed; will retry`);
     else this.log.error(fields, `${step} refused; not retrying until the process changes`);
     return outcome;
@@ -121,10 +125,6 @@ function classify(error: unknown): 'retry' | 'refused' {
     default:
       return 'retry';
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  return isZkError(error) || isPluginError(error) ? error.code : undefined;
 }
 
 /** Registers through `@zkit/client`: ephemeral, world read-only nodes, restored by the client after an expiry. */
