@@ -57,11 +57,13 @@ async function scenes(demo: Demo): Promise<void> {
   await databaseMoves(demo);
 }
 
-async function main(keep: boolean): Promise<boolean> {
+/** The exit code: 0 when the story ran and every claim held, 130 when interrupted, 1 otherwise. */
+async function main(keep: boolean): Promise<number> {
   out.line(out.paint('bold', 'zkit demo: HTTP services behind a live load balancer, ZODB-style databases'));
   let zookeeper: ZooKeeperHandle | undefined;
   let demo: Demo | undefined;
   let succeeded = false;
+  let interrupted = false;
   const watchers: Subscription[] = [];
   const watchdog = setTimeout(() => {
     out.line(out.paint('red', `the demo took over ${seconds(WATCHDOG_MS)}: stopping`));
@@ -94,14 +96,15 @@ async function main(keep: boolean): Promise<boolean> {
     }
   } catch (error) {
     out.clearLive();
+    interrupted = error instanceof Interrupted;
     const message = error instanceof Error ? error.message : String(error);
-    out.line(out.paint(error instanceof Interrupted ? 'yellow' : 'red', `demo stopped: ${message}`));
+    out.line(out.paint(interrupted ? 'yellow' : 'red', `demo stopped: ${message}`));
   } finally {
     clearTimeout(watchdog);
     for (const stop of watchers) stop(); // the processes stopped below are not news
     await cleanUp(demo, zookeeper, succeeded);
   }
-  return succeeded;
+  return succeeded ? 0 : interrupted ? 130 : 1;
 }
 
 async function keepRunning(demo: Demo): Promise<void> {
@@ -146,7 +149,7 @@ function parseKeep(): boolean {
 }
 
 main(parseKeep()).then(
-  (succeeded) => process.exit(succeeded ? 0 : 1),
+  (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`demo failed: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);
