@@ -14,7 +14,6 @@ import type {
   WorkerConfig,
 } from './protocol.js';
 import { Registrations } from './registrations.js';
-import { delay } from './retry.js';
 import { Session } from './session.js';
 import { deleteTree, ensurePath } from './tree.js';
 import { Watches } from './watches.js';
@@ -85,18 +84,17 @@ export class WorkerService implements WorkerApi {
   async writeProperties(path: string, mode: PropertiesWrite, json: string): Promise<void> {
     const running = this.#get();
     const patch = parsePatch(json, path);
+    const { maxDataBytes } = running.config;
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-      const client = await running.session.ready();
       try {
-        const { properties, stat } = await writeOnce(client, path, mode, patch, running.config.maxDataBytes);
+        const { properties, stat } = await running.session.run((client) =>
+          writeOnce(client, path, mode, patch, maxDataBytes),
+        );
         running.watches.dataWritten(path, properties, stat);
         return;
       } catch (error) {
-        const code = (error as ZkError).code;
-        if (code === 'BAD_VERSION')
-          this.#log.debug({ path, attempt }, 'properties changed under us; retrying');
-        else if (code !== 'CONNECTION_LOSS' && code !== 'SESSION_EXPIRED') throw error;
-        else await delay(50);
+        if ((error as ZkError).code !== 'BAD_VERSION') throw error;
+        this.#log.debug({ path, attempt }, 'properties changed under us; retrying');
       }
     }
     throw zkError('BAD_VERSION', `gave up writing ${path} after ${MAX_WRITE_ATTEMPTS} version conflicts`, {
@@ -107,14 +105,14 @@ export class WorkerService implements WorkerApi {
   async ensure(path: string, json: string): Promise<boolean> {
     const running = this.#get();
     parsePatch(json, path);
-    return this.#retrying(running, (client) =>
+    return running.session.run((client) =>
       ensurePath(client, path, Buffer.from(json), running.config.parentAcl),
     );
   }
 
   async delete(path: string, recursive: boolean): Promise<void> {
     const running = this.#get();
-    await this.#retrying(running, async (client) => {
+    await running.session.run(async (client) => {
       if (recursive) await deleteTree(client, path);
       else await remove(client, path).catch((error: ZkError) => ignoreNoNode(error));
     });
@@ -129,20 +127,6 @@ export class WorkerService implements WorkerApi {
       registrations: registrations.list(),
       stalled: watchdog.stalled,
     };
-  }
-
-  /** Runs `op` again after a lost connection: each op here is safe to repeat. */
-  async #retrying<T>(running: Running, op: (client: Client) => Promise<T>): Promise<T> {
-    for (;;) {
-      const client = await running.session.ready();
-      try {
-        return await op(client);
-      } catch (error) {
-        const code = (error as ZkError).code;
-        if (code !== 'CONNECTION_LOSS' && code !== 'SESSION_EXPIRED') throw error;
-        await delay(50);
-      }
-    }
   }
 
   async close(): Promise<void> {

@@ -213,18 +213,14 @@ export class Registrations {
   async #removeNode(entry: Registration): Promise<void> {
     if (!entry.present) return;
     entry.present = false;
-    for (;;) {
-      const client = await this.session.ready();
-      try {
-        // After an expiry another process may hold the address now: delete only what this session owns.
+    // After an expiry another process may hold the address now: delete only what this session owns.
+    await this.session
+      .run(async (client) => {
         if ((await this.#owner(client, entry.path)).owner === 'current') await remove(client, entry.path);
-        break;
-      } catch (error) {
-        const code = (error as ZkError).code;
-        if (code === 'NO_NODE' || code === 'SESSION_EXPIRED') break;
-        if (code !== 'CONNECTION_LOSS') throw error;
-      }
-    }
+      })
+      .catch((error: ZkError) => {
+        if (error.code !== 'NO_NODE') throw error;
+      });
     this.watches.childRemoved(parentOf(entry.path), entry.path.slice(parentOf(entry.path).length + 1));
   }
 

@@ -59,6 +59,23 @@ export class Session {
     return this.#state === 'closed' ? Promise.reject(closedError()) : this.#ready.promise;
   }
 
+  /**
+   * Runs `op` with a live client, again after a lost connection or session, while `wanted()` holds: for requests
+   * that are safe to repeat (a read, an idempotent write). A lost request may or may not have been applied.
+   */
+  async run<T>(op: (client: Client) => Promise<T>, wanted: () => boolean = () => true): Promise<T> {
+    for (;;) {
+      const client = await this.ready();
+      try {
+        return await op(client);
+      } catch (error) {
+        if (!isLost(error) || !wanted()) throw error;
+      }
+      // The pause only keeps a dead client from spinning this loop; ready() does the real waiting.
+      await delay(LOST_PAUSE_MS);
+    }
+  }
+
   /** Opens the first session, resuming `config.resume` when given; rejects with CONNECT_TIMEOUT. */
   async open(): Promise<SessionInfo> {
     const client = this.#startClient(this.config.resume);
@@ -212,6 +229,14 @@ function closeClient(client: Client, waitMs: number): Promise<void> {
     });
     client.close();
   });
+}
+
+const LOST_PAUSE_MS = 50;
+
+/** The request died with its connection or session; the server may or may not have applied it. */
+export function isLost(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === 'CONNECTION_LOSS' || code === 'SESSION_EXPIRED';
 }
 
 function closedError() {

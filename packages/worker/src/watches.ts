@@ -2,7 +2,6 @@ import { decodeProperties } from './data.js';
 import type { ZkError } from './errors.js';
 import { type Emit, errorFields, type Log } from './log-forward.js';
 import type { DataSnapshot, JsonObject, WatchKind } from './protocol.js';
-import { delay } from './retry.js';
 import type { Session } from './session.js';
 import { type Client, EventType, getChildren, getData, type Stat, type Watcher, zxid } from './zk-ops.js';
 
@@ -33,10 +32,6 @@ interface DataEntry extends Entry {
 }
 
 type AnyEntry = ChildrenEntry | DataEntry;
-
-const RETRYABLE = new Set(['CONNECTION_LOSS', 'SESSION_EXPIRED']);
-/** A lost request is retried once the session can take requests again; the pause only stops a tight loop. */
-const RETRY_PAUSE_MS = 50;
 
 export class Watches {
   readonly #entries = new Map<string, AnyEntry>();
@@ -116,16 +111,8 @@ export class Watches {
     return Object.assign(entry, { watcher: ((event) => this.#onWatch(entry, event)) as Watcher });
   }
 
-  async #armed<T>(entry: Entry, read: (client: Client) => Promise<T>): Promise<T> {
-    for (;;) {
-      const client = await this.session.ready();
-      try {
-        return await read(client);
-      } catch (error) {
-        if (!RETRYABLE.has((error as ZkError).code) || entry.dropped) throw error;
-      }
-      await delay(RETRY_PAUSE_MS);
-    }
+  #armed<T>(entry: Entry, read: (client: Client) => Promise<T>): Promise<T> {
+    return this.session.run(read, () => !entry.dropped);
   }
 
   #onWatch(entry: AnyEntry, event: { getType(): number }): void {
