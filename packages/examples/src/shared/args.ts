@@ -31,10 +31,25 @@ export const COMMON_OPTIONS = {
 
 /** node:util's parseArgs, strict, with unknown or malformed options reported as a UsageError. */
 export function parseOptions<S extends OptionSpec>(spec: S, argv = process.argv.slice(2)): Values<S> {
+  const { values, positionals } = parseCommand(spec, argv);
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  return values;
+}
+
+/** parseOptions for commands that also take plain arguments. */
+export function parseCommand<S extends OptionSpec>(
+  spec: S,
+  argv = process.argv.slice(2),
+): { values: Values<S>; positionals: string[] } {
   try {
-    const { values } = parseArgs({ options: spec, args: argv, strict: true, allowPositionals: false });
+    const { values, positionals } = parseArgs({
+      options: spec,
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+    });
     // parseArgs fills in every default, which its own (generic) types cannot express.
-    return values as unknown as Values<S>;
+    return { values: values as unknown as Values<S>, positionals };
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }

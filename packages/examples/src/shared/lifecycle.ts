@@ -7,16 +7,20 @@ const STOP_TIMEOUT_MS = 15_000;
 /**
  * Runs `stop` once, on SIGTERM or SIGINT, or when the parent that started this process over IPC goes away (the
  * demo, or PM2's daemon: an orphan should not keep serving), then exits: 0 if `stop` resolved, 1 otherwise. A
- * second signal while stopping exits at once.
+ * second signal while stopping exits at once (Ctrl-C twice); a disconnect just before or after PM2's stop signal
+ * does not count as a second one.
  */
 export function onShutdown(log: Logger, stop: (reason: string) => Promise<void>): void {
-  let stopping = false;
-  const begin = (reason: string) => {
-    if (stopping) {
-      log.warn({ reason }, 'second stop request: exiting now');
-      process.exit(1);
+  let stoppedBy: 'signal' | 'disconnect' | undefined;
+  const begin = (reason: string, by: 'signal' | 'disconnect') => {
+    if (stoppedBy !== undefined) {
+      if (by === 'signal' && stoppedBy === 'signal') {
+        log.warn({ reason }, 'second stop signal: exiting now');
+        process.exit(1);
+      }
+      return;
     }
-    stopping = true;
+    stoppedBy = by;
     log.info({ reason }, 'stopping');
     const timer = setTimeout(() => {
       log.error({ timeoutMs: STOP_TIMEOUT_MS }, 'graceful stop took too long: exiting');
@@ -34,9 +38,9 @@ export function onShutdown(log: Logger, stop: (reason: string) => Promise<void>)
       },
     );
   };
-  process.on('SIGTERM', () => begin('SIGTERM'));
-  process.on('SIGINT', () => begin('SIGINT'));
-  if (process.connected) process.on('disconnect', () => begin('parent disconnected'));
+  process.on('SIGTERM', () => begin('SIGTERM', 'signal'));
+  process.on('SIGINT', () => begin('SIGINT', 'signal'));
+  if (process.connected) process.on('disconnect', () => begin('parent disconnected', 'disconnect'));
 }
 
 /**
