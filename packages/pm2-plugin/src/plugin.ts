@@ -55,6 +55,7 @@ class Pm2Zkit implements Plugin {
   #running: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #retryAttempt = 0;
+  #pm2Lost = false;
   #closing: Promise<void> | undefined;
   /** Aborted by close(): stops the waits between connection attempts. */
   readonly #closed = new AbortController();
@@ -107,12 +108,13 @@ class Pm2Zkit implements Plugin {
         this.#onAnnounce(event.pmId, event.name, event.data);
         return;
       case 'bus':
-        if (event.state === 'down') {
-          this.#log.warn('lost the PM2 daemon; reconnecting');
-        } else {
+        // axon reports every reconnection attempt; one warning per outage is enough.
+        if (event.state === 'down' && !this.#pm2Lost) this.#log.warn('lost the PM2 daemon; reconnecting');
+        if (event.state === 'up') {
           this.#log.info('PM2 daemon connected; reconciling with its process list');
           this.#request();
         }
+        this.#pm2Lost = event.state === 'down';
         return;
       default:
         event satisfies never;
