@@ -7,9 +7,7 @@ export type PluginErrorCode =
   /** The PM2 daemon refused a call, or did not answer in time. */
   | 'PM2_ERROR'
   /** A node name `@zkit/client` cannot register yet (a process without a port); see the README. */
-  | 'UNSUPPORTED_NODE'
-  /** The plugin was closed. */
-  | 'CLOSED';
+  | 'UNSUPPORTED_NODE';
 
 export class PluginError extends Error {
   override readonly name = 'PluginError';
