@@ -129,9 +129,10 @@ describe('the demo (npm run demo)', () => {
     timeout: 60_000,
   }, async () => {
     const run = runDemo(['--keep']);
-    await run.until(/Left running/);
+    const printed = /Left running[\s\S]*curl (http:\S+\/) /;
+    await run.until(printed);
     const zkConnect = `${inject('zkConnect')}${chrootOf(run.output())}`;
-    const url = /curl (http:\S+\/) /.exec(run.output())?.[1];
+    const url = printed.exec(run.output())?.[1];
     expect((await fetch(`${url}_status`)).status).toBe(200);
 
     run.child.kill('SIGINT');

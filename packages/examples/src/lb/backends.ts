@@ -11,24 +11,41 @@ export interface BackendStats {
 /**
  * Round robin over the live children of a servers node. The list is read from zkit's view on each pick, so a
  * server that registers gets traffic on the next request and one that goes gets none.
+ *
+ * A server that refused a connection is tried last for `restMs` (nginx's fail_timeout): a killed server stays
+ * listed until its session expires, and without a rest every request would knock on its door first.
  */
 export class Backends {
   #next = 0;
   #retried = 0;
   readonly #stats = new Map<string, { routed: number; refused: number }>();
+  readonly #restingUntil = new Map<string, number>();
 
-  constructor(private readonly servers: Children) {}
+  constructor(
+    private readonly servers: Children,
+    private readonly restMs = 1000,
+  ) {
+    // Forget servers that went, so a long-lived balancer over short-lived servers does not grow.
+    servers.watch((live) => {
+      for (const map of [this.#stats, this.#restingUntil]) {
+        for (const address of map.keys()) if (!live.has(address)) map.delete(address);
+      }
+    });
+  }
 
   get path(): string {
     return this.servers.path;
   }
 
-  /** Every live backend once, starting with the next in turn: the first to try, then where to retry. */
+  /** Every live backend once: the healthy ones in turn, then resting ones, as a last resort. */
   rotation(): string[] {
+    const now = Date.now();
     const list = this.servers.toArray();
-    if (list.length === 0) return [];
-    const start = this.#next++ % list.length;
-    return [...list.slice(start), ...list.slice(0, start)];
+    const resting = list.filter((address) => (this.#restingUntil.get(address) ?? 0) > now);
+    const healthy = list.filter((address) => !resting.includes(address));
+    // Turn over the healthy ones only: a resting server's turns are shared out evenly, not all given to its successor.
+    const start = healthy.length === 0 ? 0 : this.#next++ % healthy.length;
+    return [...healthy.slice(start), ...healthy.slice(0, start), ...resting];
   }
 
   routed(address: string): void {
@@ -38,6 +55,7 @@ export class Backends {
   refused(address: string): void {
     this.#entry(address).refused++;
     this.#retried++;
+    this.#restingUntil.set(address, Date.now() + this.restMs);
   }
 
   /** Refused connections so far, all backends together (those of backends that went too). */
@@ -45,7 +63,7 @@ export class Backends {
     return this.#retried;
   }
 
-  /** The live backends with their counters (counters of backends that went are dropped). */
+  /** The live backends with their counters. */
   stats(): BackendStats[] {
     return this.servers.toArray().map((address) => ({ address, ...this.#entry(address) }));
   }
