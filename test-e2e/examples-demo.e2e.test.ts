@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { openObserver } from '@zkit/testing';
+import { openObserver, waitFor } from '@zkit/testing';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { distScript } from './fixtures/examples/processes.js';
 
@@ -123,6 +123,23 @@ describe('the demo (npm run demo)', () => {
     expect(code, run.output()).toBe(130);
     expect(run.output()).toMatch(/interrupted by SIGINT/);
     expect(processesWith(zkConnect)).toEqual([]);
+  });
+
+  it('leaves no process behind even when killed with SIGKILL: its children stop themselves', {
+    timeout: 60_000,
+  }, async () => {
+    const run = runDemo();
+    await run.until(/▸ 3\. Live configuration/);
+    const zkConnect = `${inject('zkConnect')}${chrootOf(run.output())}`;
+    expect(processesWith(zkConnect).length).toBeGreaterThan(3);
+
+    run.child.kill('SIGKILL');
+
+    // Each child sees its IPC channel close and stops itself (bounded: its own stop gives up after 15 s).
+    await waitFor(() => processesWith(zkConnect).length === 0, {
+      timeout: 20_000,
+      message: 'the children to exit',
+    });
   });
 
   it('with --keep leaves everything running until Ctrl-C, then stops it all and exits 0', {

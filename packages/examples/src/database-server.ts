@@ -13,7 +13,7 @@ import { type ClientConnection, serveConnection } from './db/serve.js';
 import { Store } from './db/store.js';
 import { COMMON_OPTIONS, intOption, parseOptions, pathOption, UsageError } from './shared/args.js';
 import { delay, listen } from './shared/http.js';
-import { announcePort, onShutdown, runMain } from './shared/lifecycle.js';
+import { announcePort, boundedStep, onShutdown, runMain } from './shared/lifecycle.js';
 import { createLogger } from './shared/logging.js';
 
 const USAGE = `usage: database-server --name NAME [--root /databases] [--data FILE] [--host 127.0.0.1]
@@ -54,11 +54,11 @@ runMain(USAGE, log, async () => {
   announcePort(port);
 
   onShutdown(log, async () => {
-    await registration.unregister();
+    await boundedStep(log, 'unregister', registration.unregister());
     await delay(UNREGISTER_GRACE_MS);
     const closed = new Promise((resolve) => server.close(resolve));
     for (const connection of connections) connection.endWhenIdle();
     await closed;
-    await zk.close();
+    await boundedStep(log, 'close', zk.close());
   });
 });

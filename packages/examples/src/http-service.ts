@@ -15,7 +15,7 @@ import { DEFAULT_CONFIG, readConfig, type ServiceConfig } from './service/config
 import { handle } from './service/routes.js';
 import { COMMON_OPTIONS, intOption, parseOptions, pathOption, UsageError } from './shared/args.js';
 import { delay, drain, listen, sendJson } from './shared/http.js';
-import { announcePort, onShutdown, runMain } from './shared/lifecycle.js';
+import { announcePort, boundedStep, onShutdown, runMain } from './shared/lifecycle.js';
 import { Limiter } from './shared/limiter.js';
 import { createLogger } from './shared/logging.js';
 
@@ -75,10 +75,10 @@ runMain(USAGE, log, async () => {
   announcePort(port);
 
   onShutdown(log, async () => {
-    await registration.unregister();
+    await boundedStep(log, 'unregister', registration.unregister());
     await delay(UNREGISTER_GRACE_MS);
     await drain(server, DRAIN_TIMEOUT_MS);
     database.close();
-    await zk.close();
+    await boundedStep(log, 'close', zk.close());
   });
 });

@@ -14,7 +14,7 @@ import { Backends } from './lb/backends.js';
 import { type AttemptResult, attempt, forwardHeaders, isIdempotent } from './lb/proxy.js';
 import { COMMON_OPTIONS, intOption, parseOptions, pathOption } from './shared/args.js';
 import { BodyTooLargeError, drain, listen, readBody, sendJson } from './shared/http.js';
-import { announcePort, onShutdown, runMain } from './shared/lifecycle.js';
+import { announcePort, boundedStep, onShutdown, runMain } from './shared/lifecycle.js';
 import { createLogger } from './shared/logging.js';
 
 const USAGE = `usage: load-balancer [--service /fooservice] [--host 127.0.0.1] [--port 0] [--timeout 30000]
@@ -61,7 +61,7 @@ runMain(USAGE, log, async () => {
 
   onShutdown(log, async () => {
     await drain(server, timeoutMs);
-    await zk.close();
+    await boundedStep(log, 'close', zk.close());
   });
 });
 

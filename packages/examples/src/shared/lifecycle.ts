@@ -43,6 +43,29 @@ export function onShutdown(log: Logger, stop: (reason: string) => Promise<void>)
   if (process.connected) process.on('disconnect', () => begin('parent disconnected', 'disconnect'));
 }
 
+/** How long a shutdown step that talks to ZooKeeper may take. */
+const ZOOKEEPER_STEP_MS = 2000;
+
+/**
+ * Runs one ZooKeeper step of a shutdown (unregister, close) for at most 2 s. With ZooKeeper unreachable it would
+ * wait for a reconnection; giving up is safe, since an ephemeral node goes anyway when its session expires.
+ */
+export async function boundedStep(log: Logger, step: string, action: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ZOOKEEPER_STEP_MS);
+  });
+  try {
+    const outcome = await Promise.race([action, timeout]);
+    if (outcome === 'timeout')
+      log.warn({ step, timeoutMs: ZOOKEEPER_STEP_MS }, 'ZooKeeper step timed out: going on');
+  } catch (error) {
+    log.warn({ err: error, step }, 'ZooKeeper step failed: going on');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Tells the process that started us which port we serve on. The message is the one the pm2-zkit plugin reads to
  * learn an app's port; the demo reads it too. Without an IPC channel (a plain `node` run) it does nothing.
