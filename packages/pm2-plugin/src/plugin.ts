@@ -140,20 +140,23 @@ class Pm2Zkit implements Plugin {
   #request(): void {
     if (this.#closed.signal.aborted) return;
     this.#dirty = true;
-    this.#running ??= this.#loop().finally(() => {
-      this.#running = undefined;
-    });
+    this.#running ??= this.#loop();
   }
 
   async #loop(): Promise<void> {
-    while (this.#dirty && !this.#closed.signal.aborted) {
-      this.#dirty = false;
-      try {
-        await this.#sync();
-      } catch (error) {
-        this.#log.error({ err: error }, 'sync failed; will retry');
-        this.#scheduleRetry();
+    try {
+      while (this.#dirty && !this.#closed.signal.aborted) {
+        this.#dirty = false;
+        try {
+          await this.#sync();
+        } catch (error) {
+          this.#log.error({ err: error }, 'sync failed; will retry');
+          this.#scheduleRetry();
+        }
       }
+    } finally {
+      // In the same step as the last look at #dirty: a request made after it starts a new loop, none is lost.
+      this.#running = undefined;
     }
   }
 
