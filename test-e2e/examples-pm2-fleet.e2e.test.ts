@@ -44,7 +44,11 @@ describe('PM2 fleet example (ecosystem.config.cjs)', () => {
         return names.length === 3 ? names : undefined;
       },
       { timeout: 20_000, message: 'the plugin to register the three instances' },
-    );
+    ).catch(async (error: unknown) => {
+      // Say why: the plugin's own log is the first thing to read.
+      const log = await daemon.run(['logs', 'pm2-zkit', '--nostream', '--lines', '40']).catch(String);
+      throw new Error(`${error}\npm2-zkit's log:\n${log}`);
+    });
     expect(byPlugin).toEqual(own);
     const pids = (await daemon.processes('fooservice')).map((listed) => listed.pid).sort();
     const ownPids = await Promise.all(

@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { connect } from '@zkit/client';
 import { type ClientConnection, serveConnection } from './db/serve.js';
 import { Store } from './db/store.js';
-import { COMMON_OPTIONS, intOption, parseOptions, pathOption, UsageError } from './shared/args.js';
+import { COMMON_OPTIONS, commonValues, parseOptions, pathOption, UsageError } from './shared/args.js';
 import { delay, listen } from './shared/http.js';
 import { announcePort, boundedStep, onShutdown, runMain } from './shared/lifecycle.js';
 import { createLogger } from './shared/logging.js';
@@ -31,6 +31,7 @@ runMain(USAGE, log, async () => {
     root: { type: 'string', default: '/databases' },
     data: { type: 'string' },
   });
+  const { zk: zkConnect, host, port, sessionTimeout } = commonValues(options);
   if (options.name === undefined || !/^[\w.-]+$/.test(options.name)) {
     throw new UsageError('--name is required: a database name like foomain');
   }
@@ -43,15 +44,12 @@ runMain(USAGE, log, async () => {
     connections.add(connection);
     socket.on('close', () => connections.delete(connection));
   });
-  const port = await listen(server, options.host, intOption('port', options.port, 0, 65535));
+  const listening = await listen(server, host, port);
 
-  const zk = await connect(options.zk, {
-    sessionTimeout: intOption('session-timeout', options['session-timeout'], 1000, 600_000),
-    logger: log,
-  });
-  const registration = await zk.registerServer(providers, [options.host, port], { database: options.name });
+  const zk = await connect(zkConnect, { sessionTimeout, logger: log });
+  const registration = await zk.registerServer(providers, [host, listening], { database: options.name });
   log.info({ path: registration.path, data: options.data }, 'serving database');
-  announcePort(port);
+  announcePort(listening);
 
   onShutdown(log, async () => {
     await boundedStep(log, 'unregister', registration.unregister());

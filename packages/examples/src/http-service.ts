@@ -13,7 +13,7 @@ import { connect, isZkError } from '@zkit/client';
 import { DatabaseClient } from './database-client.js';
 import { DEFAULT_CONFIG, readConfig, type ServiceConfig } from './service/config.js';
 import { handle } from './service/routes.js';
-import { COMMON_OPTIONS, intOption, parseOptions, pathOption, UsageError } from './shared/args.js';
+import { COMMON_OPTIONS, commonValues, parseOptions, pathOption, UsageError } from './shared/args.js';
 import { delay, drain, listen, sendJson } from './shared/http.js';
 import { announcePort, boundedStep, onShutdown, runMain } from './shared/lifecycle.js';
 import { Limiter } from './shared/limiter.js';
@@ -37,11 +37,9 @@ runMain(USAGE, log, async () => {
     service: { type: 'string', default: '/fooservice' },
     'debug-routes': { type: 'boolean', default: false },
   });
+  const { zk: zkConnect, host, port, sessionTimeout } = commonValues(options);
   const service = pathOption('service', options.service);
-  const zk = await connect(options.zk, {
-    sessionTimeout: intOption('session-timeout', options['session-timeout'], 1000, 600_000),
-    logger: log,
-  });
+  const zk = await connect(zkConnect, { sessionTimeout, logger: log });
 
   const properties = await zk.properties(service).catch((error: unknown) => {
     if (isZkError(error) && error.code === 'NO_NODE') {
@@ -66,13 +64,13 @@ runMain(USAGE, log, async () => {
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     });
   });
-  const port = await listen(server, options.host, intOption('port', options.port, 0, 65535));
-  address = `${options.host}:${port}`;
+  const listening = await listen(server, host, port);
+  address = `${host}:${listening}`;
 
   // Register last: once the node exists, traffic may arrive, so everything above must be ready.
-  const registration = await zk.registerServer(`${service}/servers`, [options.host, port]);
+  const registration = await zk.registerServer(`${service}/servers`, [host, listening]);
   log.info({ path: registration.path }, 'registered');
-  announcePort(port);
+  announcePort(listening);
 
   onShutdown(log, async () => {
     await boundedStep(log, 'unregister', registration.unregister());

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { connect } from '@zkit/client';
 import { Backends } from './lb/backends.js';
 import { type AttemptResult, attempt, forwardHeaders, isIdempotent } from './lb/proxy.js';
-import { COMMON_OPTIONS, intOption, parseOptions, pathOption } from './shared/args.js';
+import { COMMON_OPTIONS, commonValues, intOption, parseOptions, pathOption } from './shared/args.js';
 import { BodyTooLargeError, drain, listen, readBody, sendJson } from './shared/http.js';
 import { announcePort, boundedStep, onShutdown, runMain } from './shared/lifecycle.js';
 import { createLogger } from './shared/logging.js';
@@ -31,12 +31,10 @@ runMain(USAGE, log, async () => {
     service: { type: 'string', default: '/fooservice' },
     timeout: { type: 'string', default: '30000' },
   });
+  const { zk: zkConnect, host, port, sessionTimeout } = commonValues(options);
   const serversPath = `${pathOption('service', options.service)}/servers`;
   const timeoutMs = intOption('timeout', options.timeout, 1, 600_000);
-  const zk = await connect(options.zk, {
-    sessionTimeout: intOption('session-timeout', options['session-timeout'], 1000, 600_000),
-    logger: log,
-  });
+  const zk = await connect(zkConnect, { sessionTimeout, logger: log });
 
   // The balancer may start before any server has registered: make sure there is a node to watch.
   await zk.ensure(serversPath);
@@ -55,9 +53,9 @@ runMain(USAGE, log, async () => {
       else res.destroy();
     });
   });
-  const port = await listen(server, options.host, intOption('port', options.port, 0, 65535));
-  log.info({ url: `http://${options.host}:${port}/`, service: options.service }, 'load balancer listening');
-  announcePort(port);
+  const listening = await listen(server, host, port);
+  log.info({ url: `http://${host}:${listening}/`, service: options.service }, 'load balancer listening');
+  announcePort(listening);
 
   onShutdown(log, async () => {
     await drain(server, timeoutMs);

@@ -29,6 +29,29 @@ export const COMMON_OPTIONS = {
   'session-timeout': { type: 'string', default: '10000' },
 } as const satisfies OptionSpec;
 
+export interface CommonValues {
+  /** undefined: connect() then uses $ZK_CONNECT, else 127.0.0.1:2181. */
+  readonly zk: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly sessionTimeout: number;
+}
+
+/** The COMMON_OPTIONS values, checked (before anything connects or listens). */
+export function commonValues(values: {
+  zk: string | undefined;
+  host: string;
+  port: string;
+  'session-timeout': string;
+}): CommonValues {
+  return {
+    zk: values.zk,
+    host: values.host,
+    port: intOption('port', values.port, 0, 65535),
+    sessionTimeout: intOption('session-timeout', values['session-timeout'], 1000, 600_000),
+  };
+}
+
 /** node:util's parseArgs, strict, with unknown or malformed options reported as a UsageError. */
 export function parseOptions<S extends OptionSpec>(spec: S, argv = process.argv.slice(2)): Values<S> {
   const { values, positionals } = parseCommand(spec, argv);
