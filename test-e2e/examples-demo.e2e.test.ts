@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { openObserver, waitFor } from '@zkit/testing';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { distScript } from './fixtures/examples/processes.js';
@@ -32,8 +33,11 @@ function runDemo(args: string[] = []): Run {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  onTestFinished(() => {
+  onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // The demo removes its log directory unless it failed; a killed one cannot.
+    const logs = /^Logs +(\S+)\/\*\.log/m.exec(output)?.[1];
+    if (logs !== undefined) await rm(logs, { recursive: true, force: true });
   });
   return {
     child,

@@ -102,7 +102,7 @@ async function main(keep: boolean): Promise<number> {
   } finally {
     clearTimeout(watchdog);
     for (const stop of watchers) stop(); // the processes stopped below are not news
-    await cleanUp(demo, zookeeper, succeeded);
+    await cleanUp(demo, zookeeper, !succeeded && !interrupted);
   }
   return succeeded ? 0 : interrupted ? 130 : 1;
 }
@@ -115,7 +115,7 @@ async function keepRunning(demo: Demo): Promise<void> {
   await stopRequested;
 }
 
-async function cleanUp(demo: Demo | undefined, zookeeper: ZooKeeperHandle | undefined, succeeded: boolean) {
+async function cleanUp(demo: Demo | undefined, zookeeper: ZooKeeperHandle | undefined, keepLogs: boolean) {
   out.clearLive();
   const started = Date.now();
   await demo?.balancer?.traffic.stop();
@@ -123,8 +123,9 @@ async function cleanUp(demo: Demo | undefined, zookeeper: ZooKeeperHandle | unde
   await demo?.observer.close();
   await demo?.zk.close();
   await zookeeper?.stop();
-  if (demo !== undefined && succeeded) await rm(demo.dataDir, { recursive: true, force: true });
-  else if (demo !== undefined) out.line(`logs kept in ${demo.dataDir}`);
+  // Logs are kept only when something went wrong, to be read.
+  if (demo !== undefined && keepLogs) out.line(`logs kept in ${demo.dataDir}`);
+  else if (demo !== undefined) await rm(demo.dataDir, { recursive: true, force: true });
   out.event(
     `stopped every process${zookeeper?.provider === 'env' ? '' : ' and ZooKeeper'} in ${Date.now() - started} ms`,
   );
