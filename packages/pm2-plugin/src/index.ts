@@ -6,8 +6,10 @@ export type { PluginErrorCode } from './errors.js';
 export { isPluginError, PluginError } from './errors.js';
 export type { Plugin, PluginOptions } from './plugin.js';
 export { startPlugin } from './plugin.js';
-export type { Pm2Event, Pm2Link, Pm2LinkOptions } from './pm2-events.js';
-export { connectPm2, parseProcess, parseProcessList } from './pm2-events.js';
+export type { Pm2Link, Pm2LinkOptions } from './pm2-events.js';
+export { connectPm2 } from './pm2-events.js';
+export type { Pm2Event } from './pm2-packets.js';
+export { parseProcess, parseProcessList } from './pm2-packets.js';
 export type {
   Announcement,
   DesiredNode,

@@ -1,20 +1,21 @@
-// The PM2 side: the daemon's RPC (list) and its event bus, typed from `unknown` here and nowhere else.
+// The PM2 side: the daemon's RPC (list) and its event bus; what they carry is parsed in pm2-packets.ts.
 //
 //   app --process.send({type:'zkit:register'})--> PM2 daemon --bus 'zkit:register'------> plugin
 //   PM2 daemon --bus 'process:event' (online, exit, stop, delete, restart...)-----------> plugin
 //   plugin --pm2.list() (RPC)--> PM2 daemon: the pids (bus packets carry none)
-import pm2 from 'pm2';
 import { ANNOUNCE_TYPE } from './announcements.js';
 import { PluginError } from './errors.js';
+import {
+  isRecord,
+  type Pm2Event,
+  parseAnnouncePacket,
+  parseProcessEvent,
+  parseProcessList,
+  parseRawMessage,
+} from './pm2-packets.js';
 import type { ManagedProcess } from './reconcile.js';
 
-export type Pm2Event =
-  /** A process changed: `event` is PM2's ('online', 'exit', 'stop', 'delete', 'restart', ...). */
-  | { readonly type: 'process'; readonly event: string; readonly pmId: number; readonly name: string }
-  /** A process sent a `zkit:register` message; `data` is unparsed. */
-  | { readonly type: 'announce'; readonly pmId: number; readonly name: string; readonly data: unknown }
-  /** The bus connection to the daemon was lost ('down') or came back ('up'): PM2 may have changed meanwhile. */
-  | { readonly type: 'bus'; readonly state: 'down' | 'up' };
+export type { Pm2Event } from './pm2-packets.js';
 
 export interface Pm2Link {
   /** The daemon's process list, parsed; rejects PM2_ERROR (also when the daemon does not answer in time). */
@@ -40,17 +41,25 @@ interface Emitter {
   on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
-const api = pm2 as unknown as Pm2Api;
+/**
+ * pm2's API reads PM2_HOME (and creates its folders) when first imported: imported on first connect, so that
+ * importing pm2-zkit touches nothing and PM2_HOME may be set up to the moment of connecting.
+ */
+async function loadPm2(): Promise<Pm2Api> {
+  const { default: pm2 } = await import('pm2');
+  return pm2 as unknown as Pm2Api;
+}
 
 /**
- * Connects to the PM2 daemon of `PM2_HOME` (pm2's API reads it at import time; PM2 sets it for its processes) and
- * subscribes to its bus. Events reach `onEvent` in the bus's order.
+ * Connects to the PM2 daemon of `PM2_HOME` (PM2 sets it for its processes; else ~/.pm2) and subscribes to its
+ * bus. Events reach `onEvent` in the bus's order.
  */
 export async function connectPm2(
   onEvent: (event: Pm2Event) => void,
   options: Pm2LinkOptions = {},
 ): Promise<Pm2Link> {
   const listTimeout = options.listTimeout ?? 5000;
+  const api = await loadPm2();
   await callback<void>((done) => api.connect((error) => done(error, undefined)), 'connect to the PM2 daemon');
   const [bus, socket] = await callback<[unknown, unknown]>(
     (done) => api.launchBus((error, bus, socket) => done(error, [bus, socket])),
@@ -78,78 +87,6 @@ export async function connectPm2(
 
 function emit(onEvent: (event: Pm2Event) => void, event: Pm2Event | undefined): void {
   if (event !== undefined) onEvent(event);
-}
-
-/** Parses `pm2.list()`: entries that are not processes (or lack a pm_id or name) are left out. */
-export function parseProcessList(raw: unknown): ManagedProcess[] {
-  if (!Array.isArray(raw)) throw new PluginError('PM2_ERROR', 'PM2 listed something that is not a list');
-  return raw.flatMap((entry: unknown) => {
-    const process = parseProcess(entry);
-    return process === undefined ? [] : [process];
-  });
-}
-
-export function parseProcess(raw: unknown): ManagedProcess | undefined {
-  if (!isRecord(raw) || !isRecord(raw.pm2_env)) return undefined;
-  const env = raw.pm2_env;
-  const pmId = toInteger(raw.pm_id ?? env.pm_id);
-  const name = raw.name ?? env.name;
-  if (pmId === undefined || typeof name !== 'string') return undefined;
-  // The app's own variables are in pm2_env.env; PM2 also copies them to pm2_env's top level.
-  const appEnv = isRecord(env.env) ? env.env : env;
-  const instanceVar = typeof env.instance_var === 'string' ? env.instance_var : 'NODE_APP_INSTANCE';
-  return {
-    pmId,
-    name,
-    pid: toInteger(raw.pid) ?? 0,
-    status: typeof env.status === 'string' ? env.status : 'unknown',
-    execMode: typeof env.exec_mode === 'string' ? env.exec_mode.replace(/_mode$/, '') : 'fork',
-    instance: toInteger(env[instanceVar] ?? appEnv[instanceVar]) ?? 0,
-    restarts: toInteger(env.restart_time) ?? 0,
-    envPort: toPort(appEnv.ZK_PORT ?? env.ZK_PORT) ?? toPort(appEnv.PORT ?? env.PORT),
-  };
-}
-
-/** `process:event` packets: `{ event, manually, process: { pm_id, name, ... }, at }`. */
-export function parseProcessEvent(packet: unknown): Pm2Event | undefined {
-  if (!isRecord(packet) || typeof packet.event !== 'string') return undefined;
-  const source = processOf(packet);
-  return source && { type: 'process', event: packet.event, ...source };
-}
-
-/** `process.send({ type: 'zkit:register', data })` reaches the bus as event 'zkit:register', `{ data, process }`. */
-export function parseAnnouncePacket(packet: unknown): Pm2Event | undefined {
-  if (!isRecord(packet)) return undefined;
-  const source = processOf(packet);
-  return source && { type: 'announce', ...source, data: packet.data };
-}
-
-/** PM2 forwards a message without `data` (`{ type: 'zkit:register' }` alone) as 'process:msg' `{ raw }`. */
-export function parseRawMessage(packet: unknown): Pm2Event | undefined {
-  if (!isRecord(packet) || !isRecord(packet.raw) || packet.raw.type !== ANNOUNCE_TYPE) return undefined;
-  const source = processOf(packet);
-  return source && { type: 'announce', ...source, data: packet.raw.data ?? {} };
-}
-
-function processOf(packet: Record<string, unknown>): { pmId: number; name: string } | undefined {
-  const process = packet.process;
-  if (!isRecord(process)) return undefined;
-  const pmId = toInteger(process.pm_id);
-  return pmId === undefined || typeof process.name !== 'string' ? undefined : { pmId, name: process.name };
-}
-
-function toInteger(value: unknown): number | undefined {
-  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  return typeof number === 'number' && Number.isSafeInteger(number) && number >= 0 ? number : undefined;
-}
-
-function toPort(value: unknown): number | undefined {
-  const port = toInteger(value);
-  return port !== undefined && port >= 1 && port <= 65535 ? port : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isEmitter(value: unknown): value is Emitter {

@@ -5,7 +5,7 @@ import {
   parseProcessEvent,
   parseProcessList,
   parseRawMessage,
-} from './pm2-events.js';
+} from './pm2-packets.js';
 
 // Shapes as seen from a PM2 7 daemon (`pm2 jlist` and bus packets), trimmed.
 const listed = {
