@@ -126,7 +126,7 @@ class Pm2Zkit implements Plugin {
       const announcement = parseAnnouncement(pmId, name, data);
       this.#announcements.set(announcement);
       this.#log.info(
-        { pm_id: pmId, name, port: announcement.port, path: announcement.path },
+        { pm_id: pmId, app: name, port: announcement.port, path: announcement.path },
         'port announced',
       );
       this.#request();
