@@ -1,0 +1,71 @@
+/** Where and with what a run happened: printed above the table, so figures are never read without it. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { srvr } from '@zkit/testing';
+
+export interface Machine {
+  readonly date: string;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly os: string;
+  readonly node: string;
+  readonly zookeeper: string;
+  readonly packages: Readonly<Record<string, string>>;
+}
+
+export async function describeMachine(serverAddress: string): Promise<Machine> {
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: os.totalmem() / 1024 ** 3,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    zookeeper: await zookeeperVersion(serverAddress),
+    packages: packageVersions(),
+  };
+}
+
+async function zookeeperVersion(address: string): Promise<string> {
+  try {
+    const info = await srvr(address);
+    return info.serving ? info.version : 'unknown (not serving)';
+  } catch {
+    return 'unknown (srvr not answered)';
+  }
+}
+
+/** The versions installed, read from each package's own package.json (found above its resolved entry). */
+function packageVersions(): Record<string, string> {
+  const require = createRequire(import.meta.url);
+  const workerRequire = createRequire(require.resolve('@zkit/worker'));
+  const versions: Record<string, string> = {};
+  for (const [name, resolve] of [
+    ['@zkit/client', require.resolve],
+    ['@zkit/worker', require.resolve],
+    ['node-zookeeper-client', require.resolve],
+    ['comlink', workerRequire.resolve],
+  ] as const) {
+    versions[name] = versionAbove(resolve(name), name);
+  }
+  return versions;
+}
+
+function versionAbove(entry: string, name: string): string {
+  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === name) return pkg.version ?? 'unknown';
+    } catch {
+      // No package.json here: keep walking up.
+    }
+  }
+  return 'unknown';
+}

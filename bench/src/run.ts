@@ -1,0 +1,138 @@
+/**
+ * Runs the scenarios against one ZooKeeper and writes the results.
+ *
+ *   startZooKeeper() (or ZK_CONNECT) ──▶ admin session, a fresh root path
+ *     1 operations · 2 notifications · 3 stall (child processes) · 4 scale (child processes) · 5 start-up
+ *   ──▶ terminal table (stdout) + <out>/<name>.md + <out>/<chart>.svg + <out>/<name>.json
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startZooKeeper } from '@zkit/testing';
+import { configFor, type Mode } from './config.js';
+import type { BenchContext } from './context.js';
+import { DirectClient } from './direct.js';
+import { describeMachine, type Machine } from './machine.js';
+import type { ScenarioResult } from './report.js';
+import { notificationLatency } from './scenarios/notifications.js';
+import { operationLatency } from './scenarios/operations.js';
+import { scale } from './scenarios/scale.js';
+import { stallSurvival } from './scenarios/stall.js';
+import { startupTime } from './scenarios/startup.js';
+import { renderLatencySvg } from './svg.js';
+import { renderMarkdown, renderTerminal } from './table.js';
+
+export interface RunOptions {
+  readonly mode: Mode;
+  /** Where the .md, .svg and .json go. */
+  readonly outDir: string;
+  /** Scenario ids to run (all when absent): for working on one scenario. */
+  readonly only?: readonly number[];
+}
+
+export interface RunOutput {
+  readonly mode: Mode;
+  readonly machine: Machine;
+  readonly seconds: number;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly failures: readonly { readonly id: number; readonly error: string }[];
+  readonly files: { readonly markdown: string; readonly svg: string; readonly json: string };
+}
+
+const SCENARIOS: readonly {
+  id: number;
+  title: string;
+  run: (ctx: BenchContext) => Promise<ScenarioResult>;
+}[] = [
+  { id: 1, title: 'operation latency', run: operationLatency },
+  { id: 2, title: 'notification latency', run: notificationLatency },
+  { id: 3, title: 'stall survival', run: stallSurvival },
+  { id: 4, title: 'scale', run: scale },
+  { id: 5, title: 'start-up', run: startupTime },
+];
+
+export async function runBench(options: RunOptions): Promise<RunOutput> {
+  const started = performance.now();
+  const config = configFor(options.mode);
+  const progress = (line: string): void => void process.stderr.write(`${line}\n`);
+  progress(`zkit bench (${options.mode}): starting ZooKeeper`);
+  const zk = await startZooKeeper();
+  const scenarios: ScenarioResult[] = [];
+  const failures: { id: number; error: string }[] = [];
+  let machine: Machine;
+  try {
+    const serverAddress = zk.servers[0]?.address ?? zk.connectionString.split(',')[0] ?? '';
+    machine = await describeMachine(serverAddress);
+    const admin = await DirectClient.connect(zk.connectionString, 10_000);
+    try {
+      const root = `/zkit-bench-${randomBytes(4).toString('hex')}`;
+      await admin.mkdirp(root);
+      const ctx: BenchContext = {
+        config,
+        connectionString: zk.connectionString,
+        serverAddress,
+        root,
+        admin,
+        progress,
+      };
+      for (const scenario of SCENARIOS) {
+        if (options.only && !options.only.includes(scenario.id)) continue;
+        progress(`${scenario.id}. ${scenario.title}`);
+        try {
+          scenarios.push(await scenario.run(ctx));
+        } catch (error) {
+          // One scenario failing must not hide the others' figures; the run still exits non-zero.
+          failures.push({
+            id: scenario.id,
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          });
+          progress(`${scenario.id}. FAILED: ${String(error)}`);
+        }
+      }
+    } finally {
+      await admin.close();
+    }
+  } finally {
+    await zk.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    mode: options.mode,
+    machine,
+    seconds,
+    scenarios,
+    failures,
+    files: await write(options, machine, seconds, scenarios, failures),
+  };
+}
+
+async function write(
+  options: RunOptions,
+  machine: Machine,
+  seconds: number,
+  scenarios: readonly ScenarioResult[],
+  failures: readonly { id: number; error: string }[],
+): Promise<RunOutput['files']> {
+  const name = options.mode === 'full' ? 'latest' : 'quick';
+  const chart = options.mode === 'full' ? 'latency.svg' : 'quick-latency.svg';
+  const files = {
+    markdown: join(options.outDir, `${name}.md`),
+    svg: join(options.outDir, chart),
+    json: join(options.outDir, `${name}.json`),
+  };
+  await mkdir(options.outDir, { recursive: true });
+  const distributions = scenarios.flatMap((s) => s.distributions);
+  const subtitle = `${options.mode} run, ${machine.date.slice(0, 10)} · ${machine.cpu}, ${machine.cores} cores · node ${machine.node} · ZooKeeper ${machine.zookeeper.split('-')[0]}`;
+  await writeFile(files.svg, renderLatencySvg(distributions, subtitle));
+  let markdown = renderMarkdown(machine, scenarios, { mode: options.mode, seconds, chart });
+  if (failures.length > 0) {
+    markdown += `\n## Failed scenarios\n\n${failures.map((f) => `- ${f.id}: ${f.error.split('\n')[0]}`).join('\n')}\n`;
+  }
+  await writeFile(files.markdown, markdown);
+  await writeFile(
+    files.json,
+    `${JSON.stringify({ mode: options.mode, machine, seconds, scenarios, failures }, null, 1)}\n`,
+  );
+  process.stdout.write(renderTerminal(machine, scenarios));
+  return files;
+}
