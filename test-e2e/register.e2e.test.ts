@@ -104,4 +104,60 @@ describe('registerServer', () => {
     await expect(attempt).rejects.toMatchObject({ code: 'NO_AUTH' });
     await expect(zk.registerServer(`${service}-ok`, ['127.0.0.1', 1])).resolves.toBeDefined();
   });
+
+  it('registers on behalf of another process with its pid', async () => {
+    const zk = await client();
+    const obs = await observer();
+
+    const registration = await zk.registerServer(
+      root('register-pid'),
+      ['127.0.0.1', 1],
+      { app: 'x' },
+      { pid: 4242 },
+    );
+
+    expect(JSON.parse(String((await obs.getData(registration.path)).data))).toEqual({ app: 'x', pid: 4242 });
+  });
+
+  it('registers a process without an address under a name that is one path segment', async () => {
+    const zk = await client();
+    const obs = await observer();
+    const service = root('register-process');
+
+    const registration = await zk.registerProcess(service, 'pm2-3@10.0.0.5', { name: 'worker' });
+
+    expect(registration.path).toBe(`${service}/pm2-3@10.0.0.5`);
+    const stat = await obs.exists(registration.path);
+    expect(stat?.ephemeralOwner).toBe(zk.sessionId);
+    await expect(zk.registerProcess(service, 'a/b')).rejects.toMatchObject({ code: 'INVALID_PATH' });
+    await expect(zk.registerProcess(service, '..')).rejects.toMatchObject({ code: 'INVALID_PATH' });
+  });
+
+  it('update() replaces the data in one transaction: watchers never see the node missing', async () => {
+    const zk = await client();
+    const obs = await observer();
+    const service = root('register-update');
+    const registration = await zk.registerServer(service, ['127.0.0.1', 1], { v: 1 });
+    const kids = await zk.children(service);
+    const sizes: number[] = [];
+    kids.watch((view) => sizes.push(view.size));
+
+    await registration.update({ v: 2 });
+
+    expect(registration.data).toEqual({ v: 2, pid: process.pid });
+    const { data, stat } = await obs.getData(registration.path);
+    expect(JSON.parse(String(data))).toEqual({ v: 2, pid: process.pid });
+    expect(stat.ephemeralOwner).toBe(zk.sessionId);
+    expect(await obs.getAcl(registration.path)).toEqual([{ perms: 1, scheme: 'world', id: 'anyone' }]);
+    expect(sizes.every((size) => size === 1)).toBe(true);
+  });
+
+  it('lets a failed unregister() be tried again', async () => {
+    const zk = await client();
+    const registration = await zk.registerServer(root('register-retry'), ['127.0.0.1', 1]);
+    await zk.close();
+
+    await expect(registration.unregister()).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(registration.unregister()).rejects.toMatchObject({ code: 'CLOSED' });
+  });
 });

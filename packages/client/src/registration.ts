@@ -1,17 +1,43 @@
-/** One `registerServer` call's node: `path` is `parent/HOST:PORT`. */
+import type { ServerData } from './registrations.js';
+
+export interface RegistrationOps {
+  remove(path: string): Promise<void>;
+  update(path: string, data: ServerData): Promise<ServerData>;
+}
+
+/** One registration's node: `path` is `parent/HOST:PORT` (or `parent/name` from `registerProcess`). */
 export class Registration implements AsyncDisposable {
+  #data: ServerData;
   #gone: Promise<void> | undefined;
 
   constructor(
     readonly path: string,
-    /** The data written, `pid` included. */
-    readonly data: Readonly<Record<string, unknown>>,
-    private readonly remove: (path: string) => Promise<void>,
-  ) {}
+    data: ServerData,
+    private readonly ops: RegistrationOps,
+  ) {
+    this.#data = data;
+  }
+
+  /** The data written, `pid` included. */
+  get data(): ServerData {
+    return this.#data;
+  }
+
+  /**
+   * Replaces the node's data (`pid` is set again). The node is swapped in one ZooKeeper transaction, so watchers
+   * never see the address missing; after a new session the new data is what is restored.
+   */
+  async update(data: ServerData): Promise<void> {
+    this.#data = await this.ops.update(this.path, data);
+  }
 
   /** Deletes the node; views of its parent in this client no longer list it when this resolves. Idempotent. */
   unregister(): Promise<void> {
-    this.#gone ??= this.remove(this.path);
+    // A failed attempt (say, the client closed first) may be tried again; a successful one is remembered.
+    this.#gone ??= this.ops.remove(this.path).catch((error: unknown) => {
+      this.#gone = undefined;
+      throw error;
+    });
     return this.#gone;
   }
 

@@ -3,15 +3,12 @@ import {
   addressName,
   type Diagnostics,
   encodeJsonObject,
-  isPlainObject,
   type JsonObject,
   joinPath,
   type PropertiesWrite,
-  type RegisterRequest,
   type SessionState,
   validatePath,
   type WorkerEvent,
-  type ZkError,
   zkError,
 } from '@zkit/worker';
 import type { Logger } from 'pino';
@@ -22,21 +19,11 @@ import { writeRecord, zooKeeperLogger } from './log-sink.js';
 import { closedError, MirrorRegistry, type WorkerCall } from './mirror-registry.js';
 import type { ResolvedOptions } from './options.js';
 import { Properties } from './properties.js';
-import { Registration } from './registration.js';
+import type { Registration } from './registration.js';
+import { type RegisterOptions, Registrations, type ServerData } from './registrations.js';
 import { type Subscription, subscription } from './subscription.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
-
-/** Data for `registerServer`: any plain JSON object; `pid` is always set (see RegisterOptions.pid). */
-export type ServerData = Readonly<Record<string, unknown>>;
-
-export interface RegisterOptions {
-  /**
-   * The pid of the process that serves the address, written as `pid`. Set it only when registering on behalf of
-   * another process (the PM2 plugin does); whatever `data.pid` says is overwritten with it. @default process.pid
-   */
-  readonly pid?: number;
-}
 
 export interface DeleteOptions {
   /** Delete the node's whole subtree too. @default false */
@@ -55,7 +42,7 @@ export class ZooKeeper implements AsyncDisposable {
   #state: SessionState = 'connecting';
   readonly #stateListeners = new Set<(state: SessionState) => void>();
   readonly #mirrors: MirrorRegistry;
-  readonly #registrations = new Map<string, RegisterRequest>();
+  readonly #registrations: Registrations;
   readonly #heartbeat: Heartbeat;
   readonly #supervisor: WorkerSupervisor;
   readonly #viewOwner: ViewOwner;
@@ -65,6 +52,7 @@ export class ZooKeeper implements AsyncDisposable {
     this.log = zooKeeperLogger(options.logger);
     this.#heartbeat = new Heartbeat(heartbeatInterval(options.stallTimeout));
     this.#mirrors = new MirrorRegistry(this.#call, this.log);
+    this.#registrations = new Registrations(this.#call, options.maxDataBytes, this.log);
     this.#viewOwner = { log: this.log, release: (mirror) => this.#mirrors.release(mirror) };
     this.#supervisor = new WorkerSupervisor(options, this.#heartbeat, this.log, {
       onEvent: (event) => this.#onEvent(event),
@@ -113,32 +101,24 @@ export class ZooKeeper implements AsyncDisposable {
     data: ServerData = {},
     options: RegisterOptions = {},
   ): Promise<Registration> {
+    return this.#registrations.register(joinPath(validatePath(path), addressName(address)), data, options);
+  }
+
+  /**
+   * Like `registerServer`, for a process with no address: the node is `path/name`, where `name` is one path
+   * segment. Choose a name no one can take for `HOST:PORT` (the PM2 plugin uses `pm2-<id>@<host>`).
+   */
+  async registerProcess(
+    path: string,
+    name: string,
+    data: ServerData = {},
+    options: RegisterOptions = {},
+  ): Promise<Registration> {
     const parent = validatePath(path);
-    const nodePath = joinPath(parent, addressName(address));
-    if (!isPlainObject(data)) {
-      throw zkError('INVALID_DATA', 'server data must be a plain object', { path: nodePath });
+    if (typeof name !== 'string' || name.includes('/')) {
+      throw zkError('INVALID_PATH', `a process name is one path segment, not ${JSON.stringify(name)}`);
     }
-    const pid = options.pid ?? process.pid;
-    if (!Number.isSafeInteger(pid) || pid <= 0) {
-      throw zkError('INVALID_OPTION', 'option pid must be a positive integer', { path: nodePath });
-    }
-    const full = { ...data, pid };
-    const request: RegisterRequest = {
-      path: nodePath,
-      data: encodeJsonObject(full, this.options.maxDataBytes, nodePath),
-    };
-    if (this.#registrations.has(nodePath)) {
-      throw zkError('NODE_EXISTS', `${nodePath} is already registered by this client`, { path: nodePath });
-    }
-    this.#registrations.set(nodePath, request);
-    try {
-      await this.#call((api) => api.registerServer(request));
-    } catch (error) {
-      this.#registrations.delete(nodePath);
-      if ((error as ZkError).code === 'WORKER_CRASHED') this.#discard(nodePath);
-      throw error;
-    }
-    return new Registration(nodePath, full, (p) => this.#unregister(p));
+    return this.#registrations.register(validatePath(joinPath(parent, name)), data, options);
   }
 
   /** A live view of the names of `path`'s children; rejects NO_NODE when the node does not exist. */
@@ -191,18 +171,6 @@ export class ZooKeeper implements AsyncDisposable {
     return this.#supervisor.call(invoke);
   };
 
-  /** The worker died mid-create: the caller was told it failed, so the node must not stay if it was made. */
-  #discard(path: string): void {
-    this.#call((api) => api.discardRegistration(path)).catch((error: unknown) =>
-      this.log.warn({ err: error, path }, 'could not check for a half-made registration'),
-    );
-  }
-
-  async #unregister(path: string): Promise<void> {
-    await this.#call((api) => api.unregister(path));
-    this.#registrations.delete(path);
-  }
-
   async #writeProperties(path: string, mode: PropertiesWrite, value: unknown): Promise<void> {
     const json = encodeJsonObject(value, this.options.maxDataBytes, path);
     await this.#call((api) => api.writeProperties(path, mode, json));
@@ -232,7 +200,7 @@ export class ZooKeeper implements AsyncDisposable {
 
   /** A replacement worker resumed (or replaced) the session: hand it our registrations and watches. */
   async #restore(handle: WorkerHandle): Promise<void> {
-    const requests = [...this.#registrations.values()];
+    const requests = this.#registrations.requests();
     await handle.call((api) => api.adoptRegistrations(requests));
     await this.#mirrors.rewatchAll((invoke) => handle.call(invoke));
   }

@@ -61,6 +61,10 @@ export class WorkerService implements WorkerApi {
     await this.#get().registrations.unregister(path);
   }
 
+  async updateRegistration(request: RegisterRequest): Promise<void> {
+    await this.#get().registrations.update(request);
+  }
+
   async discardRegistration(path: string): Promise<void> {
     await this.#get().registrations.discard(path);
   }

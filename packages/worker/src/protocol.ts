@@ -115,6 +115,8 @@ export interface WorkerApi {
   start(config: WorkerConfig): Promise<SessionInfo>;
   registerServer(request: RegisterRequest): Promise<void>;
   unregister(path: string): Promise<void>;
+  /** Replaces a registration's data (the node is swapped in one transaction). */
+  updateRegistration(request: RegisterRequest): Promise<void>;
   /** Deletes `path` if this session owns it: a registration whose outcome a dead worker took with it. */
   discardRegistration(path: string): Promise<void>;
   /** A replacement worker takes over the registrations of the one that died; nodes are placed in the background. */

@@ -5,7 +5,15 @@ import type { AclEntry, RegisterRequest } from './protocol.js';
 import { delay } from './retry.js';
 import type { Session } from './session.js';
 import type { Watches } from './watches.js';
-import { type Client, create, exists, remove, sessionIdHex, type Watcher } from './zk-ops.js';
+import {
+  type Client,
+  create,
+  exists,
+  remove,
+  replaceEphemeral,
+  sessionIdHex,
+  type Watcher,
+} from './zk-ops.js';
 
 /**
  * The ephemeral nodes this process registered. ZooKeeper deletes them when their session ends, so after a new
@@ -13,7 +21,7 @@ import { type Client, create, exists, remove, sessionIdHex, type Watcher } from 
  */
 interface Registration {
   readonly path: string;
-  readonly data: Buffer;
+  data: Buffer;
   /** Bumped on every (re)placement, so a wait from an older one gives up when a newer one starts. */
   generation: number;
   present: boolean;
@@ -93,6 +101,20 @@ export class Registrations {
       this.#entries.set(request.path, { path: request.path, data, generation: 0, present: false });
     }
     this.restoreAll();
+  }
+
+  /** New data for a registration; a node in place is replaced in one transaction, so it never blinks. */
+  async update(request: RegisterRequest): Promise<void> {
+    const entry = this.#entries.get(request.path);
+    if (!entry)
+      throw zkError('NO_NODE', `${request.path} is not registered by this client`, { path: request.path });
+    entry.data = Buffer.from(request.data);
+    if (!entry.present) return; // placed later with the new data
+    await this.session.run(async (client) => {
+      if ((await this.#owner(client, entry.path)).owner !== 'current') return;
+      await replaceEphemeral(client, entry.path, entry.data, this.options.registrationAcl);
+    });
+    this.log.info({ path: entry.path }, 'registration data updated');
   }
 
   /** After a new session: every registration is put back, each on its own so one wait blocks no other. */

@@ -54,6 +54,17 @@ export function create(
   });
 }
 
+/** Deletes and re-creates an ephemeral node in one transaction: watchers never see it missing. */
+export function replaceEphemeral(client: Client, path: string, data: Buffer, acl: readonly AclEntry[]) {
+  return new Promise<void>((resolve, reject) => {
+    client
+      .transaction()
+      .remove(path, -1)
+      .create(path, data, toAcl(acl), zookeeper.CreateMode.EPHEMERAL)
+      .commit((error) => (error ? reject(toZkError(error, path)) : resolve()));
+  });
+}
+
 export function setData(client: Client, path: string, data: Buffer, version: number) {
   return new Promise<Stat>((resolve, reject) => {
     client.setData(path, data, version, (error, stat) =>
