@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 PM2_DISABLE_VERSION_CHECK=true
 bash scripts/setup.sh
 npx turbo run build typecheck --output-logs=errors-only
-npx biome check .
+npx biome check --error-on-warnings .
 npx vitest run "$@"
