@@ -49,4 +49,44 @@ describe('session expiry', () => {
       from: mark,
     });
   });
+
+  it("waits for another session's node at its address instead of taking it, then registers", async () => {
+    const obs = await observer();
+    const base = root('expiry-foreign');
+    const service = `${base}/servers`;
+    await obs.mkdirp(service);
+    await obs.create(`${base}/config`, '{}');
+    const proc = startFixture('zkit-process.ts', [
+      zkConnect(),
+      service,
+      `${base}/config`,
+      String(SESSION_TIMEOUT),
+    ]);
+    await proc.line((l) => l.type === 'ready');
+    const node = `${service}/127.0.0.1:8080`;
+
+    proc.child.kill('SIGSTOP');
+    await waitFor(async () => (await obs.exists(node)) === null, { timeout: 5 * SESSION_TIMEOUT });
+    const squatter = await observer();
+    await squatter.create(node, '{"pid":1}', { ephemeral: true });
+    const mark = proc.lines.length;
+    proc.child.kill('SIGCONT');
+    await proc.line((l) => l.type === 'state' && l.state === 'connected', { from: mark });
+
+    // The new session is up and restoring, but the address is another live session's: it stays theirs for as
+    // long as we watch (a bounded window of observation, not a timing claim).
+    for (let look = 0; look < 20; look++) {
+      expect((await obs.exists(node))?.ephemeralOwner).toBe(squatter.sessionId);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await squatter.close();
+    const ours = await waitFor(async () => {
+      const stat = await obs.exists(node);
+      return stat && stat.ephemeralOwner !== squatter.sessionId ? stat : null;
+    });
+    expect(JSON.parse(String((await obs.getData(node)).data))).toMatchObject({ role: 'fixture' });
+    expect(ours.ephemeralOwner).toBe(
+      (await proc.line((l) => l.type === 'state' && l.state === 'connected', { from: mark })).sessionId,
+    );
+  });
 });
