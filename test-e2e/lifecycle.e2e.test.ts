@@ -27,6 +27,20 @@ describe('lifecycle', () => {
     await expect(zk.ensure(path)).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
+  it('works under a chroot given in the connection string', async () => {
+    const obs = await observer();
+    const chroot = root('life-chroot');
+    await obs.mkdirp(chroot);
+    const zk = await client({}, `${zkConnect()}${chroot}`);
+
+    const registration = await zk.registerServer('/svc', ['127.0.0.1', 1]);
+    const kids = await zk.children('/svc');
+
+    expect(registration.path).toBe('/svc/127.0.0.1:1');
+    expect(kids.toArray()).toEqual(['127.0.0.1:1']);
+    expect(await obs.getChildren(`${chroot}/svc`)).toEqual(['127.0.0.1:1']);
+  });
+
   it('supports `await using`, which closes the session at the end of the block', async () => {
     const obs = await observer();
     const service = root('life-using');
