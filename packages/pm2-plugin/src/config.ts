@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { checkConnectionString } from '@zkit/client';
 import { primaryAddress } from './address.js';
 import { PluginError } from './errors.js';
 
@@ -127,21 +128,17 @@ function moduleConf(name: string, json: string | undefined): Record<string, stri
   return conf;
 }
 
-const SERVER = /^(?:\[[0-9a-fA-F:.]+\]|[^\s,/:[\]]+):\d{1,5}$/;
-
-/** Checked here, as `@zkit/client` would: a typo must stop the plugin with a clear error, not be retried forever. */
+/** Checked here, by `@zkit/client`'s own rule: a typo must stop the plugin with a clear error, not be retried forever. */
 function parseConnect(value: string): string {
-  const slash = value.indexOf('/');
-  const servers = slash === -1 ? value : value.slice(0, slash);
-  for (const server of servers.split(',')) {
-    if (!SERVER.test(server.trim())) {
-      throw invalid(
-        `connect ${JSON.stringify(value)} has ${JSON.stringify(server)}; expected HOST:PORT[,HOST:PORT...][/chroot]`,
-      );
-    }
+  try {
+    return checkConnectionString(value);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw invalid(
+      `connect ${JSON.stringify(value)} is not HOST:PORT[,HOST:PORT...][/chroot] (${reason})`,
+      error,
+    );
   }
-  if (slash !== -1) checkPath('the chroot of connect', value.slice(slash));
-  return value;
 }
 
 function checkPath(what: string, value: string): string {
