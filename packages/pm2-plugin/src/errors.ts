@@ -5,9 +5,7 @@ export type PluginErrorCode =
   /** A `zkit:register` message from an app is malformed; the app's other settings still apply. */
   | 'INVALID_MESSAGE'
   /** The PM2 daemon refused a call, or did not answer in time. */
-  | 'PM2_ERROR'
-  /** A node name `@zkit/client` cannot register yet (a process without a port); see the README. */
-  | 'UNSUPPORTED_NODE';
+  | 'PM2_ERROR';
 
 export class PluginError extends Error {
   override readonly name = 'PluginError';

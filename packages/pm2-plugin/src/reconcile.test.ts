@@ -43,6 +43,7 @@ describe('desiredNodes', () => {
     const node = nodes.get('/services/api/servers/10.0.0.5:8080')!;
     expect(node.parent).toBe('/services/api/servers');
     expect(node.name).toEqual({ kind: 'address', host: '10.0.0.5', port: 8080 });
+    expect(node.pid).toBe(1003);
     expect(node.data).toEqual({
       pid: 1003,
       pm_id: 3,
@@ -62,6 +63,8 @@ describe('desiredNodes', () => {
     ];
     const { nodes } = desiredNodes(processes, none, target);
     expect(nodes.size).toBe(1);
+    // The node's pid (the one written as `pid`) is the lowest instance's.
+    expect(nodes.get('/services/web/servers/10.0.0.5:3000')!.pid).toBe(1004);
     expect(nodes.get('/services/web/servers/10.0.0.5:3000')!.data).toMatchObject({
       pid: 1004,
       pm_id: 4,
@@ -78,6 +81,9 @@ describe('desiredNodes', () => {
       proc({ pmId, name: 'web', execMode: 'cluster', instance: pmId - 4, envPort: 3000, status });
     const one = desiredNodes([web(4, 'stopped'), web(5, 'online')], none, target).nodes;
     expect(one.get('/services/web/servers/10.0.0.5:3000')!.data.pids).toEqual([1005]);
+    // With instance 0 gone, the node's pid is the lowest live instance's.
+    expect(one.get('/services/web/servers/10.0.0.5:3000')!.pid).toBe(1005);
+    expect(one.get('/services/web/servers/10.0.0.5:3000')!.data.pid).toBe(1005);
     expect(desiredNodes([web(4, 'stopped'), web(5, 'stopping')], none, target).nodes.size).toBe(0);
   });
 
@@ -143,15 +149,21 @@ describe('desiredNodes', () => {
     expect(data).toMatchObject({ pid: 1001, name: 'api', ok: true });
   });
 
-  it('names a port-less process pm2-<pm_id>@HOST, one node per process', () => {
+  it('names a port-less process pm2-<pm_id>@HOST, one node per process with its own pid', () => {
     const processes = [
       proc({ pmId: 7, name: 'worker', execMode: 'cluster', instance: 0 }),
       proc({ pmId: 8, name: 'worker', execMode: 'cluster', instance: 1 }),
     ];
-    expect([...desiredNodes(processes, none, target).nodes.keys()]).toEqual([
+    const { nodes } = desiredNodes(processes, none, target);
+    expect([...nodes.keys()]).toEqual([
       '/services/worker/servers/pm2-7@10.0.0.5',
       '/services/worker/servers/pm2-8@10.0.0.5',
     ]);
+    const second = nodes.get('/services/worker/servers/pm2-8@10.0.0.5')!;
+    expect(second.name).toEqual({ kind: 'process', host: '10.0.0.5', pmId: 8 });
+    expect(second.parent).toBe('/services/worker/servers');
+    expect(second.pid).toBe(1008);
+    expect(second.data).toMatchObject({ pid: 1008, pids: [1008], pm_id: 8, instance: 1 });
   });
 
   it('brackets an IPv6 host in node names', () => {
@@ -191,10 +203,11 @@ describe('diff', () => {
     path,
     parent: '/s',
     name: { kind: 'address', host: 'h', port: 1 },
+    pid,
     data: { pid, pids: [pid] },
   });
 
-  it('removes what is no longer desired, adds what is new, replaces what changed, leaves the rest', () => {
+  it('removes what is no longer desired, adds what is new, updates what changed, leaves the rest', () => {
     const current = new Map([
       ['/s/gone', { pid: 1, pids: [1] }],
       ['/s/same', { pids: [2], pid: 2 }],
@@ -207,7 +220,7 @@ describe('diff', () => {
     ]);
     const plan = diff(current, desired);
     expect(plan.remove).toEqual(['/s/gone']);
-    expect(plan.replace.map((n) => n.path)).toEqual(['/s/changed']);
+    expect(plan.update.map((n) => n.path)).toEqual(['/s/changed']);
     expect(plan.add.map((n) => n.path)).toEqual(['/s/new']);
   });
 });

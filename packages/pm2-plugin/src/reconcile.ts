@@ -43,6 +43,11 @@ export interface DesiredNode {
   readonly path: string;
   readonly parent: string;
   readonly name: NodeName;
+  /**
+   * The app's pid, written as the data's `pid` (it is `data.pid`): the process's own, or for processes sharing
+   * the node (a cluster app's instances at one port) the lowest live instance's.
+   */
+  readonly pid: number;
   readonly data: JsonObject;
 }
 
@@ -118,7 +123,8 @@ export function desiredNodes(
   }
   const nodes = new Map<string, DesiredNode>();
   for (const [path, group] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
-    nodes.set(path, { path, parent: group.parent, name: group.name, data: nodeData(group.members) });
+    const { pid, data } = nodeData(group.members);
+    nodes.set(path, { path, parent: group.parent, name: group.name, pid, data });
   }
   return { nodes, skipped };
 }
@@ -138,7 +144,7 @@ function isLive(process: ManagedProcess): boolean {
  * address; `restarts` is their total, so any member's restart shows. Extra fields come from the announcements,
  * the lowest instance's winning a conflict.
  */
-function nodeData(members: readonly Member[]): JsonObject {
+function nodeData(members: readonly Member[]): { pid: number; data: JsonObject } {
   const sorted = [...members].sort(
     (a, b) => a.process.instance - b.process.instance || a.process.pmId - b.process.pmId,
   );
@@ -149,7 +155,7 @@ function nodeData(members: readonly Member[]): JsonObject {
       if (!RESERVED_FIELDS.includes(key)) extra[key] = value;
     }
   }
-  return {
+  const data: JsonObject = {
     pid: first.pid,
     pm_id: first.pmId,
     name: first.name,
@@ -160,6 +166,7 @@ function nodeData(members: readonly Member[]): JsonObject {
     pm_ids: sorted.map((member) => member.process.pmId),
     ...extra,
   };
+  return { pid: first.pid, data };
 }
 
 /** The node's name: `HOST:PORT` (`[v6]:PORT`), or `pm2-<pm_id>@HOST` for a process without a port. */
@@ -189,10 +196,10 @@ export interface Plan {
   /** New nodes. */
   readonly add: readonly DesiredNode[];
   /**
-   * Nodes whose data changed (a new pid, a restart): unregistered and registered again, because registration
-   * nodes are world read-only and cannot be updated in place.
+   * Nodes whose data changed (a new pid, a restart, an instance more or less): updated in place, in one
+   * ZooKeeper transaction, so watchers never see the node missing.
    */
-  readonly replace: readonly DesiredNode[];
+  readonly update: readonly DesiredNode[];
 }
 
 export function diff(
@@ -201,17 +208,17 @@ export function diff(
 ): Plan {
   const remove = [...current.keys()].filter((path) => !desired.has(path)).sort();
   const add: DesiredNode[] = [];
-  const replace: DesiredNode[] = [];
+  const update: DesiredNode[] = [];
   for (const node of desired.values()) {
     const held = current.get(node.path);
     if (held === undefined) add.push(node);
-    else if (!jsonEqual(held, node.data)) replace.push(node);
+    else if (!jsonEqual(held, node.data)) update.push(node);
   }
-  return { remove, add, replace };
+  return { remove, add, update };
 }
 
 export function isEmptyPlan(plan: Plan): boolean {
-  return plan.remove.length === 0 && plan.add.length === 0 && plan.replace.length === 0;
+  return plan.remove.length === 0 && plan.add.length === 0 && plan.update.length === 0;
 }
 
 /** Deep equality of JSON values, key order ignored. */

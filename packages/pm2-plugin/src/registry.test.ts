@@ -1,14 +1,21 @@
-import { InvalidInputError, NodeError, SessionError } from '@zkit/client';
+import {
+  InvalidInputError,
+  NodeError,
+  type RegisterOptions,
+  type Registration,
+  type ServerData,
+  SessionError,
+  type ZooKeeper,
+} from '@zkit/client';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { PluginError } from './errors.js';
 import type { DesiredNode } from './reconcile.js';
-import { type Registrar, Registry } from './registry.js';
+import { type Held, type Registrar, Registry, zkitRegistrar } from './registry.js';
 
 const log = pino({ level: 'silent' });
 
-function node(path: string, pid: number): DesiredNode {
-  return { path, parent: '/s', name: { kind: 'address', host: 'h', port: 1 }, data: { pid, pids: [pid] } };
+function node(path: string, pid: number, pids = [pid]): DesiredNode {
+  return { path, parent: '/s', name: { kind: 'address', host: 'h', port: 1 }, pid, data: { pid, pids } };
 }
 
 function desired(...nodes: DesiredNode[]): Map<string, DesiredNode> {
@@ -20,13 +27,19 @@ class FakeRegistrar implements Registrar {
   readonly tree = new Map<string, unknown>();
   readonly calls: string[] = [];
   failRegister: Error | undefined;
+  failUpdate: Error | undefined;
   failUnregister: Error | undefined;
 
-  async register(n: DesiredNode) {
+  async register(n: DesiredNode): Promise<Held> {
     this.calls.push(`register ${n.path}`);
     if (this.failRegister) throw this.failRegister;
     this.tree.set(n.path, n.data);
     return {
+      update: async (next) => {
+        this.calls.push(`update ${next.path}`);
+        if (this.failUpdate) throw this.failUpdate;
+        this.tree.set(next.path, next.data);
+      },
       unregister: async () => {
         this.calls.push(`unregister ${n.path}`);
         if (this.failUnregister) throw this.failUnregister;
@@ -37,7 +50,7 @@ class FakeRegistrar implements Registrar {
 }
 
 describe('Registry', () => {
-  it('registers, replaces on changed data, and removes', async () => {
+  it('registers, updates changed data in place, and removes', async () => {
     const zk = new FakeRegistrar();
     const registry = new Registry(log);
     await registry.sync(desired(node('/s/a', 1), node('/s/b', 2)), zk);
@@ -45,9 +58,9 @@ describe('Registry', () => {
 
     zk.calls.length = 0;
     await registry.sync(desired(node('/s/a', 11)), zk);
-    expect(zk.calls).toEqual(['unregister /s/b', 'unregister /s/a', 'register /s/a']);
+    expect(zk.calls).toEqual(['unregister /s/b', 'update /s/a']);
     expect(zk.tree.get('/s/a')).toEqual({ pid: 11, pids: [11] });
-    expect([...registry.snapshot().keys()]).toEqual(['/s/a']);
+    expect([...registry.snapshot()]).toEqual([['/s/a', { pid: 11, pids: [11] }]]);
   });
 
   it('does nothing when the tree is as desired', async () => {
@@ -78,8 +91,36 @@ describe('Registry', () => {
     expect(await registry.sync(desired(), zk)).toEqual({ retry: true });
     expect([...registry.snapshot().keys()]).toEqual(['/s/a']);
     zk.failUnregister = undefined;
+    zk.calls.length = 0;
     await registry.sync(desired(), zk);
+    // The same registration, tried again.
+    expect(zk.calls).toEqual(['unregister /s/a']);
     expect(zk.tree.size).toBe(0);
+  });
+
+  it('keeps the previous data when an update fails for a reason that may pass, and updates on the retry', async () => {
+    const zk = new FakeRegistrar();
+    const registry = new Registry(log);
+    await registry.sync(desired(node('/s/a', 1)), zk);
+    zk.failUpdate = new SessionError('CONNECTION_LOSS', 'lost');
+    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: true });
+    expect(registry.snapshot().get('/s/a')).toEqual({ pid: 1, pids: [1] });
+    zk.failUpdate = undefined;
+    zk.calls.length = 0;
+    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: false });
+    expect(zk.calls).toEqual(['update /s/a']);
+    expect(zk.tree.get('/s/a')).toEqual({ pid: 2, pids: [2] });
+  });
+
+  it('registers again a node the client no longer has (update rejects NO_NODE)', async () => {
+    const zk = new FakeRegistrar();
+    const registry = new Registry(log);
+    await registry.sync(desired(node('/s/a', 1)), zk);
+    zk.failUpdate = new NodeError('NO_NODE', '/s/a is not registered');
+    zk.calls.length = 0;
+    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: false });
+    expect(zk.calls).toEqual(['update /s/a', 'register /s/a']);
+    expect(registry.snapshot().get('/s/a')).toEqual({ pid: 2, pids: [2] });
   });
 
   it('does not retry a refused node until its data changes', async () => {
@@ -95,9 +136,117 @@ describe('Registry', () => {
     expect(zk.tree.get('/s/a')).toEqual({ pid: 2, pids: [2] });
   });
 
-  it('treats the plugin’s own refusals (a port-less name the client cannot register) as final', async () => {
+  it('keeps a node whose new data is refused as it was, and does not retry until the data changes again', async () => {
     const zk = new FakeRegistrar();
-    zk.failRegister = new PluginError('UNSUPPORTED_NODE', 'no');
-    expect(await new Registry(log).sync(desired(node('/s/a', 1)), zk)).toEqual({ retry: false });
+    const registry = new Registry(log);
+    await registry.sync(desired(node('/s/a', 1)), zk);
+    zk.failUpdate = new InvalidInputError('DATA_TOO_LARGE', 'too large');
+    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: false });
+    expect(zk.tree.get('/s/a')).toEqual({ pid: 1, pids: [1] });
+    zk.calls.length = 0;
+    await registry.sync(desired(node('/s/a', 2)), zk);
+    expect(zk.calls).toEqual([]);
+    zk.failUpdate = undefined;
+    await registry.sync(desired(node('/s/a', 3)), zk);
+    expect(zk.tree.get('/s/a')).toEqual({ pid: 3, pids: [3] });
+  });
+});
+
+/**
+ * Stands in for `@zkit/client`: records calls; its registrations write `{ ...data, pid }` with the pid option, read
+ * from the options object at each write (as @zkit/client 0.1.0 does) or copied once (`copiesOptions`).
+ */
+class FakeClient {
+  readonly calls: unknown[][] = [];
+  readonly written = new Map<string, ServerData>();
+
+  constructor(private readonly copiesOptions = false) {}
+
+  async registerServer(path: string, address: [string, number], data: ServerData, options: RegisterOptions) {
+    this.calls.push(['registerServer', path, address, data, { ...options }]);
+    return this.#registration(`${path}/${address[0]}:${address[1]}`, data, options);
+  }
+
+  async registerProcess(path: string, name: string, data: ServerData, options: RegisterOptions) {
+    this.calls.push(['registerProcess', path, name, data, { ...options }]);
+    return this.#registration(`${path}/${name}`, data, options);
+  }
+
+  #registration(path: string, data: ServerData, given: RegisterOptions): Registration {
+    const options = this.copiesOptions ? { ...given } : given;
+    const write = (next: ServerData) => {
+      const full = { ...next, pid: options.pid };
+      this.written.set(path, full);
+      return full;
+    };
+    let current = write(data);
+    const registration = {
+      path,
+      get data() {
+        return current;
+      },
+      update: async (next: ServerData) => {
+        this.calls.push(['update', path, next]);
+        current = write(next);
+      },
+      unregister: async () => {
+        this.calls.push(['unregister', path]);
+        this.written.delete(path);
+      },
+    };
+    return registration as unknown as Registration;
+  }
+}
+
+describe('zkitRegistrar', () => {
+  const address: DesiredNode = {
+    path: '/s/api/servers/10.0.0.5:80',
+    parent: '/s/api/servers',
+    name: { kind: 'address', host: '10.0.0.5', port: 80 },
+    pid: 101,
+    data: { pid: 101, pids: [101] },
+  };
+
+  it('registers an address with registerServer and the app’s pid', async () => {
+    const client = new FakeClient();
+    await zkitRegistrar(client as unknown as ZooKeeper).register(address);
+    expect(client.calls).toEqual([
+      ['registerServer', '/s/api/servers', ['10.0.0.5', 80], address.data, { pid: 101 }],
+    ]);
+  });
+
+  it('registers a port-less process with registerProcess under its pm2-<pm_id>@HOST name', async () => {
+    const client = new FakeClient();
+    const worker: DesiredNode = {
+      path: '/s/worker/servers/pm2-7@fd00::5',
+      parent: '/s/worker/servers',
+      name: { kind: 'process', host: 'fd00::5', pmId: 7 },
+      pid: 107,
+      data: { pid: 107, pids: [107] },
+    };
+    await zkitRegistrar(client as unknown as ZooKeeper).register(worker);
+    expect(client.calls).toEqual([
+      ['registerProcess', '/s/worker/servers', 'pm2-7@[fd00::5]', worker.data, { pid: 107 }],
+    ]);
+  });
+
+  it('updates in place with the new pid', async () => {
+    const client = new FakeClient();
+    const held = await zkitRegistrar(client as unknown as ZooKeeper).register(address);
+    client.calls.length = 0;
+    await held.update({ ...address, pid: 202, data: { pid: 202, pids: [202] } });
+    expect(client.calls).toEqual([['update', address.path, { pid: 202, pids: [202] }]]);
+    expect(client.written.get(address.path)).toEqual({ pid: 202, pids: [202] });
+  });
+
+  it('registers again when the client kept the old pid (if it ever copies the pid option)', async () => {
+    const client = new FakeClient(true);
+    const held = await zkitRegistrar(client as unknown as ZooKeeper).register(address);
+    client.calls.length = 0;
+    await held.update({ ...address, pid: 202, data: { pid: 202, pids: [202] } });
+    expect(client.calls.map(([call]) => call)).toEqual(['update', 'unregister', 'registerServer']);
+    expect(client.written.get(address.path)).toEqual({ pid: 202, pids: [202] });
+    await held.unregister();
+    expect(client.written.size).toBe(0);
   });
 });

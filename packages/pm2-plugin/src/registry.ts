@@ -1,11 +1,14 @@
 // The ZooKeeper side: moves the nodes this plugin holds toward the desired set, through @zkit/client.
-import { isZkError, type JsonObject, type ZooKeeper } from '@zkit/client';
+import { isZkError, type JsonObject, type Registration, type ZooKeeper } from '@zkit/client';
 import type { Logger } from 'pino';
-import { isPluginError, PluginError } from './errors.js';
+import { isPluginError } from './errors.js';
 import { type DesiredNode, diff, jsonEqual, nodeName } from './reconcile.js';
 
-/** A registered node, removable. `@zkit/client`'s `Registration` is one. */
+/** A registered node: its data can be replaced in place, and it can be removed. */
 export interface Held {
+  /** Writes `node.data` (and `node.pid`) to the node, which never goes missing meanwhile. Same path only. */
+  update(node: DesiredNode): Promise<void>;
+  /** Removes the node; may be tried again after a failure. */
   unregister(): Promise<void>;
 }
 
@@ -41,12 +44,12 @@ export class Registry {
       if (node === undefined || !jsonEqual(node.data, data)) this.#refused.delete(path);
     }
     const plan = diff(this.snapshot(), desired);
-    const adds = plan.add.filter((node) => !this.#refused.has(node.path));
+    const tried = (node: DesiredNode) => !this.#refused.has(node.path);
     // Each path is independent: one waiting on ZooKeeper (an address still held by a dead session) holds up no other.
     const outcomes = await Promise.all([
       ...plan.remove.map((path) => this.#remove(path)),
-      ...plan.replace.map((node) => this.#replace(node, registrar)),
-      ...adds.map((node) => this.#add(node, registrar)),
+      ...plan.update.filter(tried).map((node) => this.#update(node, registrar)),
+      ...plan.add.filter(tried).map((node) => this.#add(node, registrar)),
     ]);
     return { retry: outcomes.includes('retry') };
   }
@@ -71,16 +74,35 @@ export class Registry {
     return 'done';
   }
 
-  async #replace(node: DesiredNode, registrar: Registrar): Promise<Outcome> {
-    const removed = await this.#remove(node.path);
-    return removed === 'done' ? this.#add(node, registrar) : removed;
+  /**
+   * In place: a restarted process's new pid, an instance more or less at a shared address. A refused update
+   * (the new data too large, say) leaves the node with its previous data: the address it names is still served.
+   */
+  async #update(node: DesiredNode, registrar: Registrar): Promise<Outcome> {
+    const held = this.#held.get(node.path);
+    if (held === undefined) return this.#add(node, registrar);
+    try {
+      await held.handle.update(node);
+    } catch (error) {
+      if (isZkError(error) && error.code === 'NO_NODE') {
+        // The client no longer has this registration: register the node afresh.
+        this.#held.delete(node.path);
+        return this.#add(node, registrar);
+      }
+      const outcome = this.#failed('update', node.path, error);
+      if (outcome === 'refused') this.#refused.set(node.path, node.data);
+      return outcome;
+    }
+    this.#held.set(node.path, { data: node.data, handle: held.handle });
+    this.log.info({ path: node.path, pid: node.pid, pids: node.data.pids }, 'updated');
+    return 'done';
   }
 
   async #add(node: DesiredNode, registrar: Registrar): Promise<Outcome> {
     try {
       const handle = await registrar.register(node);
       this.#held.set(node.path, { data: node.data, handle });
-      this.log.info({ path: node.path, pids: node.data.pids }, 'registered');
+      this.log.info({ path: node.path, pid: node.pid, pids: node.data.pids }, 'registered');
       return 'done';
     } catch (error) {
       const outcome = this.#failed('register', node.path, error);
@@ -89,7 +111,7 @@ export class Registry {
     }
   }
 
-  #failed(step: 'register' | 'unregister', path: string, error: unknown): Outcome {
+  #failed(step: 'register' | 'update' | 'unregister', path: string, error: unknown): Outcome {
     const outcome = classify(error);
     // Expected failures (ours, ZooKeeper's) are logged by code; a stack only helps with the unexpected.
     const fields =
@@ -127,18 +149,41 @@ function classify(error: unknown): 'retry' | 'refused' {
   }
 }
 
-/** Registers through `@zkit/client`: ephemeral, world read-only nodes, restored by the client after an expiry. */
+/**
+ * Registers through `@zkit/client`: ephemeral, world read-only nodes holding the app's pid, restored by the
+ * client after an expiry. A node with an address is `registerServer(parent, [host, port])`; one without is
+ * `registerProcess(parent, 'pm2-<pm_id>@<host>')`.
+ */
 export function zkitRegistrar(zk: ZooKeeper): Registrar {
+  const create = (node: DesiredNode, options: { pid: number }) =>
+    node.name.kind === 'address'
+      ? zk.registerServer(node.parent, [node.name.host, node.name.port], node.data, options)
+      : zk.registerProcess(node.parent, nodeName(node.name), node.data, options);
   return {
     async register(node) {
-      if (node.name.kind !== 'address') {
-        // @zkit/client registers only HOST:PORT names for now; a name for port-less processes needs its support.
-        throw new PluginError(
-          'UNSUPPORTED_NODE',
-          `cannot register ${nodeName(node.name)}: @zkit/client registers only HOST:PORT names`,
-        );
-      }
-      return zk.registerServer(node.parent, [node.name.host, node.name.port], node.data);
+      // WORKAROUND (@zkit/client 0.1.0): `Registration.update(data)` writes the `pid` option given at
+      // registration, whatever `data.pid` says, and takes no pid of its own; it reads that option from the very
+      // object passed here. So the handle keeps this object and sets `pid` before each update, and checks what
+      // was written: should the client ever copy the option, a new pid falls back to registering again.
+      const options = { pid: node.pid };
+      let registration: Registration = await create(node, options);
+      return {
+        async update(next) {
+          const previous = options.pid;
+          options.pid = next.pid;
+          try {
+            await registration.update(next.data);
+          } catch (error) {
+            options.pid = previous;
+            throw error;
+          }
+          if (registration.data.pid === next.pid) return;
+          // The old pid was written: the node blinks once, as it had to before update() existed.
+          await registration.unregister();
+          registration = await create(next, options);
+        },
+        unregister: () => registration.unregister(),
+      };
     },
   };
 }
