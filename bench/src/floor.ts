@@ -3,12 +3,12 @@
  * code, no comlink) that answers getChildren for the main thread with raw postMessage. What zkit adds above
  * this floor is zkit's own; what the floor adds above the direct client is the price of the thread hop itself.
  *
- *   main ── postMessage { path } ──▶ bare worker ── getChildren ──▶ ZooKeeper
- *   main ◀── postMessage [names] ── bare worker ◀──────────────────┘
+ *   main ── postMessage { id, path } ──▶ bare worker ── getChildren ──▶ ZooKeeper
+ *   main ◀── postMessage { id, names } ─ bare worker ◀────────────────┘
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { timeSequential, within } from './pool.js';
+import { runInFlight, timeSequential, within } from './pool.js';
 import { summarize } from './stats.js';
 
 const clientModule = createRequire(import.meta.url).resolve('node-zookeeper-client');
@@ -19,47 +19,72 @@ const { parentPort } = require('node:worker_threads');
 const zookeeper = require(${JSON.stringify(clientModule)});
 const client = zookeeper.createClient(${JSON.stringify(connectionString)});
 const watcher = () => {};
-client.once('connected', () => parentPort.postMessage('ready'));
+client.once('connected', () => parentPort.postMessage({ id: 0 }));
 client.connect();
 parentPort.on('message', (message) => {
-  if (message === 'close') { client.close(); parentPort.close(); return; }
-  if (message.echo) { parentPort.postMessage(message); return; }
-  client.getChildren(message.path, watcher, (error, children) => parentPort.postMessage(error ? [] : children));
+  if (message.close) { client.close(); parentPort.close(); return; }
+  if (message.path === undefined) { parentPort.postMessage({ id: message.id }); return; }
+  client.getChildren(message.path, watcher, (error, names) => parentPort.postMessage({ id: message.id, names }));
 });`;
 }
 
 export interface Floor {
   /** A message to a worker and back, nothing else: the thread hop alone. */
   readonly echoP50: number;
-  /** getChildren + watch through the bare worker. */
+  /** getChildren + watch through the bare worker, one at a time. */
   readonly bareGetChildrenP50: number;
+  /** The same with `inFlight` outstanding, and this process's CPU (both threads) per operation. */
+  readonly bareOpsPerSec: number;
+  readonly bareCpuUsPerOp: number;
 }
 
-export async function measureFloor(
-  connectionString: string,
-  path: string,
-  count: number,
-  warmup: number,
-): Promise<Floor> {
-  const worker = new Worker(bareWorkerSource(connectionString), { eval: true });
+export interface FloorOptions {
+  readonly connectionString: string;
+  /** Paths to read; in-flight request `slot` reads `paths[slot % paths.length]`. */
+  readonly paths: readonly string[];
+  readonly count: number;
+  readonly warmup: number;
+  readonly inFlight: number;
+}
+
+export async function measureFloor(options: FloorOptions): Promise<Floor> {
+  const worker = new Worker(bareWorkerSource(options.connectionString), { eval: true });
+  const pending = new Map<number, () => void>();
+  worker.on('message', (message: { id: number }) => {
+    pending.get(message.id)?.();
+    pending.delete(message.id);
+  });
+  let nextId = 1;
+  const ask = (path?: string) =>
+    new Promise<void>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      worker.postMessage(path === undefined ? { id } : { id, path });
+    });
   try {
     await within(
-      new Promise((resolve) => worker.once('message', resolve)),
+      new Promise<void>((resolve) => pending.set(0, resolve)),
       30_000,
       'the bare worker to connect',
     );
-    const ask = (message: unknown) =>
-      new Promise<void>((resolve) => {
-        worker.once('message', () => resolve());
-        worker.postMessage(message);
-      });
-    await timeSequential(warmup, () => ask({ echo: true }));
-    const echo = await timeSequential(count, () => ask({ echo: true }));
-    await timeSequential(warmup, () => ask({ path }));
-    const bare = await timeSequential(count, () => ask({ path }));
-    return { echoP50: summarize(echo).p50, bareGetChildrenP50: summarize(bare).p50 };
+    const first = options.paths[0] ?? '/';
+    await timeSequential(options.warmup, () => ask());
+    const echo = await timeSequential(options.count, () => ask());
+    await timeSequential(options.warmup, () => ask(first));
+    const bare = await timeSequential(options.count, () => ask(first));
+    const cpu = process.cpuUsage();
+    const elapsedMs = await runInFlight(options.count, options.inFlight, (_, slot) =>
+      ask(options.paths[slot % options.paths.length]),
+    );
+    const used = process.cpuUsage(cpu);
+    return {
+      echoP50: summarize(echo).p50,
+      bareGetChildrenP50: summarize(bare).p50,
+      bareOpsPerSec: options.count / (elapsedMs / 1000),
+      bareCpuUsPerOp: (used.user + used.system) / options.count,
+    };
   } finally {
-    worker.postMessage('close');
+    worker.postMessage({ close: true });
     await worker.terminate();
   }
 }

@@ -11,9 +11,19 @@ export interface Machine {
   readonly cores: number;
   readonly memoryGiB: number;
   readonly os: string;
+  /**
+   * 1-minute load average when the run started and when it ended: other work on the machine (a 2-core box is
+   * easily shared) shows up here, and in every figure.
+   */
+  readonly load: { readonly start: number; end: number };
   readonly node: string;
   readonly zookeeper: string;
   readonly packages: Readonly<Record<string, string>>;
+}
+
+/** Records the load average at the end of the run. */
+export function finishMachine(machine: Machine): void {
+  machine.load.end = os.loadavg()[0] ?? 0;
 }
 
 export async function describeMachine(serverAddress: string): Promise<Machine> {
@@ -24,6 +34,7 @@ export async function describeMachine(serverAddress: string): Promise<Machine> {
     cores: cpus.length,
     memoryGiB: os.totalmem() / 1024 ** 3,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
+    load: { start: os.loadavg()[0] ?? 0, end: Number.NaN },
     node: process.version,
     zookeeper: await zookeeperVersion(serverAddress),
     packages: packageVersions(),

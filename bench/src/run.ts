@@ -12,7 +12,7 @@ import { startZooKeeper } from '@zkit/testing';
 import { configFor, type Mode } from './config.js';
 import type { BenchContext } from './context.js';
 import { DirectClient } from './direct.js';
-import { describeMachine, type Machine } from './machine.js';
+import { describeMachine, finishMachine, type Machine } from './machine.js';
 import type { ScenarioResult } from './report.js';
 import { notificationLatency } from './scenarios/notifications.js';
 import { operationLatency } from './scenarios/operations.js';
@@ -95,6 +95,7 @@ export async function runBench(options: RunOptions): Promise<RunOutput> {
   } finally {
     await zk.stop();
   }
+  finishMachine(machine);
   const seconds = (performance.now() - started) / 1000;
   return {
     mode: options.mode,

@@ -83,9 +83,10 @@ function panel(distribution: Distribution, x0: number, y0: number): string {
     curve(zkit, xOf, yOf, COLORS.zkit, ''),
     curve(direct, xOf, yOf, COLORS.direct, ' stroke-dasharray="5 3"'),
   );
-  const p50 = { zkit: percentile(zkit, 50), direct: percentile(direct, 50) };
+  const at = (p: number) => `${tickLabel(percentile(zkit, p))} vs ${tickLabel(percentile(direct, p))}`;
   out.push(
-    `<text x="${right - 4}" y="${bottom - 8}" text-anchor="end" fill="#333">p50 ${tickLabel(p50.zkit)} vs ${tickLabel(p50.direct)}</text>`,
+    `<text x="${right - 4}" y="${bottom - 22}" text-anchor="end" fill="#333">p50 ${at(50)}</text>`,
+    `<text x="${right - 4}" y="${bottom - 8}" text-anchor="end" fill="#333">p99 ${at(99)}</text>`,
     '</g>',
   );
   return out.join('\n');

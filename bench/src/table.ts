@@ -80,7 +80,7 @@ function machineLine(m: Machine): string {
     .map(([name, version]) => `${name} ${version}`)
     .join(', ');
   return [
-    `${m.date} · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB · ${m.os}`,
+    `${m.date} · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB · ${m.os} · ${loadText(m)}`,
     `node ${m.node} · ZooKeeper ${m.zookeeper} · ${packages}`,
   ].join('\n');
 }
@@ -101,6 +101,7 @@ export function renderMarkdown(
     `| date | ${machine.date} |`,
     `| machine | ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB memory |`,
     `| os | ${machine.os} |`,
+    `| load average (1 min) | ${loadText(machine)} |`,
     `| node | ${machine.node} |`,
     `| ZooKeeper | ${machine.zookeeper} |`,
     ...Object.entries(machine.packages).map(([name, version]) => `| ${name} | ${version} |`),
@@ -125,6 +126,10 @@ export function renderMarkdown(
       out.push(`![latency distributions](${options.chart})`, '');
   }
   return `${out.join('\n')}`;
+}
+
+function loadText(m: Machine): string {
+  return `load ${m.load.start.toFixed(2)} at start, ${m.load.end.toFixed(2)} at end`;
 }
 
 function escapeCell(text: string): string {

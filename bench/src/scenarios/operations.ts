@@ -63,7 +63,13 @@ export async function operationLatency(ctx: BenchContext): Promise<ScenarioResul
       measured.push(await measure(ctx, zk, op));
     }
     ctx.progress('  1. floor: a bare worker');
-    const floor = await measureFloor(ctx.connectionString, `${base}/children/s0`, config.ops, config.warmup);
+    const floor = await measureFloor({
+      connectionString: ctx.connectionString,
+      paths: Array.from({ length: config.inFlight }, (_, slot) => `${base}/children/s${slot}`),
+      count: config.ops,
+      warmup: config.warmup,
+      inFlight: config.inFlight,
+    });
     return result(measured, floor, config.ops, config.inFlight);
   } finally {
     for (const view of views) view.close();
@@ -287,6 +293,12 @@ function result(measured: readonly Measured[], floor: Floor, ops: number, inFlig
         label:
           'floor of any worker design: getChildren + watch through a bare worker (no zkit, no comlink), p50',
         value: floor.bareGetChildrenP50,
+        unit: 'us',
+      },
+      { label: `the same bare worker, ${inFlight} in flight`, value: floor.bareOpsPerSec, unit: 'ops/s' },
+      {
+        label: 'the same bare worker: client CPU per op (both threads)',
+        value: floor.bareCpuUsPerOp,
         unit: 'us',
       },
     ],

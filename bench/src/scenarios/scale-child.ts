@@ -14,6 +14,7 @@
  */
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import type { Children, Properties, ZooKeeper } from '@zkit/client';
+import { workerThread } from '@zkit/client/internal';
 import { BoundaryMeter } from '../boundary.js';
 import { ParentChannel } from '../child-ipc.js';
 import { DirectClient } from '../direct.js';
@@ -37,6 +38,8 @@ interface Loaded {
   expect(name: string, present: boolean, seen: () => void): void;
   /** Bytes and messages from the worker since the last call (zkit only). */
   crossed(): { bytes: number; messages: number } | null;
+  /** zkit's worker thread's event-loop utilisation since `since` (null for the direct client). */
+  workerElu(since?: EventLoopUtilization): EventLoopUtilization | null;
   close(): Promise<void>;
 }
 
@@ -79,12 +82,15 @@ async function changes(parent: Channel, loaded: Loaded): Promise<void> {
     loaded.crossed();
     await parent.send({ type: 'armed' });
     elu = performance.eventLoopUtilization();
+    const workerElu = loaded.workerElu();
     await Promise.race([seen, timeout(`${message.name} to be ${message.present ? 'added' : 'removed'}`)]);
     const crossed = loaded.crossed();
+    const workerBusy = workerElu ? loaded.workerElu(workerElu) : null;
     await parent.send({
       type: 'seen',
       atNs: String(seenAt),
       busyUs: (elu?.active ?? 0) * 1000,
+      workerBusyUs: workerBusy ? workerBusy.active * 1000 : null,
       bytes: crossed?.bytes ?? null,
       messages: crossed?.messages ?? null,
     });
@@ -133,6 +139,7 @@ async function loadZkit(): Promise<Loaded> {
   return {
     connectedMemory,
     workerHeap: () => workerHeap(zk),
+    workerElu: (since) => workerThread(zk)?.performance.eventLoopUtilization(since) ?? null,
     registerMs,
     loadMs,
     loadBytes,
@@ -201,6 +208,7 @@ async function loadDirect(): Promise<Loaded> {
   return {
     connectedMemory,
     workerHeap: async () => null,
+    workerElu: () => null,
     registerMs,
     loadMs,
     loadBytes: null,

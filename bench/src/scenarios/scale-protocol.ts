@@ -49,6 +49,8 @@ export type ScaleFromChild =
       readonly atNs: string;
       /** Main-thread busy time from arming to the callback (event-loop utilisation), microseconds. */
       readonly busyUs: number;
+      /** The same for zkit's worker thread; null for the direct client. */
+      readonly workerBusyUs: number | null;
       /** What crossed from the worker for this change; null for the direct client. */
       readonly bytes: number | null;
       readonly messages: number | null;
