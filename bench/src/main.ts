@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--out DIR] [--only 1,3]`: zkit side by side with a plain node-zookeeper-client.
- * The full run writes bench/results/latest.md and latency.svg (committed); --quick writes quick.* beside them.
+ * The full run writes bench/results/latest.md and latency.svg (committed) and copies the results into
+ * bench/README.md; --quick writes quick.* beside them (not committed); --out writes elsewhere and touches nothing else.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,10 +19,15 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write('usage: node bench/dist/main.js [--quick] [--out DIR] [--only 1,2,3,4,5]\n');
 } else {
+  const mode = values.quick ? 'quick' : 'full';
   const output = await runBench({
-    mode: values.quick ? 'quick' : 'full',
+    mode,
     outDir: values.out ?? fileURLToPath(new URL('../results/', import.meta.url)),
     ...(values.only ? { only: values.only.split(',').map(Number) } : {}),
+    // The README records the last full run into bench/results, nothing else.
+    ...(mode === 'full' && values.out === undefined
+      ? { readme: fileURLToPath(new URL('../README.md', import.meta.url)) }
+      : {}),
   });
   process.stderr.write(
     `wrote ${output.files.markdown}, ${output.files.svg} (${output.seconds.toFixed(0)} s)\n`,

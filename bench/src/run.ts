@@ -13,6 +13,7 @@ import { configFor, type Mode } from './config.js';
 import type { BenchContext } from './context.js';
 import { DirectClient } from './direct.js';
 import { describeMachine, finishMachine, type Machine } from './machine.js';
+import { recordInReadme } from './readme.js';
 import type { ScenarioResult } from './report.js';
 import { notificationLatency } from './scenarios/notifications.js';
 import { operationLatency } from './scenarios/operations.js';
@@ -28,6 +29,8 @@ export interface RunOptions {
   readonly outDir: string;
   /** Scenario ids to run (all when absent): for working on one scenario. */
   readonly only?: readonly number[];
+  /** A README whose results section this run replaces (the full run into bench/results only). */
+  readonly readme?: string;
 }
 
 export interface RunOutput {
@@ -130,6 +133,8 @@ async function write(
     markdown += `\n## Failed scenarios\n\n${failures.map((f) => `- ${f.id}: ${f.error.split('\n')[0]}`).join('\n')}\n`;
   }
   await writeFile(files.markdown, markdown);
+  if (options.readme && failures.length === 0 && !options.only)
+    await recordInReadme(options.readme, markdown, chart);
   await writeFile(
     files.json,
     `${JSON.stringify({ mode: options.mode, machine, seconds, scenarios, failures }, null, 1)}\n`,
