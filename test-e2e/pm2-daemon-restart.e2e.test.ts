@@ -47,8 +47,8 @@ function registeredWith(path: string, pid: number): Promise<true> {
   return waitFor(
     async () => {
       if ((await obs.exists(path)) === null) return undefined;
-      const data = JSON.parse(String((await obs.getData(path)).data)) as { pids?: number[] };
-      return data.pids?.[0] === pid ? true : undefined;
+      const data = JSON.parse(String((await obs.getData(path)).data)) as { pid?: number; pids?: number[] };
+      return data.pid === pid && data.pids?.[0] === pid ? true : undefined;
     },
     { timeout: 10_000, message: `${path} listing pid ${pid}` },
   );

@@ -74,7 +74,13 @@ it('runs as a PM2 module installed from a packed tarball and configured with pm2
     },
     { timeout: 15_000, message: `${path} with the app's pid` },
   );
-  expect(data).toMatchObject({ name: 'module-app', pm_id: app!.pm_id, exec_mode: 'fork', pids: [app!.pid] });
+  expect(data).toMatchObject({
+    pid: app!.pid,
+    name: 'module-app',
+    pm_id: app!.pm_id,
+    exec_mode: 'fork',
+    pids: [app!.pid],
+  });
   // The module itself is never registered.
   expect(await obs.exists(`${root}/pm2-zkit`)).toBeNull();
 }, 90_000);

@@ -1,5 +1,6 @@
 // pm2-zkit run as an ordinary PM2 app (`pm2 start dist/main.js`), against a private PM2 daemon and the run's
-// ZooKeeper; everything is observed from an independent ZooKeeper session.
+// ZooKeeper; everything is observed from an independent ZooKeeper session. Every node's `pid` is checked against
+// the pid `pm2 jlist` shows for the app (not the plugin's own).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePorts, type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
@@ -81,6 +82,44 @@ function registered(path: string, pids: readonly number[], timeout = 10_000): Pr
   );
 }
 
+/**
+ * Reads `path` from the observer over and over (a few reads in flight, so a node missing for a millisecond is
+ * seen) until `stop()`, or for `bound` ms at most; resolves with how many reads there were and how many found no
+ * node.
+ */
+function presence(path: string, bound = 20_000): { stop(): Promise<{ reads: number; missing: number }> } {
+  let stopped = false;
+  let reads = 0;
+  let missing = 0;
+  const deadline = Date.now() + bound;
+  const poll = async () => {
+    while (!stopped && Date.now() < deadline) {
+      reads++;
+      if ((await obs.exists(path)) === null) missing++;
+    }
+  };
+  const polls = Array.from({ length: 4 }, poll);
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.all(polls);
+      return { reads, missing };
+    },
+  };
+}
+
+/** The app's processes once PM2 has them all online again, none with a pid in `old`. */
+function renewed(name: string, old: readonly number[]): Promise<Listed[]> {
+  return waitFor(
+    async () => {
+      const processes = await pm2.processes(name);
+      const fresh = processes.every((listed) => isOnline(listed) && !old.includes(listed.pid));
+      return processes.length > 0 && fresh ? processes : undefined;
+    },
+    { message: `PM2 restarting ${name}` },
+  );
+}
+
 function gone(path: string, timeout: number): Promise<true> {
   return waitFor(async () => ((await obs.exists(path)) === null ? true : undefined), {
     timeout,
@@ -98,6 +137,7 @@ describe('pm2-zkit as a PM2 app', () => {
     const data = await registered(`${servers('fork-app')}/${HOST}:${port}`, [app!.pid]);
 
     expect(data).toMatchObject({
+      pid: app!.pid,
       pm_id: app!.pm_id,
       pm_ids: [app!.pm_id],
       name: 'fork-app',
@@ -117,8 +157,31 @@ describe('pm2-zkit as a PM2 app', () => {
       instances.map((listed) => listed.pid),
     );
 
-    expect(data).toMatchObject({ exec_mode: 'cluster', instance: 0, pm_ids: instances.map((l) => l.pm_id) });
+    // `pid` is the first (lowest) instance's; `pids` lists them all.
+    expect(data).toMatchObject({
+      pid: instances[0]!.pid,
+      exec_mode: 'cluster',
+      instance: 0,
+      pm_ids: instances.map((l) => l.pm_id),
+    });
     expect(await obs.getChildren(servers('cluster-app'))).toEqual([`${HOST}:${port}`]);
+  });
+
+  it('registers a process without a port as pm2-<pm_id>@HOST with its pid, and removes it on stop', async () => {
+    // No ZK_PORT, PORT or message: the fixture listens on a port of its choosing the plugin never learns.
+    const [app] = await startApp('portless-app', {});
+    const path = `${servers('portless-app')}/pm2-${app!.pm_id}@${HOST}`;
+
+    const data = await registered(path, [app!.pid]);
+
+    expect(data).toMatchObject({ pid: app!.pid, pm_id: app!.pm_id, name: 'portless-app', exec_mode: 'fork' });
+    expect(await obs.getChildren(servers('portless-app'))).toEqual([`pm2-${app!.pm_id}@${HOST}`]);
+    // Like any registration: ephemeral, world read-only.
+    expect((await obs.exists(path))!.ephemeralOwner).not.toBe('0000000000000000');
+    expect(await obs.getAcl(path)).toEqual([{ perms: 1, scheme: 'world', id: 'anyone' }]);
+
+    await pm2.run(['stop', 'portless-app']);
+    await gone(path, 1000);
   });
 
   it('lists the new pid after kill -9 of an app process and PM2 restarting it', async () => {
@@ -137,7 +200,32 @@ describe('pm2-zkit as a PM2 app', () => {
       { message: 'PM2 restarting crashing-app' },
     );
     const data = await registered(path, [after.pid]);
-    expect(data.restarts).toBe(1);
+    expect(data).toMatchObject({ pid: after.pid, restarts: 1 });
+  });
+
+  // A fork app's node goes while PM2 runs no process for it (a restart kills the old one before it starts the new
+  // one); a cluster app's node stays as long as one instance serves, and takes the new pids in place.
+  it('updates a cluster node in place through pm2 reload: never missing, its pid the new first instance’s', async () => {
+    const [port] = await freePorts(1);
+    const before = await startApp('rolling-app', { PORT: String(port) }, 2);
+    const oldPids = before.map((listed) => listed.pid);
+    const path = `${servers('rolling-app')}/${HOST}:${port}`;
+    await registered(path, oldPids);
+    const watching = presence(path);
+
+    // Instance by instance, each replacement online before its predecessor stops.
+    await pm2.run(['reload', 'rolling-app']);
+    const after = await renewed('rolling-app', oldPids);
+    const data = await registered(path, [after[0]!.pid, after[1]!.pid], 5000);
+
+    const { reads, missing } = await watching.stop();
+    expect(data).toMatchObject({
+      pid: after[0]!.pid,
+      pm_ids: [before[0]!.pm_id, before[1]!.pm_id],
+      instance: 0,
+    });
+    expect(reads).toBeGreaterThan(20);
+    expect(missing).toBe(0);
   });
 
   it('removes the node at once on pm2 stop', async () => {
@@ -170,7 +258,8 @@ describe('pm2-zkit as a PM2 app', () => {
     await registered(path, [first!.pid, second!.pid]);
 
     await pm2.run(['stop', String(first!.pm_id)]);
-    await registered(path, [second!.pid], 1000);
+    // With instance 0 gone, the lowest live instance's pid is the node's pid.
+    expect(await registered(path, [second!.pid], 1000)).toMatchObject({ pid: second!.pid });
 
     await pm2.run(['stop', String(second!.pm_id)]);
     await gone(path, 1000);
@@ -183,7 +272,7 @@ describe('pm2-zkit as a PM2 app', () => {
 
     const data = await registered(`${servers('announcing-app')}/${HOST}:${port}`, [app!.pid]);
 
-    expect(data.version).toBe('1.2.3');
+    expect(data).toMatchObject({ pid: app!.pid, version: '1.2.3' });
   });
 
   it("removes a stopped plugin's nodes at once (it closes its session) and registers them again when started", async () => {
@@ -196,7 +285,7 @@ describe('pm2-zkit as a PM2 app', () => {
     await gone(path, 1000);
 
     await pm2.run(['start', 'pm2-zkit']);
-    await registered(path, [app!.pid]);
+    expect(await registered(path, [app!.pid])).toMatchObject({ pid: app!.pid });
   });
 
   it('loses its nodes when killed (its session ends) and registers them again when PM2 restarts it', async () => {
@@ -217,8 +306,10 @@ describe('pm2-zkit as a PM2 app', () => {
     // Gone after the session timeout, before PM2's restart delay is over.
     await Promise.all(paths.map((path) => gone(path, SESSION_TIMEOUT + 2500)));
     // Back from a new session; the announced port too, though the app never announced it again.
-    await registered(paths[0]!, [app!.pid], PLUGIN_RESTART_DELAY + 10_000);
-    await registered(paths[1]!, [speaker!.pid]);
+    expect(await registered(paths[0]!, [app!.pid], PLUGIN_RESTART_DELAY + 10_000)).toMatchObject({
+      pid: app!.pid,
+    });
+    expect(await registered(paths[1]!, [speaker!.pid])).toMatchObject({ pid: speaker!.pid });
     expect((await obs.exists(paths[0]!))!.ephemeralOwner).not.toBe(owner);
     const [restarted] = await pm2.processes('pm2-zkit');
     expect(restarted!.pid).not.toBe(plugin!.pid);
