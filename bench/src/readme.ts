@@ -13,7 +13,11 @@ export async function recordInReadme(readmePath: string, markdown: string, chart
   const to = readme.indexOf(END);
   if (from === -1 || to < from) return false;
   // The results file starts with its own title; the README has one already.
-  const body = markdown.replace(/^# .*\n/, '').replaceAll(`](${chart})`, `](results/${chart})`);
+  // Its sections go one level down, under the README's own Results heading.
+  const body = markdown
+    .replace(/^# .*\n/, '')
+    .replace(/^## /gm, '### ')
+    .replaceAll(`](${chart})`, `](results/${chart})`);
   await writeFile(readmePath, `${readme.slice(0, from + START.length)}\n${body.trim()}\n${readme.slice(to)}`);
   return true;
 }

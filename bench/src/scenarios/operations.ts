@@ -12,6 +12,7 @@
  */
 import type { Properties, Registration, ZooKeeper } from '@zkit/client';
 import { BoundaryMeter } from '../boundary.js';
+import type { BenchConfig } from '../config.js';
 import type { BenchContext } from '../context.js';
 import { DirectClient, exceptionName } from '../direct.js';
 import { type Floor, measureFloor } from '../floor.js';
@@ -70,7 +71,7 @@ export async function operationLatency(ctx: BenchContext): Promise<ScenarioResul
       warmup: config.warmup,
       inFlight: config.inFlight,
     });
-    return result(measured, floor, config.ops, config.inFlight);
+    return result(measured, floor, config);
   } finally {
     for (const view of views) view.close();
     await zk.close();
@@ -230,7 +231,8 @@ async function sequential(count: number, op: (index: number, slot: number) => Pr
   for (let i = 0; i < count; i++) await op(i, 0);
 }
 
-function result(measured: readonly Measured[], floor: Floor, ops: number, inFlight: number): ScenarioResult {
+function result(measured: readonly Measured[], floor: Floor, config: BenchConfig): ScenarioResult {
+  const { ops, inFlight } = config;
   const rows: Row[] = [];
   const checks: TargetCheck[] = [];
   const distributions: Distribution[] = [];
@@ -252,12 +254,17 @@ function result(measured: readonly Measured[], floor: Floor, ops: number, inFlig
         zkit: m.zkitCpuUs,
         direct: m.directCpuUs,
       },
-      {
-        metric: `${m.name}: ZooKeeper requests per op`,
-        unit: 'count',
-        zkit: m.zkitRequests,
-        direct: m.directRequests,
-      },
+      // Absent when the server does not report its counters (an ensemble that does not whitelist `srvr`).
+      ...(m.zkitRequests === null || m.directRequests === null
+        ? []
+        : [
+            {
+              metric: `${m.name}: ZooKeeper requests per op`,
+              unit: 'count' as const,
+              zkit: m.zkitRequests,
+              direct: m.directRequests,
+            },
+          ]),
       {
         metric: `${m.name}: worker→main messages per op`,
         unit: 'count',
@@ -304,7 +311,7 @@ function result(measured: readonly Measured[], floor: Floor, ops: number, inFlig
     ],
     notes: [
       `p50/p99 over ${ops} operations per client, timed one at a time, in ${ROUNDS} rounds alternating zkit and direct.`,
-      `Throughput: operations per second with ${inFlight} in flight, each in-flight slot on its own node or address.`,
+      `Throughput: ${config.throughputOps} operations with ${inFlight} in flight, each in-flight slot on its own node or address; the median of ${config.throughputRuns} runs per side, alternating.`,
       "Requests per op: the server's received-packet counter (`srvr`) across 200 untimed operations (pings add noise).",
       'Messages/bytes per op: everything the worker posted to the main thread (replies, events, log records), measured as structured-clone size.',
     ],
