@@ -152,6 +152,22 @@ describe('registerServer', () => {
     expect(sizes.every((size) => size === 1)).toBe(true);
   });
 
+  it('update() can set a new pid, and keeps a properties view of the node itself alive', async () => {
+    const zk = await client();
+    const registration = await zk.registerServer(root('register-update-pid'), ['127.0.0.1', 1], {}, { pid: 100 });
+    const props = await zk.properties(registration.path);
+
+    await registration.update({ v: 1 });
+    expect(registration.data).toEqual({ v: 1, pid: 100 });
+    await registration.update({ v: 2 }, { pid: 200 });
+    expect(registration.data).toEqual({ v: 2, pid: 200 });
+    await registration.update({ v: 3 });
+
+    expect(registration.data).toEqual({ v: 3, pid: 200 });
+    await waitFor(() => props.get('v') === 3);
+    expect(props.deleted).toBe(false);
+  });
+
   it('lets a failed unregister() be tried again', async () => {
     const zk = await client();
     const registration = await zk.registerServer(root('register-retry'), ['127.0.0.1', 1]);

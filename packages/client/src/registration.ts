@@ -1,8 +1,8 @@
-import type { ServerData } from './registrations.js';
+import type { RegisterOptions, ServerData } from './registrations.js';
 
 export interface RegistrationOps {
   remove(path: string): Promise<void>;
-  update(path: string, data: ServerData): Promise<ServerData>;
+  update(path: string, data: ServerData, options: RegisterOptions): Promise<ServerData>;
 }
 
 /** One registration's node: `path` is `parent/HOST:PORT` (or `parent/name` from `registerProcess`). */
@@ -24,11 +24,12 @@ export class Registration implements AsyncDisposable {
   }
 
   /**
-   * Replaces the node's data (`pid` is set again). The node is swapped in one ZooKeeper transaction, so watchers
-   * never see the address missing; after a new session the new data is what is restored.
+   * Replaces the node's data; `pid` is set again, to `options.pid` when given, else to the pid this registration
+   * was made with. The node is swapped in one ZooKeeper transaction, so watchers of the service never see the
+   * address missing; after a new session the new data is what is restored.
    */
-  async update(data: ServerData): Promise<void> {
-    this.#data = await this.ops.update(this.path, data);
+  async update(data: ServerData, options: RegisterOptions = {}): Promise<void> {
+    this.#data = await this.ops.update(this.path, data, options);
   }
 
   /** Deletes the node; views of its parent in this client no longer list it when this resolves. Idempotent. */

@@ -45,9 +45,14 @@ export class Registrations {
       if ((error as ZkError).code === 'WORKER_CRASHED') this.#discard(nodePath);
       throw error;
     }
+    let pid = request.data.pid;
     return new Registration(nodePath, request.data, {
       remove: (path) => this.#unregister(path),
-      update: (path, next) => this.#update(path, next, options),
+      update: async (path, next, overrides) => {
+        const written = await this.#update(path, next, { pid: overrides.pid ?? pid });
+        pid = written.pid;
+        return written;
+      },
     });
   }
 
@@ -59,14 +64,18 @@ export class Registrations {
     if (!Number.isSafeInteger(pid) || pid <= 0) {
       throw zkError('INVALID_OPTION', 'option pid must be a positive integer', { path: nodePath });
     }
-    const full = Object.freeze({ ...data, pid });
+    const full: ServerData & { pid: number } = Object.freeze({ ...data, pid });
     return {
       data: full,
       request: { path: nodePath, data: encodeJsonObject(full, this.maxDataBytes, nodePath) },
     };
   }
 
-  async #update(path: string, data: ServerData, options: RegisterOptions): Promise<ServerData> {
+  async #update(
+    path: string,
+    data: ServerData,
+    options: RegisterOptions,
+  ): Promise<ServerData & { pid: number }> {
     if (!this.#requests.has(path)) throw zkError('NO_NODE', `${path} is not registered`, { path });
     const next = this.#request(path, data, options);
     await this.call((api) => api.updateRegistration(next.request));

@@ -161,27 +161,9 @@ export function zkitRegistrar(zk: ZooKeeper): Registrar {
       : zk.registerProcess(node.parent, nodeName(node.name), node.data, options);
   return {
     async register(node) {
-      // WORKAROUND (@zkit/client 0.1.0): `Registration.update(data)` writes the `pid` option given at
-      // registration, whatever `data.pid` says, and takes no pid of its own; it reads that option from the very
-      // object passed here. So the handle keeps this object and sets `pid` before each update, and checks what
-      // was written: should the client ever copy the option, a new pid falls back to registering again.
-      const options = { pid: node.pid };
-      let registration: Registration = await create(node, options);
+      const registration: Registration = await create(node, { pid: node.pid });
       return {
-        async update(next) {
-          const previous = options.pid;
-          options.pid = next.pid;
-          try {
-            await registration.update(next.data);
-          } catch (error) {
-            options.pid = previous;
-            throw error;
-          }
-          if (registration.data.pid === next.pid) return;
-          // The old pid was written: the node blinks once, as it had to before update() existed.
-          await registration.unregister();
-          registration = await create(next, options);
-        },
+        update: (next) => registration.update(next.data, { pid: next.pid }),
         unregister: () => registration.unregister(),
       };
     },

@@ -78,9 +78,10 @@ export class Registrations {
   async unregister(path: string): Promise<void> {
     const entry = this.#entries.get(path);
     if (!entry) throw zkError('NO_NODE', `${path} is not registered by this client`, { path });
-    this.#entries.delete(path);
-    entry.generation++;
+    entry.generation++; // ends any placement in progress
+    // Forgotten only once the node is gone: a failed removal leaves it registered, and the caller may retry.
     await this.#removeNode(entry);
+    this.#entries.delete(path);
     this.log.info({ path }, 'server unregistered');
   }
 
@@ -147,6 +148,11 @@ export class Registrations {
       const client = await this.session.ready();
       try {
         await this.#createWithParents(client, entry);
+        if (entry.generation !== generation) {
+          // Unregistered (or replaced) while the create was in flight: the node must not outlive the request.
+          await remove(client, entry.path).catch(() => {});
+          return;
+        }
         entry.present = true;
         this.watches.childAdded(parentOf(entry.path), entry.path.slice(parentOf(entry.path).length + 1));
         return;
@@ -234,7 +240,6 @@ export class Registrations {
 
   async #removeNode(entry: Registration): Promise<void> {
     if (!entry.present) return;
-    entry.present = false;
     // After an expiry another process may hold the address now: delete only what this session owns.
     await this.session
       .run(async (client) => {
@@ -243,6 +248,7 @@ export class Registrations {
       .catch((error: ZkError) => {
         if (error.code !== 'NO_NODE') throw error;
       });
+    entry.present = false;
     this.watches.childRemoved(parentOf(entry.path), entry.path.slice(parentOf(entry.path).length + 1));
   }
 

@@ -3,7 +3,7 @@ import type { ZkError } from './errors.js';
 import { type Emit, errorFields, type Log } from './log-forward.js';
 import type { DataSnapshot, JsonObject, WatchKind } from './protocol.js';
 import type { Session } from './session.js';
-import { type Client, EventType, getChildren, getData, type Stat, type Watcher, zxid } from './zk-ops.js';
+import { type Client, getChildren, getData, type Stat, type Watcher, zxid } from './zk-ops.js';
 
 /**
  * One ZooKeeper watch per watched (kind, path), shared by every view the main thread holds of it. ZooKeeper
@@ -108,17 +108,17 @@ export class Watches {
   #entry<E extends AnyEntry>(fields: Omit<E, 'watcher' | 'reading' | 'dirty' | 'dropped'>): E {
     const entry = { ...fields, reading: false, dirty: false, dropped: false } as E;
     // One function per entry, so re-arming never stacks a second copy of it in node-zookeeper-client.
-    return Object.assign(entry, { watcher: ((event) => this.#onWatch(entry, event)) as Watcher });
+    return Object.assign(entry, { watcher: (() => this.#onWatch(entry)) as Watcher });
   }
 
   #armed<T>(entry: Entry, read: (client: Client) => Promise<T>): Promise<T> {
     return this.session.run(read, () => !entry.dropped);
   }
 
-  #onWatch(entry: AnyEntry, event: { getType(): number }): void {
-    if (entry.dropped) return;
-    if (event.getType() === EventType.NODE_DELETED) this.#deleted(entry);
-    else void this.#refresh(entry);
+  #onWatch(entry: AnyEntry): void {
+    // Even NODE_DELETED is only a cue to read again: a node deleted and re-created in one transaction (a
+    // registration's update) exists when we look, and a missing one is reported deleted by the read itself.
+    if (!entry.dropped) void this.#refresh(entry);
   }
 
   async #refresh(entry: AnyEntry): Promise<void> {
