@@ -154,7 +154,12 @@ describe('registerServer', () => {
 
   it('update() can set a new pid, and keeps a properties view of the node itself alive', async () => {
     const zk = await client();
-    const registration = await zk.registerServer(root('register-update-pid'), ['127.0.0.1', 1], {}, { pid: 100 });
+    const registration = await zk.registerServer(
+      root('register-update-pid'),
+      ['127.0.0.1', 1],
+      {},
+      { pid: 100 },
+    );
     const props = await zk.properties(registration.path);
 
     await registration.update({ v: 1 });
