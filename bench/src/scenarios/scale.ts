@@ -220,7 +220,7 @@ function result(
     notes: [
       `Each side runs alone in a child process; ${ctx.config.scaleChanges} single-child changes (half added, half removed) by the parent's session, after ${WARMUP_CHANGES} untimed ones.`,
       "Committed → callback: from the parent's create/delete being acknowledged to the callback in the child; write issued → callback adds the write itself (CLOCK_MONOTONIC, shared by both processes).",
-      "Main-thread busy: event-loop utilisation of the child's main thread from arming to the callback; for the direct client it includes re-reading and diffing all names, which zkit does on its worker (worker busy).",
+      "Main-thread busy: event-loop utilisation of the child's main thread from arming to the callback; for the direct client it includes re-reading and diffing all names, which zkit does on its worker (worker busy). It is wall time while active, so a thread preempted by another process counts: the max shows a loaded machine.",
       "Memory: RSS is the whole process (zkit's worker thread and its uncollected garbage included); heaps are live objects after a full GC (the worker's from a heap snapshot, whole: compare with an idle client's in scenario 5).",
       'Bytes across threads: structured-clone size of every message the worker posted to the main thread (the direct client has no thread boundary).',
     ],
