@@ -1,8 +1,10 @@
 /** Where and with what a run happened: printed above the table, so figures are never read without it. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { srvr } from '@zkit/testing';
 
 export interface Machine {
@@ -18,6 +20,8 @@ export interface Machine {
   readonly load: { readonly start: number; end: number };
   readonly node: string;
   readonly zookeeper: string;
+  /** The repository's commit, and whether zkit's packages had uncommitted changes (the run built those). */
+  readonly commit: string;
   readonly packages: Readonly<Record<string, string>>;
 }
 
@@ -37,8 +41,25 @@ export async function describeMachine(serverAddress: string): Promise<Machine> {
     load: { start: os.loadavg()[0] ?? 0, end: Number.NaN },
     node: process.version,
     zookeeper: await zookeeperVersion(serverAddress),
+    commit: repositoryCommit(),
     packages: packageVersions(),
   };
+}
+
+function repositoryCommit(): string {
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', repo, ...args], {
+      encoding: 'utf8',
+      timeout: 5000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  try {
+    const dirty = git('status', '--porcelain', '--', 'packages') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' (packages/ with uncommitted changes)' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 async function zookeeperVersion(address: string): Promise<string> {

@@ -81,7 +81,7 @@ function machineLine(m: Machine): string {
     .join(', ');
   return [
     `${m.date} · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(1)} GiB · ${m.os} · ${loadText(m)}`,
-    `node ${m.node} · ZooKeeper ${m.zookeeper} · ${packages}`,
+    `node ${m.node} · ZooKeeper ${m.zookeeper} · zkit ${m.commit} · ${packages}`,
   ].join('\n');
 }
 
@@ -104,6 +104,7 @@ export function renderMarkdown(
     `| load average (1 min) | ${loadText(machine)} |`,
     `| node | ${machine.node} |`,
     `| ZooKeeper | ${machine.zookeeper} |`,
+    `| zkit commit | ${machine.commit} |`,
     ...Object.entries(machine.packages).map(([name, version]) => `| ${name} | ${version} |`),
     `| run time | ${options.seconds.toFixed(0)} s |`,
     '',
