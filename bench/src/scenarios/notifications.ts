@@ -2,22 +2,27 @@
  * Scenario 2, notification latency: another session changes a watched node; how long until this process's
  * main-thread callback runs with the new state.
  *
- *   changer session ── create/delete child, or setData ──▶ ZooKeeper ── watch event ──▶ watching client
+ *   changer process ── create/delete child, or setData ──▶ ZooKeeper ── watch event ──▶ watching client (here)
  *   zkit:   worker: event ─▶ re-read (getChildren/getData + watch) ─▶ diff ─▶ postMessage ─▶ main: view callback
  *   direct: main:   event ─▶ re-read (getChildren/getData + watch) ─▶ diff ─────────────────▶ callback
  *
  * Both sides must re-read: a ZooKeeper watch event says that a node changed, not what it holds now, and it
- * fires once, so the read that fetches the new state is also the one that re-arms. The clock starts when the
- * changer issues its write and stops inside the callback, on the same thread, so no clocks are compared.
+ * fires once, so the read that fetches the new state is also the one that re-arms. The changer is a child process
+ * (changer-child.ts); its timestamps and the callback's are CLOCK_MONOTONIC (process.hrtime), which Linux shares
+ * between processes.
  */
 import type { ZooKeeper } from '@zkit/client';
+import { ChildTrial } from '../child-ipc.js';
 import type { BenchContext } from '../context.js';
 import { DirectClient } from '../direct.js';
 import { within } from '../pool.js';
 import type { Distribution, Row, ScenarioResult, TargetCheck } from '../report.js';
-import { summarize } from '../stats.js';
+import { monotonicNs, summarize } from '../stats.js';
 import { NOTIFICATION_P50_US, NOTIFICATION_P99_US } from '../targets.js';
 import { connectZkit } from '../zkit.js';
+import type { Change, ChangerConfig, ChangerFromChild, ChangerToChild } from './changer-protocol.js';
+
+const CHANGER = new URL('./changer-child.js', import.meta.url);
 
 /** A watched node, through one of the two clients: `onState` is called with every new state it learns. */
 interface Watching {
@@ -27,8 +32,8 @@ interface Watching {
 /** What one kind of change does, and how a watcher recognises the state after change `i`. */
 interface ChangeKind {
   readonly name: 'children' | 'properties';
-  /** Makes change `i` from the changer session. */
-  change(admin: DirectClient, path: string, i: number): Promise<void>;
+  /** Change `i` of the node at `path`, for the changer to make. */
+  change(path: string, i: number): Change;
   /** True when `state` is the state after change `i`. */
   reached(state: State, i: number): boolean;
   watchZkit(zk: ZooKeeper, path: string, onState: (state: State) => void): Promise<Watching>;
@@ -46,8 +51,7 @@ const CHANGE_TIMEOUT_MS = 5000;
 const children: ChangeKind = {
   name: 'children',
   // Even changes add the child, odd ones remove it: each change is exactly one child event.
-  change: (admin, path, i) =>
-    i % 2 === 0 ? admin.createPersistent(`${path}/${CHILD}`) : admin.remove(`${path}/${CHILD}`),
+  change: (path, i) => ({ op: i % 2 === 0 ? 'create' : 'remove', path: `${path}/${CHILD}` }),
   reached: (state, i) => 'names' in state && state.names.has(CHILD) === (i % 2 === 0),
   async watchZkit(zk, path, onState) {
     const view = await zk.children(path);
@@ -66,7 +70,7 @@ const children: ChangeKind = {
 
 const properties: ChangeKind = {
   name: 'properties',
-  change: async (admin, path, i) => void (await admin.setData(path, Buffer.from(JSON.stringify({ seq: i })))),
+  change: (path, i) => ({ op: 'set', path, data: JSON.stringify({ seq: i }) }),
   reached: (state, i) => 'seq' in state && state.seq === i,
   async watchZkit(zk, path, onState) {
     const view = await zk.properties(path);
@@ -104,6 +108,10 @@ interface Side {
 }
 
 export async function notificationLatency(ctx: BenchContext): Promise<ScenarioResult> {
+  const changer = ChildTrial.start<ChangerToChild, ChangerFromChild>(CHANGER, {
+    connectionString: ctx.connectionString,
+  } satisfies ChangerConfig);
+  await changer.next('ready', 30_000);
   const zk = await connectZkit(ctx.connectionString);
   const direct = await DirectClient.connect(ctx.connectionString, 10_000);
   const rows: Row[] = [];
@@ -113,7 +121,7 @@ export async function notificationLatency(ctx: BenchContext): Promise<ScenarioRe
   try {
     for (const kind of [children, properties]) {
       ctx.progress(`  2. ${kind.name}`);
-      const { zkit, direct: control } = await measureKind(ctx, kind, zk, direct);
+      const { zkit, direct: control } = await measureKind(ctx, kind, { zk, direct, changer });
       writes.push(...zkit.writes, ...control.writes);
       const issued = { zkit: summarize(zkit.fromIssue), direct: summarize(control.fromIssue) };
       const committed = { zkit: summarize(zkit.fromAck), direct: summarize(control.fromAck) };
@@ -171,6 +179,8 @@ export async function notificationLatency(ctx: BenchContext): Promise<ScenarioRe
   } finally {
     await zk.close();
     await direct.close();
+    changer.send({ type: 'exit' });
+    await changer.finish(10_000);
   }
   const write = summarize(writes);
   return {
@@ -184,7 +194,7 @@ export async function notificationLatency(ctx: BenchContext): Promise<ScenarioRe
       { label: "the changer's own write (issue to its ack), p99", value: write.p99, unit: 'us' },
     ],
     notes: [
-      `${ctx.config.notifications} changes per kind and client, made one at a time by an independent session in this process.`,
+      `${ctx.config.notifications} changes per kind and client, made one at a time by an independent session in a process of its own.`,
       "Committed → callback: from the changer receiving its write's reply (ZooKeeper sends watch events and that reply in the same step) to the callback seeing the new state.",
       'Write issued → callback: the same, from the changer issuing the write; it includes ZooKeeper logging the write to disk.',
       'Both clients re-read the node when the watch fires (the event carries no data, and the read re-arms the watch).',
@@ -192,11 +202,16 @@ export async function notificationLatency(ctx: BenchContext): Promise<ScenarioRe
   };
 }
 
+interface Clients {
+  readonly zk: ZooKeeper;
+  readonly direct: DirectClient;
+  readonly changer: ChildTrial<ChangerToChild, ChangerFromChild>;
+}
+
 async function measureKind(
   ctx: BenchContext,
   kind: ChangeKind,
-  zk: ZooKeeper,
-  direct: DirectClient,
+  { zk, direct, changer }: Clients,
 ): Promise<{ zkit: Side; direct: Side }> {
   const zkitSide: Side = { fromIssue: [], fromAck: [], writes: [] };
   const directSide: Side = { fromIssue: [], fromAck: [], writes: [] };
@@ -207,10 +222,10 @@ async function measureKind(
   for (const path of Object.values(paths)) await ctx.admin.createPersistent(path, Buffer.from('{}'));
 
   // The callback records when it saw the awaited state; the loop below waits for it, bounded.
-  let awaited: { i: number; seenAt: number | undefined; done: () => void } | undefined;
+  let awaited: { i: number; seenAt: bigint | undefined; done: () => void } | undefined;
   const onState = (state: State): void => {
     if (awaited && awaited.seenAt === undefined && kind.reached(state, awaited.i)) {
-      awaited.seenAt = performance.now();
+      awaited.seenAt = monotonicNs();
       awaited.done();
     }
   };
@@ -223,18 +238,25 @@ async function measureKind(
     // Untimed warm-up changes first; both sides then alternate blocks, each continuing its own sequence.
     const next = { zkit: 0, direct: 0 };
     const run = async (side: 'zkit' | 'direct', count: number, into: Side | undefined): Promise<void> => {
+      const seenAt: bigint[] = [];
       for (let n = 0; n < count; n++) {
         const i = next[side]++;
         const seen = new Promise<void>((done) => (awaited = { i, seenAt: undefined, done }));
-        const start = performance.now();
-        await kind.change(ctx.admin, paths[side], i);
-        const acked = performance.now();
+        changer.send({ type: 'change', ...kind.change(paths[side], i) });
         await within(seen, CHANGE_TIMEOUT_MS, `${side} to see ${kind.name} change ${i}`);
-        const seenAt = awaited?.seenAt as number;
-        into?.fromIssue.push((seenAt - start) * 1000);
-        into?.fromAck.push((seenAt - acked) * 1000);
-        into?.writes.push((acked - start) * 1000);
+        seenAt.push(awaited?.seenAt as bigint);
       }
+      // The changer's timestamps come after the block, so no message reaches this process while one is timed.
+      changer.send({ type: 'report' });
+      const report = await changer.next('report', 30_000);
+      if (report.error !== undefined) throw new Error(`the changer failed: ${report.error}`);
+      report.timings.forEach(({ issuedNs, ackedNs }, n) => {
+        const seen = seenAt[n] as bigint;
+        const [issued, acked] = [BigInt(issuedNs), BigInt(ackedNs)];
+        into?.fromIssue.push(Number(seen - issued) / 1000);
+        into?.fromAck.push(Number(seen - acked) / 1000);
+        into?.writes.push(Number(acked - issued) / 1000);
+      });
     };
     const warmup = Math.min(ctx.config.warmup, 100);
     await run('zkit', warmup, undefined);
