@@ -1,6 +1,12 @@
-import { type DataSnapshot, type WatchKind, type WorkerApi, type ZkError, zkError } from '@zkit/worker';
+import {
+  type DataSnapshot,
+  type WatchKind,
+  type WorkerApi,
+  type WorkerCommand,
+  type ZkError,
+  zkError,
+} from '@zkit/worker';
 import type { Remote } from 'comlink';
-import type { Logger } from 'pino';
 import {
   applyChildren,
   applyData,
@@ -23,7 +29,7 @@ export class MirrorRegistry {
 
   constructor(
     private readonly call: WorkerCall,
-    private readonly log: Logger,
+    private readonly send: (command: WorkerCommand) => void,
   ) {}
 
   /** The caller must attach a view to the mirror it gets (LiveView's constructor does), without awaiting first. */
@@ -48,10 +54,8 @@ export class MirrorRegistry {
     const key = keyOf(mirror.kind, mirror.path);
     if (this.#mirrors.get(key) !== mirror || mirror.views.size > 0 || mirror.reserved > 0) return;
     this.#mirrors.delete(key);
-    if (mirror.deleted) return;
-    this.call((api) => api.unwatch(mirror.kind, mirror.path)).catch((error: unknown) =>
-      this.log.debug({ err: error, path: mirror.path }, 'unwatch not delivered'),
-    );
+    // One-way: it reaches the worker in order with later calls (a re-watch of the path), and nothing waits on it.
+    if (!mirror.deleted) this.send({ type: 'unwatch', kind: mirror.kind, path: mirror.path });
   }
 
   onChildren(path: string, added: readonly string[], removed: readonly string[]): void {

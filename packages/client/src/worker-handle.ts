@@ -2,6 +2,7 @@
  * Starts the session worker and carries calls to it.
  *
  *   ZooKeeper (main) ── call() ── comlink ──▶ Worker (@zkit/worker main.ts)
+ *                    ── send() ── one-way ──▶
  *          ▲                                      │
  *          └──── onEvent ◀── tagged events ───────┘   (same port as replies, so in order)
  *          └──── onCrash ◀── 'error' / 'exit' ─────   (pending calls reject with WORKER_CRASHED)
@@ -12,10 +13,13 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
+  COMMAND_TAG,
   endpointOf,
   installErrorTransfer,
   isTaggedEvent,
+  type TaggedCommand,
   type WorkerApi,
+  type WorkerCommand,
   type WorkerEvent,
   workerEntryUrl,
   type ZkError,
@@ -64,6 +68,11 @@ export class WorkerHandle {
         .then(resolve, reject)
         .finally(() => this.#pending.delete(reject));
     });
+  }
+
+  /** Sends a one-way command; dropped when the worker is dead (its replacement starts without that state). */
+  send(command: WorkerCommand): void {
+    if (!this.#dead) this.#worker.postMessage({ [COMMAND_TAG]: true, command } satisfies TaggedCommand);
   }
 
   /** Stops the worker for good; pending calls reject with `reason`. */

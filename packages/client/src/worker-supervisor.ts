@@ -1,5 +1,11 @@
 import type { Worker } from 'node:worker_threads';
-import { exponentialBackoff, type SessionHandle, type WorkerConfig, type WorkerEvent } from '@zkit/worker';
+import {
+  exponentialBackoff,
+  type SessionHandle,
+  type WorkerCommand,
+  type WorkerConfig,
+  type WorkerEvent,
+} from '@zkit/worker';
 import type { Logger } from 'pino';
 import type { Heartbeat } from './heartbeat.js';
 import { closedError, type WorkerCall } from './mirror-registry.js';
@@ -55,6 +61,11 @@ export class WorkerSupervisor {
     return this.#current.then((handle) => handle.call(invoke));
   };
 
+  /** A one-way command to the live worker; dropped while none is (a replacement starts without that state). */
+  send(command: WorkerCommand): void {
+    if (!this.#stopped) this.#handle?.send(command);
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     const handle = this.#handle;
@@ -93,6 +104,7 @@ export class WorkerSupervisor {
       parentAcl: o.parentAcl,
       heartbeat: this.heartbeat.buffer,
       heartbeatInterval: this.heartbeat.interval,
+      logLevel: logLevelOf(this.log),
       ownSessions: this.#ownSessions,
       ...(this.#session ? { resume: this.#session } : {}),
     };
@@ -130,4 +142,11 @@ export class WorkerSupervisor {
       }
     }
   }
+}
+
+const LEVELS = new Set<string>(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+/** The logger's level as the worker understands it (a custom level forwards everything). */
+function logLevelOf(log: Logger): WorkerConfig['logLevel'] {
+  return LEVELS.has(log.level) ? (log.level as WorkerConfig['logLevel']) : 'trace';
 }

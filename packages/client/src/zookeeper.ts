@@ -51,7 +51,7 @@ export class ZooKeeper implements AsyncDisposable {
   private constructor(private readonly options: ResolvedOptions) {
     this.log = zooKeeperLogger(options.logger);
     this.#heartbeat = new Heartbeat(heartbeatInterval(options.stallTimeout));
-    this.#mirrors = new MirrorRegistry(this.#call, this.log);
+    this.#mirrors = new MirrorRegistry(this.#call, (command) => this.#supervisor.send(command));
     this.#registrations = new Registrations(this.#call, options.maxDataBytes, this.log);
     this.#viewOwner = { log: this.log, release: (mirror) => this.#mirrors.release(mirror) };
     this.#supervisor = new WorkerSupervisor(options, this.#heartbeat, this.log, {

@@ -9,8 +9,8 @@ import type {
   PropertiesWrite,
   RegisterRequest,
   SessionInfo,
-  WatchKind,
   WorkerApi,
+  WorkerCommand,
   WorkerConfig,
 } from './protocol.js';
 import { Registrations } from './registrations.js';
@@ -32,7 +32,7 @@ const MAX_WRITE_ATTEMPTS = 100;
 
 /** The worker side of the comlink API: one session, its watches and its registrations. */
 export class WorkerService implements WorkerApi {
-  readonly #log: Log;
+  #log: Log;
   #running: Running | undefined;
 
   constructor(private readonly emit: Emit) {
@@ -41,6 +41,7 @@ export class WorkerService implements WorkerApi {
 
   async start(config: WorkerConfig): Promise<SessionInfo> {
     if (this.#running) throw zkError('INVALID_OPTION', 'the worker was already started');
+    this.#log = forwardingLog(this.emit, config.logLevel);
     const running = this.#assemble(config);
     this.#running = running;
     try {
@@ -81,8 +82,17 @@ export class WorkerService implements WorkerApi {
     return this.#get().watches.watchData(path);
   }
 
-  async unwatch(kind: WatchKind, path: string): Promise<void> {
-    this.#get().watches.unwatch(kind, path);
+  /** One-way commands (see protocol.ts); a command for a closed or unstarted worker has nothing to do. */
+  command(command: WorkerCommand): void {
+    const running = this.#running;
+    if (!running || running.session.state === 'closed') return;
+    switch (command.type) {
+      case 'unwatch':
+        running.watches.unwatch(command.kind, command.path);
+        return;
+      default:
+        command.type satisfies never;
+    }
   }
 
   async writeProperties(path: string, mode: PropertiesWrite, json: string): Promise<void> {

@@ -36,15 +36,17 @@ export type {
   SessionHandle,
   SessionInfo,
   SessionState,
+  TaggedCommand,
   TaggedEvent,
   WatchKind,
   WireError,
   WorkerApi,
+  WorkerCommand,
   WorkerConfig,
   WorkerEvent,
   ZkErrorCode,
 } from './protocol.js';
-export { EVENT_TAG, isTaggedEvent } from './protocol.js';
+export { COMMAND_TAG, EVENT_TAG, isTaggedCommand, isTaggedEvent } from './protocol.js';
 export type { BackoffOptions, RetryPolicy } from './retry.js';
 export { exponentialBackoff } from './retry.js';
 export { installErrorTransfer } from './wire-errors.js';

@@ -11,11 +11,26 @@ export interface Log {
   error(fields: Record<string, unknown>, msg: string): void;
 }
 
-export function forwardingLog(emit: Emit): Log {
-  const at =
-    (level: LogLevel) =>
-    (fields: Record<string, unknown>, msg: string): void =>
-      emit({ type: 'log', level, fields, msg });
+const SEVERITY: Record<LogLevel | 'silent', number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+};
+
+/**
+ * Records below `minimum` (the main-thread logger's level) are dropped here: each one crossing the thread
+ * boundary is a message the main thread must wake up for, only to discard it.
+ */
+export function forwardingLog(emit: Emit, minimum: LogLevel | 'silent' = 'trace'): Log {
+  const floor = SEVERITY[minimum] ?? 0;
+  const at = (level: LogLevel) =>
+    SEVERITY[level] < floor
+      ? () => {}
+      : (fields: Record<string, unknown>, msg: string): void => emit({ type: 'log', level, fields, msg });
   return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 

@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { expose } from 'comlink';
 import { WorkerService } from './api.js';
 import { endpointOf } from './endpoint.js';
-import { EVENT_TAG, type TaggedEvent, type WorkerEvent } from './protocol.js';
+import { EVENT_TAG, isTaggedCommand, type TaggedEvent, type WorkerEvent } from './protocol.js';
 import { installErrorTransfer } from './wire-errors.js';
 
 if (!parentPort) throw new Error('@zkit/worker must be started as a worker thread');
@@ -15,4 +15,8 @@ const port = parentPort;
 installErrorTransfer();
 const emit = (event: WorkerEvent): void =>
   port.postMessage({ [EVENT_TAG]: true, event } satisfies TaggedEvent);
-expose(new WorkerService(emit), endpointOf(port));
+const service = new WorkerService(emit);
+expose(service, endpointOf(port));
+port.on('message', (data: unknown) => {
+  if (isTaggedCommand(data)) service.command(data.command);
+});

@@ -7,6 +7,7 @@
  *   comlink calls  ── WorkerApi (request) ──────▶ api.ts → session / watches / registrations
  *                  ◀── reply (value or WireError)
  *   event handler  ◀── WorkerEvent (postMessage) ─ state changes, children diffs, data, log records
+ *   send()         ── WorkerCommand (one-way) ──▶ api.ts (no reply: e.g. dropping a watch)
  *   heartbeat SAB  ── Atomics counter ──────────▶ heartbeat.ts (stall watchdog)
  *
  * Replies and events share the worker's one port, so they arrive in the order the worker sent them: the worker
@@ -80,6 +81,8 @@ export interface WorkerConfig {
   /** Int32Array view: slot 0 is bumped by the main thread while it is alive. */
   readonly heartbeat: SharedArrayBuffer;
   readonly heartbeatInterval: number;
+  /** The main-thread logger's level: records below it are not sent. */
+  readonly logLevel: LogLevel | 'silent';
   readonly resume?: SessionHandle;
   /** Sessions this process owned before (hex ids): their leftover ephemeral nodes are ours to wait out. */
   readonly ownSessions: readonly string[];
@@ -123,7 +126,6 @@ export interface WorkerApi {
   adoptRegistrations(requests: readonly RegisterRequest[]): Promise<void>;
   watchChildren(path: string): Promise<readonly string[]>;
   watchData(path: string): Promise<DataSnapshot>;
-  unwatch(kind: WatchKind, path: string): Promise<void>;
   writeProperties(path: string, mode: PropertiesWrite, json: string): Promise<void>;
   /** Creates a persistent node (and missing parents) unless it exists; true when it was created. */
   ensure(path: string, json: string): Promise<boolean>;
@@ -163,6 +165,20 @@ export type WorkerEvent =
       readonly fields: Record<string, unknown>;
       readonly msg: string;
     };
+
+/** One-way messages to the worker: nothing waits for them, so they cost no reply. */
+export type WorkerCommand = { readonly type: 'unwatch'; readonly kind: WatchKind; readonly path: string };
+
+/** Commands carry this marker (comlink ignores messages that are not its own requests). */
+export const COMMAND_TAG = 'zkit:command';
+export interface TaggedCommand {
+  readonly [COMMAND_TAG]: true;
+  readonly command: WorkerCommand;
+}
+
+export function isTaggedCommand(data: unknown): data is TaggedCommand {
+  return typeof data === 'object' && data !== null && (data as Record<string, unknown>)[COMMAND_TAG] === true;
+}
 
 /** Events carry this marker so the main thread tells them from comlink replies on the same port. */
 export const EVENT_TAG = 'zkit:event';

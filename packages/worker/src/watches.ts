@@ -14,7 +14,6 @@ import { type Client, getChildren, getData, type Stat, type Watcher, zxid } from
 interface Entry {
   readonly kind: WatchKind;
   readonly path: string;
-  readonly watcher: Watcher;
   /** A read is in flight; `dirty` asks it to read once more when done (a watch fired meanwhile). */
   reading: boolean;
   dirty: boolean;
@@ -35,6 +34,12 @@ type AnyEntry = ChildrenEntry | DataEntry;
 
 export class Watches {
   readonly #entries = new Map<string, AnyEntry>();
+  /**
+   * One watcher function per (kind, path) for the worker's life, dispatching to whatever entry is current:
+   * node-zookeeper-client keeps every distinct function until the watch fires, so a fresh closure per view opened
+   * and closed would pile up (a leak, and its MaxListenersExceededWarning).
+   */
+  readonly #watchers = new Map<string, Watcher>();
 
   constructor(
     private readonly session: Session,
@@ -50,7 +55,9 @@ export class Watches {
     const existing = this.#entries.get(key('children', path));
     if (existing?.kind === 'children') return [...existing.names];
     const entry: ChildrenEntry = this.#entry({ kind: 'children', path, names: new Set<string>() });
-    const { children } = await this.#armed(entry, (client) => getChildren(client, path, entry.watcher));
+    const { children } = await this.#armed(entry, (client) =>
+      getChildren(client, path, this.#watcher(entry)),
+    );
     entry.names = new Set(children);
     this.#entries.set(key('children', path), entry);
     this.log.debug({ path, children: children.length }, 'children watch armed');
@@ -62,7 +69,7 @@ export class Watches {
     if (existing?.kind === 'data') return existing.snapshot;
     const snapshot: DataSnapshot = { properties: {}, mzxid: '-1', version: -1 };
     const entry: DataEntry = this.#entry({ kind: 'data', path, snapshot });
-    const { data, stat } = await this.#armed(entry, (client) => getData(client, path, entry.watcher));
+    const { data, stat } = await this.#armed(entry, (client) => getData(client, path, this.#watcher(entry)));
     entry.snapshot = this.#snapshot(path, data, stat);
     this.#entries.set(key('data', path), entry);
     this.log.debug({ path }, 'data watch armed');
@@ -105,20 +112,27 @@ export class Watches {
     for (const entry of this.#entries.values()) void this.#refresh(entry);
   }
 
-  #entry<E extends AnyEntry>(fields: Omit<E, 'watcher' | 'reading' | 'dirty' | 'dropped'>): E {
-    const entry = { ...fields, reading: false, dirty: false, dropped: false } as E;
-    // One function per entry, so re-arming never stacks a second copy of it in node-zookeeper-client.
-    return Object.assign(entry, { watcher: (() => this.#onWatch(entry)) as Watcher });
+  #entry<E extends AnyEntry>(fields: Omit<E, 'reading' | 'dirty' | 'dropped'>): E {
+    return { ...fields, reading: false, dirty: false, dropped: false } as E;
+  }
+
+  #watcher(entry: Entry): Watcher {
+    const name = key(entry.kind, entry.path);
+    let watcher = this.#watchers.get(name);
+    if (!watcher) {
+      watcher = () => {
+        const current = this.#entries.get(name);
+        // Even NODE_DELETED is only a cue to read again: a node deleted and re-created in one transaction (a
+        // registration's update) exists when we look, and a missing one is reported deleted by the read itself.
+        if (current && !current.dropped) void this.#refresh(current);
+      };
+      this.#watchers.set(name, watcher);
+    }
+    return watcher;
   }
 
   #armed<T>(entry: Entry, read: (client: Client) => Promise<T>): Promise<T> {
     return this.session.run(read, () => !entry.dropped);
-  }
-
-  #onWatch(entry: AnyEntry): void {
-    // Even NODE_DELETED is only a cue to read again: a node deleted and re-created in one transaction (a
-    // registration's update) exists when we look, and a missing one is reported deleted by the read itself.
-    if (!entry.dropped) void this.#refresh(entry);
   }
 
   async #refresh(entry: AnyEntry): Promise<void> {
@@ -141,12 +155,12 @@ export class Watches {
     try {
       if (entry.kind === 'children') {
         const { children } = await this.#armed(entry, (client) =>
-          getChildren(client, entry.path, entry.watcher),
+          getChildren(client, entry.path, this.#watcher(entry)),
         );
         if (!entry.dropped) this.#applyChildren(entry, children);
       } else {
         const { data, stat } = await this.#armed(entry, (client) =>
-          getData(client, entry.path, entry.watcher),
+          getData(client, entry.path, this.#watcher(entry)),
         );
         if (!entry.dropped) this.#applyData(entry, this.#snapshot(entry.path, data, stat));
       }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { forwardingLog } from './log-forward.js';
+import type { WorkerEvent } from './protocol.js';
+
+describe('forwardingLog', () => {
+  it('sends only records at or above the main-thread logger level', () => {
+    const sent: WorkerEvent[] = [];
+    const log = forwardingLog((event) => sent.push(event), 'info');
+
+    log.debug({ path: '/a' }, 'armed');
+    log.info({ path: '/a' }, 'registered');
+    log.error({}, 'failed');
+
+    expect(sent.map((event) => (event.type === 'log' ? event.level : event.type))).toEqual(['info', 'error']);
+  });
+
+  it("sends nothing for a 'silent' logger", () => {
+    const sent: WorkerEvent[] = [];
+    const log = forwardingLog((event) => sent.push(event), 'silent');
+    log.error({}, 'failed');
+    expect(sent).toEqual([]);
+  });
+});
