@@ -177,7 +177,7 @@ export interface TaggedCommand {
 }
 
 export function isTaggedCommand(data: unknown): data is TaggedCommand {
-  return typeof data === 'object' && data !== null && (data as Record<string, unknown>)[COMMAND_TAG] === true;
+  return hasTag(data, COMMAND_TAG);
 }
 
 /** Events carry this marker so the main thread tells them from comlink replies on the same port. */
@@ -188,5 +188,9 @@ export interface TaggedEvent {
 }
 
 export function isTaggedEvent(data: unknown): data is TaggedEvent {
-  return typeof data === 'object' && data !== null && (data as Record<string, unknown>)[EVENT_TAG] === true;
+  return hasTag(data, EVENT_TAG);
+}
+
+function hasTag(data: unknown, tag: string): boolean {
+  return typeof data === 'object' && data !== null && (data as Record<string, unknown>)[tag] === true;
 }
