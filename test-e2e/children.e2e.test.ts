@@ -137,6 +137,44 @@ describe('children', () => {
     expect(again.toArray()).toEqual(['127.0.0.1:1']);
   });
 
+  it('iterates changes with for await, ending after the node is deleted', async () => {
+    const zk = await client();
+    const obs = await observer();
+    const service = root('children-iterate');
+    await obs.mkdirp(service);
+    const kids = await zk.children(service);
+    const seen: string[][] = [];
+
+    const loop = (async () => {
+      for await (const view of kids.changes()) seen.push(view.deleted ? ['<deleted>'] : view.toArray());
+    })();
+    await waitFor(() => seen.length === 1);
+    await obs.create(`${service}/a`);
+    await waitFor(() => seen.at(-1)?.includes('a'));
+    await obs.removeRecursive(service);
+
+    await loop;
+    expect(seen[0]).toEqual([]);
+    expect(seen.at(-1)).toEqual(['<deleted>']);
+  });
+
+  it('ends an iteration when the loop breaks or the view closes', async () => {
+    const zk = await client();
+    const service = root('children-iterate-end');
+    await zk.ensure(service);
+    const kids = await zk.children(service);
+
+    for await (const view of kids.changes()) {
+      expect(view.size).toBe(0);
+      break;
+    }
+    const iterator = kids.changes();
+    expect((await iterator.next()).done).toBe(false);
+    const waiting = iterator.next();
+    kids.close();
+    expect((await waiting).done).toBe(true);
+  });
+
   it('supports `using` for views and subscriptions', async () => {
     const zk = await client();
     const service = root('children-using');

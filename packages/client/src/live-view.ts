@@ -15,6 +15,8 @@ export interface ViewOwner {
  */
 export abstract class LiveView<Self extends LiveView<Self>> implements Disposable {
   readonly #callbacks = new Set<(view: Self) => void>();
+  /** Ends iterators from changes() when the view closes. */
+  readonly #onClose = new Set<() => void>();
   #closed = false;
 
   constructor(
@@ -46,6 +48,49 @@ export abstract class LiveView<Self extends LiveView<Self>> implements Disposabl
     return subscription(() => this.#callbacks.delete(callback));
   }
 
+  /**
+   * The view, now and after every change, as an async iterator: `for await (const view of kids.changes())`.
+   * Changes that come faster than the loop takes them are coalesced (the view is live: the next step sees the
+   * latest state). It ends after the node is deleted, when the view closes, or when the loop breaks.
+   */
+  changes(): AsyncIterableIterator<Self> {
+    let pending = false;
+    let finished = false;
+    let wake: (() => void) | undefined;
+    const signal = () => {
+      pending = true;
+      wake?.();
+    };
+    const stop = this.watch(() => {
+      signal();
+      if (this.deleted) finished = true;
+    });
+    const end = () => {
+      finished = true;
+      stop();
+      wake?.();
+    };
+    this.#onClose.add(end);
+    const next = async (): Promise<IteratorResult<Self>> => {
+      while (!pending && !finished) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      if (!pending) return { done: true, value: undefined };
+      pending = false;
+      return { done: false, value: this.self() };
+    };
+    return {
+      next,
+      return: async () => {
+        end();
+        this.#onClose.delete(end);
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
   /** Runs every callback once. Called by the mirror after it changed. */
   notify(): void {
     for (const callback of [...this.#callbacks]) {
@@ -59,6 +104,8 @@ export abstract class LiveView<Self extends LiveView<Self>> implements Disposabl
     if (this.#closed) return;
     this.#closed = true;
     this.#callbacks.clear();
+    for (const end of this.#onClose) end();
+    this.#onClose.clear();
     this.mirror.views.delete(this);
     if (this.mirror.views.size === 0) this.owner.release(this.mirror);
   }
