@@ -33,6 +33,8 @@ describe('public types', () => {
     expectTypeOf<Children['watch']>().parameter(0).toEqualTypeOf<(view: Children) => void>();
     expectTypeOf<Properties['watch']>().returns.toEqualTypeOf<Subscription>();
     expectTypeOf<Subscription>().toMatchTypeOf<(() => void) & Disposable>();
+    expectTypeOf<Children['changes']>().returns.toEqualTypeOf<AsyncIterableIterator<Children>>();
+    expectTypeOf<Properties['changes']>().returns.toEqualTypeOf<AsyncIterableIterator<Properties>>();
   });
 
   it('errors carry a code from a closed union', () => {
