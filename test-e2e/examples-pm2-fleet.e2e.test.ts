@@ -40,8 +40,10 @@ describe('PM2 fleet example (ecosystem.config.cjs)', () => {
     );
     const byPlugin = await waitFor(
       async () => {
+        // Until a service announces its port, the plugin lists it by process (pm2-<id>@host): wait for all three
+        // addresses, not for any three names.
         const names = await observer.getChildren('/services/fooservice/servers').catch(() => []);
-        return names.length === 3 ? names : undefined;
+        return names.length === 3 && names.every((name) => own.includes(name)) ? names : undefined;
       },
       { timeout: 20_000, message: 'the plugin to register the three instances' },
     ).catch(async (error: unknown) => {
