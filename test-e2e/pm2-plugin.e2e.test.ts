@@ -2,6 +2,7 @@
 // ZooKeeper; everything is observed from an independent ZooKeeper session. Every node's `pid` is checked against
 // the pid `pm2 jlist` shows for the app (not the plugin's own).
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { freePorts, type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -49,8 +50,16 @@ afterAll(async () => {
 });
 
 /** Starts the fixture app under PM2 and resolves with its processes once PM2 has them all online. */
-async function startApp(name: string, env: Record<string, string>, instances = 1): Promise<Listed[]> {
-  await pm2.run(['start', APP, '--name', name, ...(instances > 1 ? ['-i', String(instances)] : [])], env);
+async function startApp(
+  name: string,
+  env: Record<string, string>,
+  instances = 1,
+  options: readonly string[] = [],
+): Promise<Listed[]> {
+  await pm2.run(
+    ['start', APP, '--name', name, ...(instances > 1 ? ['-i', String(instances)] : []), ...options],
+    env,
+  );
   return waitFor(
     async () => {
       const processes = await pm2.processes(name);
@@ -128,6 +137,21 @@ function gone(path: string, timeout: number): Promise<true> {
 }
 
 const servers = (app: string) => `${root}/${app}/servers`;
+
+/** The app's stdout (its PM2 out log) so far. */
+async function outLog(listed: Listed): Promise<string> {
+  const file = listed.pm2_env.pm_out_log_path;
+  if (file === undefined) throw new Error(`PM2 lists no out log for ${listed.name}`);
+  return readFile(file, 'utf8').catch(() => '');
+}
+
+/** Resolves once the app's out log has a line equal to `line`. */
+function logged(listed: Listed, line: string, timeout = 10_000): Promise<true> {
+  return waitFor(async () => ((await outLog(listed)).split('\n').includes(line) ? true : undefined), {
+    timeout,
+    message: `${listed.name} to print ${JSON.stringify(line)}`,
+  });
+}
 
 describe('pm2-zkit as a PM2 app', () => {
   it('registers a fork-mode app at <root>/<app>/servers/HOST:PORT with its pid, ZK_PORT before PORT', async () => {
@@ -273,6 +297,49 @@ describe('pm2-zkit as a PM2 app', () => {
     const data = await registered(`${servers('announcing-app')}/${HOST}:${port}`, [app!.pid]);
 
     expect(data).toMatchObject({ pid: app!.pid, version: '1.2.3' });
+  });
+
+  it('hears an app that announced before the plugin started, by asking it again (zkit:announce)', async () => {
+    const [port, mutePort] = await freePorts(2);
+    await pm2.run(['stop', 'pm2-zkit']);
+    // Both apps announce while no plugin listens: the message is lost unless the plugin asks again. The first
+    // answers through pm2-zkit's announcePort(); the second sent one message by hand and never answers.
+    const [early] = await startApp('early-app', { APP_LISTEN: String(port), ANNOUNCE: 'answer' });
+    const [mute] = await startApp('mute-app', { APP_LISTEN: String(mutePort), ANNOUNCE: '1' });
+    await logged(early!, `announced ${port}`);
+    await logged(mute!, `announced ${mutePort}`);
+
+    await pm2.run(['start', 'pm2-zkit']);
+    const [plugin] = await pm2.processes('pm2-zkit');
+
+    const data = await registered(`${servers('early-app')}/${HOST}:${port}`, [early!.pid]);
+    expect(data).toMatchObject({ pid: early!.pid, pm_id: early!.pm_id, version: '1.2.3' });
+    expect(await obs.getChildren(servers('early-app'))).toEqual([`${HOST}:${port}`]);
+    expect(await outLog(early!)).toContain('asked to announce');
+    // An app that does not answer is registered all the same, by process; asking it did the plugin no harm.
+    await registered(`${servers('mute-app')}/pm2-${mute!.pm_id}@${HOST}`, [mute!.pid]);
+    const [still] = await pm2.processes('pm2-zkit');
+    expect(still).toMatchObject({ pid: plugin!.pid, pm2_env: { status: 'online' } });
+  });
+
+  it('an app answering announce requests still exits by itself on SIGTERM (the listener keeps nothing alive)', async () => {
+    const [port] = await freePorts(1);
+    // STOP=natural: SIGTERM only closes the server. No autorestart, so PM2 lists the process stopped once it exits.
+    const [app] = await startApp(
+      'exiting-app',
+      { APP_LISTEN: String(port), ANNOUNCE: 'answer', STOP: 'natural' },
+      1,
+      ['--no-autorestart'],
+    );
+    const path = `${servers('exiting-app')}/${HOST}:${port}`;
+    await registered(path, [app!.pid]);
+
+    process.kill(app!.pid, 'SIGTERM');
+
+    await logged(app!, 'exit 0', 5000);
+    await gone(path, 5000);
+    const [after] = await pm2.processes('exiting-app');
+    expect(after!.pm2_env.status).toBe('stopped');
   });
 
   it("removes a stopped plugin's nodes at once (it closes its session) and registers them again when started", async () => {

@@ -2,11 +2,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { JsonObject, JsonValue } from '@zkit/client';
 import type { Logger } from 'pino';
+import { ANNOUNCE_TYPE } from './announce.js';
 import { PluginError } from './errors.js';
 import type { Announcement } from './reconcile.js';
-
-/** The message an app sends: `process.send({ type: 'zkit:register', data: { port, path?, ...extra } })`. */
-export const ANNOUNCE_TYPE = 'zkit:register';
 
 /**
  * Parses the `data` of a `zkit:register` message: `port` (1-65535, optional: the env's port applies without it),

@@ -1,12 +1,14 @@
 export { hostInName, primaryAddress } from './address.js';
-export { ANNOUNCE_TYPE, parseAnnouncement } from './announcements.js';
+export type { AnnounceHandle } from './announce.js';
+export { ANNOUNCE_REQUEST_TYPE, ANNOUNCE_TYPE, announcePort, isAnnounceRequest } from './announce.js';
+export { parseAnnouncement } from './announcements.js';
 export type { ConfigSources, LoadedConfig, LogLevel, PluginConfig } from './config.js';
 export { appFilter, DEFAULTS, loadConfig, PLUGIN_NAME, SETTINGS } from './config.js';
 export type { PluginErrorCode } from './errors.js';
 export { isPluginError, PluginError } from './errors.js';
 export type { Plugin, PluginOptions } from './plugin.js';
 export { startPlugin } from './plugin.js';
-export type { Pm2Link, Pm2LinkOptions } from './pm2-events.js';
+export type { AnnounceRequest, Pm2Link, Pm2LinkOptions } from './pm2-events.js';
 export { connectPm2 } from './pm2-events.js';
 export type { Pm2Event } from './pm2-packets.js';
 export { parseProcess, parseProcessList } from './pm2-packets.js';
@@ -20,7 +22,7 @@ export type {
   Skipped,
   Target,
 } from './reconcile.js';
-export { desiredNodes, diff, nodeName, RESERVED_FIELDS } from './reconcile.js';
+export { awaitingAnnouncement, desiredNodes, diff, nodeName, RESERVED_FIELDS } from './reconcile.js';
 export type { Held, Registrar, SyncResult } from './registry.js';
 export { Registry, zkitRegistrar } from './registry.js';
 export type { RetryPolicy } from './retry.js';

@@ -6,6 +6,9 @@
 //
 // A sync always starts from pm2.list(), never from an event's contents, so a lost or reordered event cannot
 // leave the tree wrong: the next sync puts it right.
+//
+// An announcement is an event too, and one sent before the plugin subscribed to the bus is lost: so the first
+// sync after each (re)subscription asks the processes not heard from since to announce again ('zkit:announce').
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type ZooKeeper } from '@zkit/client';
 import { type Logger, pino } from 'pino';
@@ -13,7 +16,7 @@ import { Announcements, parseAnnouncement } from './announcements.js';
 import { appFilter, type PluginConfig } from './config.js';
 import { isPluginError } from './errors.js';
 import { connectPm2, type Pm2Event, type Pm2Link } from './pm2-events.js';
-import { desiredNodes, type ManagedProcess, type Skipped, type Target } from './reconcile.js';
+import { awaitingAnnouncement, desiredNodes, type ManagedProcess, type Skipped, type Target } from './reconcile.js';
 import { Registry, zkitRegistrar } from './registry.js';
 import { backoff, type RetryPolicy } from './retry.js';
 
@@ -56,6 +59,10 @@ class Pm2Zkit implements Plugin {
   #retryTimer: NodeJS.Timeout | undefined;
   #retryAttempt = 0;
   #pm2Lost = false;
+  /** Set on (re)subscribing to the bus: the next sync asks the processes not heard from to announce again. */
+  #askPending = false;
+  /** pm_id -> app name of the processes heard announcing since the last (re)subscription. */
+  readonly #heard = new Map<number, string>();
   #closing: Promise<void> | undefined;
   /** Aborted by close(): stops the waits between connection attempts. */
   readonly #closed = new AbortController();
@@ -85,7 +92,7 @@ class Pm2Zkit implements Plugin {
     );
     await this.#announcements.load();
     this.#pm2 = await connectPm2((event) => this.#onEvent(event));
-    this.#request();
+    this.#subscribed();
     void this.#connectZooKeeper();
   }
 
@@ -112,7 +119,7 @@ class Pm2Zkit implements Plugin {
         if (event.state === 'down' && !this.#pm2Lost) this.#log.warn('lost the PM2 daemon; reconnecting');
         if (event.state === 'up') {
           this.#log.info('PM2 daemon connected; reconciling with its process list');
-          this.#request();
+          this.#subscribed();
         }
         this.#pm2Lost = event.state === 'down';
         return;
@@ -121,7 +128,15 @@ class Pm2Zkit implements Plugin {
     }
   }
 
+  /** Just subscribed to the bus (start, reconnection): sync, and ask who may have announced unheard. */
+  #subscribed(): void {
+    this.#heard.clear();
+    this.#askPending = true;
+    this.#request();
+  }
+
   #onAnnounce(pmId: number, name: string, data: unknown): void {
+    this.#heard.set(pmId, name);
     try {
       const announcement = parseAnnouncement(pmId, name, data);
       this.#announcements.set(announcement);
@@ -172,6 +187,10 @@ class Pm2Zkit implements Plugin {
       return;
     }
     this.#announcements.prune(new Set(processes.map((process) => process.pmId)));
+    if (this.#askPending) {
+      this.#askPending = false;
+      this.#askToAnnounce(pm2, awaitingAnnouncement(processes, this.#heard, this.#target));
+    }
     const { nodes, skipped } = desiredNodes(processes, this.#announcements.all, this.#target);
     this.#logSkipped(skipped);
     // Without a session yet, nothing to do: the connection requests a sync when it is up.
@@ -180,6 +199,22 @@ class Pm2Zkit implements Plugin {
     const { retry } = await this.#registry.sync(nodes, zkitRegistrar(zk));
     if (retry) this.#scheduleRetry();
     else this.#retryAttempt = 0;
+  }
+
+  /**
+   * Sends each process the request, not waiting: the answers come as announcements on the bus. A process that
+   * does not listen ignores it; PM2 refusing (the process went offline meanwhile, has no IPC channel) is normal.
+   */
+  #askToAnnounce(pm2: Pm2Link, processes: readonly ManagedProcess[]): void {
+    if (processes.length === 0) return;
+    this.#log.debug({ pm_ids: processes.map((process) => process.pmId) }, 'asking processes to announce');
+    for (const { pmId, name } of processes) {
+      pm2.askToAnnounce(pmId).then(
+        () => this.#log.debug({ pm_id: pmId, app: name }, 'asked to announce'),
+        (error: unknown) =>
+          this.#log.debug({ pm_id: pmId, app: name, err: error }, 'cannot ask the process to announce'),
+      );
+    }
   }
 
   #scheduleRetry(): void {

@@ -3,7 +3,8 @@
 //   app --process.send({type:'zkit:register'})--> PM2 daemon --bus 'zkit:register'------> plugin
 //   PM2 daemon --bus 'process:event' (online, exit, stop, delete, restart...)-----------> plugin
 //   plugin --pm2.list() (RPC)--> PM2 daemon: the pids (bus packets carry none)
-import { ANNOUNCE_TYPE } from './announcements.js';
+//   plugin --pm2.sendDataToProcessId (RPC)--> PM2 daemon --IPC {type:'zkit:announce'}--> app: announce again
+import { ANNOUNCE_REQUEST_TYPE, ANNOUNCE_TYPE } from './announce.js';
 import { PluginError } from './errors.js';
 import {
   isRecord,
@@ -20,6 +21,12 @@ export type { Pm2Event } from './pm2-packets.js';
 export interface Pm2Link {
   /** The daemon's process list, parsed; rejects PM2_ERROR (also when the daemon does not answer in time). */
   list(): Promise<ManagedProcess[]>;
+  /**
+   * Asks a process to send its `zkit:register` message again. Resolves once PM2 has passed the request on (not
+   * when the app answers: one that does not listen just ignores it); rejects PM2_ERROR when PM2 cannot (the
+   * process is gone or offline, it has no IPC channel, the daemon does not answer in time).
+   */
+  askToAnnounce(pmId: number): Promise<void>;
   /** Disconnects from the daemon (the daemon and its apps carry on). */
   close(): Promise<void>;
 }
@@ -34,7 +41,15 @@ interface Pm2Api {
   connect(callback: (error: unknown) => void): void;
   list(callback: (error: unknown, list: unknown) => void): void;
   launchBus(callback: (error: unknown, bus: unknown, socket: unknown) => void): void;
+  sendDataToProcessId(pmId: number, packet: AnnounceRequest, callback: (error: unknown) => void): void;
   disconnect(callback: (error: unknown) => void): void;
+}
+
+/** PM2 requires `topic` and `data`, adds `id`, and hands the whole packet to the process as its message. */
+export interface AnnounceRequest {
+  readonly type: typeof ANNOUNCE_REQUEST_TYPE;
+  readonly topic: typeof ANNOUNCE_REQUEST_TYPE;
+  readonly data: Record<string, never>;
 }
 
 interface Emitter {
@@ -80,9 +95,24 @@ export async function connectPm2(
         listTimeout,
         'list PM2 processes',
       ).then(parseProcessList),
+    askToAnnounce: (pmId) =>
+      withTimeout(
+        callback<void>(
+          (done) =>
+            // A fresh packet each time: PM2 writes the pm_id into it.
+            api.sendDataToProcessId(pmId, announceRequest(), (error) => done(error, undefined)),
+          `ask process ${pmId} to announce`,
+        ),
+        listTimeout,
+        `pass the announce request to process ${pmId} on`,
+      ),
     close: () =>
       callback<void>((done) => api.disconnect((error) => done(error, undefined)), 'disconnect from PM2'),
   };
+}
+
+function announceRequest(): AnnounceRequest {
+  return { type: ANNOUNCE_REQUEST_TYPE, topic: ANNOUNCE_REQUEST_TYPE, data: {} };
 }
 
 function emit(onEvent: (event: Pm2Event) => void, event: Pm2Event | undefined): void {

@@ -1,6 +1,6 @@
 // PM2's process list entries and bus packets, parsed from `unknown` once. Pure: tested with shapes captured from
 // a PM2 7 daemon, without one.
-import { ANNOUNCE_TYPE } from './announcements.js';
+import { ANNOUNCE_TYPE } from './announce.js';
 import { PluginError } from './errors.js';
 import type { ManagedProcess } from './reconcile.js';
 

@@ -129,6 +129,27 @@ export function desiredNodes(
   return { nodes, skipped };
 }
 
+/**
+ * The processes to ask to announce again (`zkit:announce`) once the plugin has (re)subscribed to PM2's bus: every
+ * live one the plugin would register that it has not heard announce since, by pm_id and app name. An app that
+ * announced before the subscription was not heard; an announcement kept from an earlier run or an earlier daemon
+ * may be stale. An app that never answers keeps what is known (its env port, a kept announcement, or none).
+ */
+export function awaitingAnnouncement(
+  processes: readonly ManagedProcess[],
+  heard: ReadonlyMap<number, string>,
+  target: Target,
+): ManagedProcess[] {
+  return processes.filter(
+    (process) =>
+      isLive(process) &&
+      process.pmId !== target.selfPmId &&
+      target.accepts(process.name) &&
+      isNodeNameSegment(process.name) &&
+      heard.get(process.pmId) !== process.name,
+  );
+}
+
 interface Member {
   readonly process: ManagedProcess;
   readonly extra: JsonObject;
