@@ -16,7 +16,13 @@ import { Announcements, parseAnnouncement } from './announcements.js';
 import { appFilter, type PluginConfig } from './config.js';
 import { isPluginError } from './errors.js';
 import { connectPm2, type Pm2Event, type Pm2Link } from './pm2-events.js';
-import { awaitingAnnouncement, desiredNodes, type ManagedProcess, type Skipped, type Target } from './reconcile.js';
+import {
+  awaitingAnnouncement,
+  desiredNodes,
+  type ManagedProcess,
+  type Skipped,
+  type Target,
+} from './reconcile.js';
 import { Registry, zkitRegistrar } from './registry.js';
 import { backoff, type RetryPolicy } from './retry.js';
 

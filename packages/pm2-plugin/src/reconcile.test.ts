@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Announcement,
+  awaitingAnnouncement,
   type DesiredNode,
   desiredNodes,
   diff,
@@ -231,5 +232,37 @@ describe('jsonEqual', () => {
     expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
     expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
     expect(jsonEqual({ a: {} }, { a: [] })).toBe(false);
+  });
+});
+
+describe('awaitingAnnouncement', () => {
+  const ids = (processes: readonly ManagedProcess[]) => processes.map((process) => process.pmId);
+
+  it('asks every live process it would register that it has not heard since subscribing', () => {
+    const processes = [
+      proc({ pmId: 1, name: 'api' }),
+      proc({ pmId: 2, name: 'api', instance: 1 }),
+      proc({ pmId: 3, name: 'jobs', envPort: 9000 }),
+    ];
+    expect(ids(awaitingAnnouncement(processes, new Map(), target))).toEqual([1, 2, 3]);
+    expect(ids(awaitingAnnouncement(processes, new Map([[2, 'api']]), target))).toEqual([1, 3]);
+  });
+
+  it('asks again a pm_id heard under another app name (reused by another app)', () => {
+    const processes = [proc({ pmId: 4, name: 'web' })];
+    expect(ids(awaitingAnnouncement(processes, new Map([[4, 'api']]), target))).toEqual([4]);
+  });
+
+  it('leaves out itself, stopped or pid-less processes, filtered apps and unusable names', () => {
+    const processes = [
+      proc({ pmId: 0, name: 'pm2-zkit' }),
+      proc({ pmId: 1, name: 'stopped', status: 'stopped', pid: 0 }),
+      proc({ pmId: 2, name: 'launching', status: 'launching', pid: 0 }),
+      proc({ pmId: 3, name: 'pm2-logrotate' }),
+      proc({ pmId: 4, name: 'a/b' }),
+      proc({ pmId: 5, name: 'api' }),
+    ];
+    const filtered: Target = { ...target, accepts: (name) => name !== 'pm2-logrotate' };
+    expect(ids(awaitingAnnouncement(processes, new Map(), filtered))).toEqual([5]);
   });
 });
