@@ -336,7 +336,10 @@ describe('pm2-zkit as a PM2 app', () => {
 
     process.kill(app!.pid, 'SIGTERM');
 
-    await logged(app!, 'exit 0', 5000);
+    // PM2's own IPC listener (pm2-io-bpm, in every app) keeps the channel referenced, but every 3 s it checks
+    // whether only the stdio and IPC pipes are left, and lets go for a moment so the app can exit. A listener of
+    // announcePort's holding the channel would defeat that: the app would wait for PM2's SIGKILL.
+    await logged(app!, 'exit 0', 8000);
     await gone(path, 5000);
     const [after] = await pm2.processes('exiting-app');
     expect(after!.pm2_env.status).toBe('stopped');
