@@ -66,46 +66,11 @@ export async function boundedStep(log: Logger, step: string, action: Promise<voi
   }
 }
 
-/** The message the pm2-zkit plugin (and the demo) read an app's port from. */
-const ANNOUNCE_TYPE = 'zkit:register';
-/** The plugin's request to announce again, sent through PM2 after it (re)subscribed to PM2's bus. */
-const ANNOUNCE_REQUEST_TYPE = 'zkit:announce';
-
 /**
- * Tells the process that started us which port we serve on, now and whenever the pm2-zkit plugin asks again (a
- * plugin started after we announced did not hear it). The message is the one the plugin reads to learn an app's
- * port; the demo reads it too. Without an IPC channel (a plain `node` run) it does nothing.
- *
- * The same protocol as pm2-zkit's `announcePort()` (pm2-zkit/announce), repeated here so that the examples do not
- * depend on the plugin package: keep the two in step.
+ * Tells the process that started us (PM2 with the pm2-zkit plugin, or the demo) which port we serve on, now and
+ * whenever the plugin asks again; without an IPC channel (a plain `node` run) it does nothing.
  */
-export function announcePort(port: number): void {
-  if (process.send === undefined) return;
-  const message = { type: ANNOUNCE_TYPE, data: { port } };
-  const send = () => {
-    if (!process.connected) return;
-    try {
-      // With a callback, a channel closed meanwhile is reported to it, not as an 'error' event.
-      process.send?.(message, () => {});
-    } catch {
-      // The parent went away between the check and the send: the 'disconnect' handler stops us.
-    }
-  };
-  send();
-  // Node keeps the IPC channel referenced while it has 'message' listeners; this one must not keep us alive.
-  const channel = process.channel as { unrefCounted?: () => void } | undefined;
-  process.on('message', (received: unknown) => {
-    if (isAnnounceRequest(received)) send();
-  });
-  channel?.unrefCounted?.();
-}
-
-/** PM2 delivers the plugin's request as `{ type, topic, data, id }`. */
-function isAnnounceRequest(message: unknown): boolean {
-  if (typeof message !== 'object' || message === null) return false;
-  const { type, topic } = message as { type?: unknown; topic?: unknown };
-  return type === ANNOUNCE_REQUEST_TYPE || topic === ANNOUNCE_REQUEST_TYPE;
-}
+export { announcePort } from 'pm2-zkit/announce';
 
 /** Runs a program's main: a UsageError prints the usage and exits 2, anything else is logged and exits 1. */
 export function runMain(usage: string, log: Logger, main: () => Promise<void>): void {
