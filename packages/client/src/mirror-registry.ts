@@ -1,12 +1,4 @@
-import {
-  type DataSnapshot,
-  type WatchKind,
-  type WorkerApi,
-  type WorkerCommand,
-  type ZkError,
-  zkError,
-} from '@zkit/worker';
-import type { Remote } from 'comlink';
+import type { DataSnapshot, WatchKind, WorkerCommand, ZkError } from '@zkit/worker';
 import {
   applyChildren,
   applyData,
@@ -16,8 +8,7 @@ import {
   markDeleted,
   replaceChildren,
 } from './mirrors.js';
-
-export type WorkerCall = <T>(invoke: (api: Remote<WorkerApi>) => Promise<T>) => Promise<T>;
+import type { WorkerCall } from './worker-handle.js';
 
 /**
  * One mirror per watched (kind, path), shared by all views of it; loading is shared too, so two concurrent
@@ -120,8 +111,4 @@ function notify(mirror: Mirror): void {
 
 function keyOf(kind: WatchKind, path: string): string {
   return `${kind}:${path}`;
-}
-
-export function closedError(): ZkError {
-  return zkError('CLOSED', 'the ZooKeeper client is closed');
 }

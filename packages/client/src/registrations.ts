@@ -1,7 +1,7 @@
 import { encodeJsonObject, isPlainObject, type RegisterRequest, type ZkError, zkError } from '@zkit/worker';
 import type { Logger } from 'pino';
-import type { WorkerCall } from './mirror-registry.js';
 import { Registration } from './registration.js';
+import type { WorkerCall } from './worker-handle.js';
 
 /** Data for a registration: any plain JSON object; `pid` is always set (see RegisterOptions.pid). */
 export type ServerData = Readonly<Record<string, unknown>>;

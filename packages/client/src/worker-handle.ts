@@ -27,6 +27,9 @@ import {
 } from '@zkit/worker';
 import { type Remote, wrap } from 'comlink';
 
+/** A call to the worker's API, through whichever layer routes it (a handle, or the supervisor). */
+export type WorkerCall = <T>(invoke: (api: Remote<WorkerApi>) => Promise<T>) => Promise<T>;
+
 export interface WorkerHandlers {
   onEvent(event: WorkerEvent): void;
   /** The worker died on its own (not through terminate()). */

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import {
+  closedError,
   exponentialBackoff,
   type SessionHandle,
   type WorkerCommand,
@@ -8,8 +9,8 @@ import {
 } from '@zkit/worker';
 import type { Logger } from 'pino';
 import type { Heartbeat } from './heartbeat.js';
-import { closedError, type WorkerCall } from './mirror-registry.js';
 import type { ResolvedOptions } from './options.js';
+import type { WorkerCall } from './worker-handle.js';
 import { WorkerHandle } from './worker-handle.js';
 
 export interface SupervisorHooks {

@@ -1,6 +1,7 @@
 import {
   type Address,
   addressName,
+  closedError,
   type Diagnostics,
   encodeJsonObject,
   type JsonObject,
@@ -16,13 +17,13 @@ import { Children } from './children.js';
 import { Heartbeat, heartbeatInterval } from './heartbeat.js';
 import type { ViewOwner } from './live-view.js';
 import { writeRecord, zooKeeperLogger } from './log-sink.js';
-import { closedError, MirrorRegistry, type WorkerCall } from './mirror-registry.js';
+import { MirrorRegistry } from './mirror-registry.js';
 import type { ResolvedOptions } from './options.js';
 import { Properties } from './properties.js';
 import type { Registration } from './registration.js';
 import { type RegisterOptions, Registrations, type ServerData } from './registrations.js';
 import { type Subscription, subscription } from './subscription.js';
-import type { WorkerHandle } from './worker-handle.js';
+import type { WorkerCall, WorkerHandle } from './worker-handle.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 
 export interface DeleteOptions {

@@ -1,5 +1,5 @@
 import { decodeProperties, isPlainObject } from './data.js';
-import { type ZkError, zkError } from './errors.js';
+import { closedError, type ZkError, zkError } from './errors.js';
 import { StallWatchdog } from './heartbeat.js';
 import { type Emit, errorFields, forwardingLog, type Log } from './log-forward.js';
 import type {
@@ -153,7 +153,7 @@ export class WorkerService implements WorkerApi {
 
   #get(): Running {
     if (!this.#running) throw zkError('CLOSED', 'the worker has not been started');
-    if (this.#running.session.state === 'closed') throw zkError('CLOSED', 'the ZooKeeper client is closed');
+    if (this.#running.session.state === 'closed') throw closedError();
     return this.#running;
   }
 

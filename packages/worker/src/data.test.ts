@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addressName, decodeProperties, encodeJsonObject, joinPath, parentOf, validatePath } from './data.js';
+import {
+  addressName,
+  decodeProperties,
+  encodeJsonObject,
+  joinPath,
+  parentOf,
+  splitPath,
+  validatePath,
+} from './data.js';
 import { InvalidInputError } from './errors.js';
 
 describe('validatePath', () => {
@@ -37,6 +45,8 @@ describe('paths', () => {
     expect(joinPath('/a', 'b')).toBe('/a/b');
     expect(parentOf('/a/b')).toBe('/a');
     expect(parentOf('/a')).toBe('/');
+    expect(splitPath('/a/b:1')).toEqual(['/a', 'b:1']);
+    expect(splitPath('/a')).toEqual(['/', 'a']);
   });
 });
 

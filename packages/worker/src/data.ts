@@ -1,5 +1,5 @@
 import { zkError } from './errors.js';
-import type { JsonObject, JsonValue } from './protocol.js';
+import type { JsonObject } from './protocol.js';
 
 /**
  * ZooKeeper refuses packets over `jute.maxbuffer` (1 MiB by default) by dropping the connection, which would cost
@@ -34,6 +34,12 @@ function invalidPath(path: unknown, why: string) {
 
 export function joinPath(parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`;
+}
+
+/** `/a/b/c` as `['/a/b', 'c']`. */
+export function splitPath(path: string): [parent: string, name: string] {
+  const parent = parentOf(path);
+  return [parent, path.slice(parent === '/' ? 1 : parent.length + 1)];
 }
 
 export function parentOf(path: string): string {
@@ -164,8 +170,4 @@ export function decodeProperties(data: Uint8Array | undefined | null): DecodedPr
   if (!isPlainObject(parsed))
     return { properties: { string_value: text }, problem: 'node data is not an object' };
   return { properties: parsed as JsonObject };
-}
-
-export function isJsonObject(value: JsonValue): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -77,6 +77,11 @@ export function zkError(
   return new CLASS_OF[code](code, message, options);
 }
 
+/** The one error every call made after close() gets, on either side of the thread boundary. */
+export function closedError(): ZkError {
+  return zkError('CLOSED', 'the ZooKeeper client is closed');
+}
+
 export function fromWire(wire: WireError): ZkError {
   const code = wire.code in CLASS_OF ? wire.code : 'ZOOKEEPER_ERROR';
   const error = zkError(code, wire.message, { path: wire.path });

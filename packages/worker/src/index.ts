@@ -14,6 +14,7 @@ export { endpointOf } from './endpoint.js';
 export { workerEntryUrl } from './entry.js';
 export {
   AuthError,
+  closedError,
   fromWire,
   InvalidInputError,
   isZkError,

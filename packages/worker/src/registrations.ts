@@ -3,7 +3,7 @@ import { type ZkError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
 import type { AclEntry, RegisterRequest } from './protocol.js';
 import { delay } from './retry.js';
-import type { Session } from './session.js';
+import { isLost, type Session } from './session.js';
 import type { Watches } from './watches.js';
 import {
   type Client,
@@ -92,7 +92,7 @@ export class Registrations {
     const client = await this.session.ready();
     if ((await this.#owner(client, path)).owner !== 'current') return;
     await remove(client, path).catch(() => {});
-    this.watches.childRemoved(parentOf(path), path.slice(parentOf(path).length + 1));
+    this.watches.childRemoved(path);
     this.log.info({ path }, 'discarded a registration whose caller was told it failed');
   }
 
@@ -157,13 +157,13 @@ export class Registrations {
         }
         entry.present = true;
         entry.placedIn = this.session.sessionId;
-        this.watches.childAdded(parentOf(entry.path), entry.path.slice(parentOf(entry.path).length + 1));
+        this.watches.childAdded(entry.path);
         return;
       } catch (error) {
         const code = (error as ZkError).code;
         if (code === 'NODE_EXISTS') {
           if (await this.#settleExisting(client, entry, why)) return;
-        } else if (code !== 'CONNECTION_LOSS' && code !== 'SESSION_EXPIRED') {
+        } else if (!isLost(error)) {
           throw error;
         }
       }
@@ -262,7 +262,7 @@ export class Registrations {
         if (error.code !== 'NO_NODE') throw error;
       });
     entry.present = false;
-    this.watches.childRemoved(parentOf(entry.path), entry.path.slice(parentOf(entry.path).length + 1));
+    this.watches.childRemoved(entry.path);
   }
 
   #placeFailed(entry: Registration, error: unknown): void {

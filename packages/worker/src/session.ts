@@ -1,6 +1,6 @@
 import zookeeper from 'node-zookeeper-client';
 import { type Deferred, deferred } from './deferred.js';
-import { zkError } from './errors.js';
+import { closedError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
 import type { SessionHandle, SessionInfo, SessionState, WorkerConfig } from './protocol.js';
 import { delay, exponentialBackoff, type RetryPolicy } from './retry.js';
@@ -237,10 +237,6 @@ const LOST_PAUSE_MS = 50;
 export function isLost(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return code === 'CONNECTION_LOSS' || code === 'SESSION_EXPIRED';
-}
-
-function closedError() {
-  return zkError('CLOSED', 'the ZooKeeper client is closed');
 }
 
 function connectTimeout(config: WorkerConfig) {

@@ -1,4 +1,4 @@
-import { decodeProperties } from './data.js';
+import { decodeProperties, splitPath } from './data.js';
 import type { ZkError } from './errors.js';
 import { type Emit, errorFields, type Log } from './log-forward.js';
 import type { DataSnapshot, JsonObject, WatchKind } from './protocol.js';
@@ -87,14 +87,16 @@ export class Watches {
   }
 
   /** Read-your-writes: the worker's own create shows in views before the create's reply is sent. */
-  childAdded(parent: string, name: string): void {
+  childAdded(path: string): void {
+    const [parent, name] = splitPath(path);
     const entry = this.#entries.get(key('children', parent));
     if (entry?.kind !== 'children' || entry.names.has(name)) return;
     entry.names.add(name);
     this.emit({ type: 'children', path: parent, added: [name], removed: [] });
   }
 
-  childRemoved(parent: string, name: string): void {
+  childRemoved(path: string): void {
+    const [parent, name] = splitPath(path);
     const entry = this.#entries.get(key('children', parent));
     if (entry?.kind !== 'children' || !entry.names.delete(name)) return;
     this.emit({ type: 'children', path: parent, added: [], removed: [name] });

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { TestingError } from '../errors.js';
-import { findLeader, splitAddress } from '../four-letter.js';
+import { splitAddress } from '../four-letter.js';
 import type { ServerInfo, ZooKeeperHandle } from '../handle.js';
 import { type Observer, openObserver } from '../observer.js';
+import { UnmanagedHandle } from './unmanaged-handle.js';
 
 /** ZK_CONNECT split into its servers and its optional chroot (`host:port,host:port/some/root`). */
 export interface ParsedConnectString {
@@ -60,52 +61,31 @@ async function withObserver<T>(
   }
 }
 
-class EnvHandle implements ZooKeeperHandle {
+class EnvHandle extends UnmanagedHandle {
   readonly provider = 'env';
   readonly connectionString: string;
   readonly servers: readonly ServerInfo[];
-  #stopping: Promise<void> | undefined;
 
   constructor(
-    private readonly addresses: readonly string[],
+    private readonly serverAddresses: readonly string[],
     private readonly chroot: string,
-    private readonly timeout: number,
+    timeout: number,
   ) {
-    this.connectionString = `${addresses.join(',')}${chroot}`;
-    this.servers = addresses.map((address, index) => {
+    super('for ZK_CONNECT servers: they are not ours to stop', timeout);
+    this.connectionString = `${serverAddresses.join(',')}${chroot}`;
+    this.servers = serverAddresses.map((address, index) => {
       const { host, port } = splitAddress(address);
       return { index, id: index + 1, host, port, address, running: true };
     });
   }
 
-  stop(): Promise<void> {
-    this.#stopping ??= withObserver(this.addresses, this.timeout, (observer) =>
+  protected addresses(): readonly string[] {
+    return this.serverAddresses;
+  }
+
+  protected release(): Promise<void> {
+    return withObserver(this.serverAddresses, this.timeout, (observer) =>
       observer.removeRecursive(this.chroot),
     );
-    return this.#stopping;
   }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
-  }
-
-  kill(index: number): Promise<void> {
-    return Promise.reject(notSupported('kill', index));
-  }
-
-  restart(index: number): Promise<void> {
-    return Promise.reject(notSupported('restart', index));
-  }
-
-  leader(): Promise<number> {
-    return findLeader(this.addresses, this.timeout);
-  }
-}
-
-function notSupported(op: string, index: number): TestingError {
-  return new TestingError(
-    'NOT_SUPPORTED',
-    `${op}(${index}) is not supported for ZK_CONNECT servers: they are not ours to stop. ` +
-      "Use provider: 'local' for tests that kill or restart servers.",
-  );
 }

@@ -1,8 +1,9 @@
 import type { StartedTestContainer } from 'testcontainers';
 import { TestingError } from '../errors.js';
-import { findLeader, srvr } from '../four-letter.js';
+import { srvr } from '../four-letter.js';
 import type { ServerInfo, ZooKeeperHandle } from '../handle.js';
 import { waitFor } from '../wait-for.js';
+import { UnmanagedHandle } from './unmanaged-handle.js';
 
 export const ZOOKEEPER_IMAGE = 'zookeeper:3.9';
 const CLIENT_PORT = 2181;
@@ -66,15 +67,15 @@ export async function startContainer(options: ContainerOptions): Promise<ZooKeep
   return handle;
 }
 
-class ContainerHandle implements ZooKeeperHandle {
+class ContainerHandle extends UnmanagedHandle {
   readonly provider = 'container';
   readonly address: string;
-  #stopping: Promise<void> | undefined;
 
   constructor(
     private readonly container: StartedTestContainer,
-    private readonly timeout: number,
+    timeout: number,
   ) {
+    super('by the container provider (a restarted container may get another port)', timeout);
     this.address = `${container.getHost()}:${container.getMappedPort(CLIENT_PORT)}`;
   }
 
@@ -84,36 +85,23 @@ class ContainerHandle implements ZooKeeperHandle {
 
   get servers(): readonly ServerInfo[] {
     const port = this.container.getMappedPort(CLIENT_PORT);
-    const running = this.#stopping === undefined;
-    return [{ index: 0, id: 1, host: this.container.getHost(), port, address: this.address, running }];
+    return [
+      {
+        index: 0,
+        id: 1,
+        host: this.container.getHost(),
+        port,
+        address: this.address,
+        running: !this.stopping,
+      },
+    ];
   }
 
-  stop(): Promise<void> {
-    this.#stopping ??= this.container.stop().then(() => undefined);
-    return this.#stopping;
+  protected addresses(): readonly string[] {
+    return [this.address];
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.stop();
+  protected async release(): Promise<void> {
+    await this.container.stop();
   }
-
-  kill(index: number): Promise<void> {
-    return Promise.reject(notSupported('kill', index));
-  }
-
-  restart(index: number): Promise<void> {
-    return Promise.reject(notSupported('restart', index));
-  }
-
-  leader(): Promise<number> {
-    return findLeader([this.address], this.timeout);
-  }
-}
-
-function notSupported(op: string, index: number): TestingError {
-  return new TestingError(
-    'NOT_SUPPORTED',
-    `${op}(${index}) is not supported by the container provider (a restarted container may get another port). ` +
-      "Use provider: 'local' for tests that kill or restart servers.",
-  );
 }
