@@ -103,20 +103,16 @@ describe('Observer', () => {
 
   it('rejects with CONNECT_TIMEOUT when nothing answers, within connectTimeout', async () => {
     const [port] = await freePorts(1);
-    const started = Date.now();
     await expect(openObserver(`127.0.0.1:${port}`, { connectTimeout: 300 })).rejects.toMatchObject({
       code: 'CONNECT_TIMEOUT',
     });
-    expect(Date.now() - started).toBeLessThan(3000);
-  });
+  }, 3000);
 
   it('closes promptly even after its server is gone', async () => {
     const own = await startZooKeeper({ provider: 'local' });
     const orphan = await openObserver(own.connectionString);
     await own.stop();
-    const started = Date.now();
     await orphan.close();
-    expect(Date.now() - started).toBeLessThan(3000);
     await expect(orphan.exists('/')).rejects.toMatchObject({ code: 'CONNECTION_LOSS' });
-  });
+  }, 3000);
 });

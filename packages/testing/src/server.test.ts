@@ -38,16 +38,14 @@ afterEach(() => {
 describe('a local server that cannot start', () => {
   it('fails fast with SERVER_EXITED quoting what java said, and leaves no dir behind', async () => {
     const broken = { ...launch, jvmArgs: ['-XX:+NoSuchOptionForZkitTests'] };
-    const started = Date.now();
     const error = (await startLocalEnsemble(broken, options).catch((e: unknown) => e)) as Error & {
       code: string;
     };
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(error.code).toBe('SERVER_EXITED');
     expect(error.message).toContain('exited with code 1');
     expect(error.message).toContain('Unrecognized VM option');
     expect(readdirSync(tmp)).toEqual([]);
-  });
+  }, 10_000);
 
   it('quotes the BindException of a port another process took, which is what triggers a retry', async () => {
     const blocker = createServer();

@@ -75,14 +75,12 @@ const runtime = await probeContainerRuntime();
 
 describe('startZooKeeper on a bare machine', () => {
   it.skipIf(runtime.available)(
-    'rejects quickly with ZOOKEEPER_UNAVAILABLE and says how to get a ZooKeeper',
+    'rejects with ZOOKEEPER_UNAVAILABLE, without hanging, and says how to get one (runs only without a container runtime)',
     async () => {
-      const started = Date.now();
       const error = await startZooKeeper({ env: { PATH: '/nonexistent' }, provider: 'auto' }).then(
         () => expect.unreachable('a ZooKeeper was found'),
         (e: unknown) => e as ZooKeeperUnavailableError,
       );
-      expect(Date.now() - started).toBeLessThan(3000);
       expect(error.name).toBe('ZooKeeperUnavailableError');
       expect(error.code).toBe('ZOOKEEPER_UNAVAILABLE');
       expect(error.attempts.map((a) => a.provider)).toEqual(['env', 'local', 'container']);
@@ -93,6 +91,7 @@ describe('startZooKeeper on a bare machine', () => {
       expect(error.message).toContain('ZOOKEEPER_HOME=');
       expect(error.message).toContain('ZK_CONNECT=host:port');
     },
+    3000,
   );
 
   it('reports a JAVA_HOME without java rather than looking elsewhere', async () => {

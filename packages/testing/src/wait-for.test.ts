@@ -42,13 +42,11 @@ describe('waitFor', () => {
   });
 
   it('is bounded even when the probe never settles', async () => {
-    const started = Date.now();
     await expect(waitFor(() => new Promise(() => {}), { timeout: 50 })).rejects.toMatchObject({
       code: 'WAIT_TIMEOUT',
       message: expect.stringContaining('the probe never settled'),
     });
-    expect(Date.now() - started).toBeLessThan(1000);
-  });
+  }, 1000);
 
   it('stops when its signal aborts', async () => {
     const controller = new AbortController();

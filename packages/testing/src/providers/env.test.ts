@@ -80,15 +80,13 @@ describe('the env provider (ZK_CONNECT)', () => {
 
   it('fails within startTimeout when ZK_CONNECT does not answer', async () => {
     const [port] = await freePorts(1);
-    const started = Date.now();
     await expect(
       startZooKeeper({ env: { ZK_CONNECT: `127.0.0.1:${port}` }, startTimeout: 500 }),
     ).rejects.toMatchObject({
       code: 'START_TIMEOUT',
       message: expect.stringContaining('did not answer within 500 ms'),
     });
-    expect(Date.now() - started).toBeLessThan(3000);
-  });
+  }, 3000);
 
   it('does not offer ZK_CONNECT for servers: 3, which needs servers a test can kill', async () => {
     const error = await startZooKeeper({
