@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   COMMAND_TAG,
-  endpointOf,
+  CoalescingPort,
   installErrorTransfer,
   isTaggedEvent,
   type TaggedCommand,
@@ -38,6 +38,7 @@ export interface WorkerHandlers {
 
 export class WorkerHandle {
   readonly #worker: Worker;
+  readonly #port: CoalescingPort;
   readonly #api: Remote<WorkerApi>;
   readonly #pending = new Set<(error: ZkError) => void>();
   #dead: ZkError | undefined;
@@ -45,8 +46,9 @@ export class WorkerHandle {
   constructor(private readonly handlers: WorkerHandlers) {
     installErrorTransfer();
     this.#worker = spawnWorker();
-    this.#api = wrap<WorkerApi>(endpointOf(this.#worker));
-    this.#worker.on('message', (data: unknown) => {
+    this.#port = new CoalescingPort(this.#worker);
+    this.#api = memoizeMethods(wrap<WorkerApi>(this.#port.endpoint()));
+    this.#port.onMessage((data) => {
       if (isTaggedEvent(data)) handlers.onEvent(data.event);
     });
     this.#worker.on('error', (error) => this.#die(`the ZooKeeper worker crashed: ${error.message}`, error));
@@ -75,7 +77,7 @@ export class WorkerHandle {
 
   /** Sends a one-way command; dropped when the worker is dead (its replacement starts without that state). */
   send(command: WorkerCommand): void {
-    if (!this.#dead) this.#worker.postMessage({ [COMMAND_TAG]: true, command } satisfies TaggedCommand);
+    if (!this.#dead) this.#port.post({ [COMMAND_TAG]: true, command } satisfies TaggedCommand);
   }
 
   /** Stops the worker for good; pending calls reject with `reason`. */
@@ -98,6 +100,20 @@ export class WorkerHandle {
     for (const reject of this.#pending) reject(error);
     this.#pending.clear();
   }
+}
+
+/**
+ * comlink makes a new proxy, registered with a FinalizationRegistry, on every property read (`api.watchChildren`):
+ * garbage on every call. Each method's proxy is made once instead; comlink's call ignores `this`.
+ */
+function memoizeMethods(api: Remote<WorkerApi>): Remote<WorkerApi> {
+  const methods = new Map<PropertyKey, unknown>();
+  return new Proxy(api, {
+    get(target, name) {
+      if (!methods.has(name)) methods.set(name, Reflect.get(target, name));
+      return methods.get(name);
+    },
+  });
 }
 
 function spawnWorker(): Worker {

@@ -1,4 +1,6 @@
 // The worker package's public face: what the main thread needs to start the worker and speak its protocol.
+
+export { CoalescingPort } from './coalescing-port.js';
 export type { Address, DecodedProperties } from './data.js';
 export {
   addressName,
@@ -10,7 +12,6 @@ export {
   parentOf,
   validatePath,
 } from './data.js';
-export { endpointOf } from './endpoint.js';
 export { workerEntryUrl } from './entry.js';
 export {
   AuthError,

@@ -5,18 +5,17 @@
 import { parentPort } from 'node:worker_threads';
 import { expose } from 'comlink';
 import { WorkerService } from './api.js';
-import { endpointOf } from './endpoint.js';
+import { CoalescingPort } from './coalescing-port.js';
 import { EVENT_TAG, isTaggedCommand, type TaggedEvent, type WorkerEvent } from './protocol.js';
 import { installErrorTransfer } from './wire-errors.js';
 
 if (!parentPort) throw new Error('@zkit/worker must be started as a worker thread');
-const port = parentPort;
+const port = new CoalescingPort(parentPort);
 
 installErrorTransfer();
-const emit = (event: WorkerEvent): void =>
-  port.postMessage({ [EVENT_TAG]: true, event } satisfies TaggedEvent);
+const emit = (event: WorkerEvent): void => port.post({ [EVENT_TAG]: true, event } satisfies TaggedEvent);
 const service = new WorkerService(emit);
-expose(service, endpointOf(port));
-port.on('message', (data: unknown) => {
+expose(service, port.endpoint());
+port.onMessage((data) => {
   if (isTaggedCommand(data)) service.command(data.command);
 });

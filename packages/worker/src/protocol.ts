@@ -10,8 +10,9 @@
  *   send()         ── WorkerCommand (one-way) ──▶ api.ts (no reply: e.g. dropping a watch)
  *   heartbeat SAB  ── Atomics counter ──────────▶ heartbeat.ts (stall watchdog)
  *
- * Replies and events share the worker's one port, so they arrive in the order the worker sent them: the worker
- * posts a write's effect on watched nodes before the write's reply (read-your-writes on the main thread).
+ * Replies, events and commands share one CoalescingPort per side, so they arrive in the order they were sent
+ * (what one turn of an event loop sends crosses as one message): the worker posts a write's effect on watched
+ * nodes before the write's reply (read-your-writes on the main thread).
  */
 
 /** What users see of the session. */
