@@ -99,15 +99,19 @@ export class WorkerService implements WorkerApi {
     const running = this.#get();
     const patch = parsePatch(json, path);
     const { maxDataBytes } = running.config;
+    // A watched node needs no read first: the first try writes at the version the watch last saw; if someone
+    // wrote since, compare-and-set fails and the retry reads.
+    let known = mode === 'update' ? running.watches.lastKnownData(path) : undefined;
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       try {
         const { properties, stat } = await running.session.run((client) =>
-          writeOnce(client, path, mode, patch, maxDataBytes),
+          writeOnce(client, path, mode, patch, maxDataBytes, known),
         );
         running.watches.dataWritten(path, properties, stat);
         return;
       } catch (error) {
         if ((error as ZkError).code !== 'BAD_VERSION') throw error;
+        known = undefined;
         this.#log.debug({ path, attempt }, 'properties changed under us; retrying');
       }
     }
@@ -202,15 +206,16 @@ async function writeOnce(
   mode: PropertiesWrite,
   patch: JsonObject,
   maxBytes: number,
+  known: DataSnapshot | undefined,
 ): Promise<{ properties: JsonObject; stat: Stat }> {
   // `set` replaces whatever is there, so it needs no version; `update` merges, so it must not overwrite a change
   // made between its read and its write (compare-and-set on the node's version).
   let properties = patch;
   let version = -1;
   if (mode === 'update') {
-    const current = await getData(client, path);
-    properties = { ...decodeProperties(current.data).properties, ...patch };
-    version = current.stat.version;
+    const current = known ?? (await readProperties(client, path));
+    properties = { ...current.properties, ...patch };
+    version = current.version;
   }
   const text = JSON.stringify(properties);
   const bytes = Buffer.byteLength(text);
@@ -221,6 +226,11 @@ async function writeOnce(
   }
   const stat = await setData(client, path, Buffer.from(text), version);
   return { properties, stat };
+}
+
+async function readProperties(client: Client, path: string): Promise<Omit<DataSnapshot, 'mzxid'>> {
+  const { data, stat } = await getData(client, path);
+  return { properties: decodeProperties(data).properties, version: stat.version };
 }
 
 function ignoreNoNode(error: ZkError): void {

@@ -54,7 +54,7 @@ export class Watches {
   async watchChildren(path: string): Promise<readonly string[]> {
     const existing = this.#entries.get(key('children', path));
     if (existing?.kind === 'children') return [...existing.names];
-    const entry: ChildrenEntry = this.#entry({ kind: 'children', path, names: new Set<string>() });
+    const entry: ChildrenEntry = { kind: 'children', path, names: new Set<string>(), ...NOT_READING };
     const { children } = await this.#armed(entry, (client) =>
       getChildren(client, path, this.#watcher(entry)),
     );
@@ -68,7 +68,7 @@ export class Watches {
     const existing = this.#entries.get(key('data', path));
     if (existing?.kind === 'data') return existing.snapshot;
     const snapshot: DataSnapshot = { properties: {}, mzxid: '-1', version: -1 };
-    const entry: DataEntry = this.#entry({ kind: 'data', path, snapshot });
+    const entry: DataEntry = { kind: 'data', path, snapshot, ...NOT_READING };
     const { data, stat } = await this.#armed(entry, (client) => getData(client, path, this.#watcher(entry)));
     entry.snapshot = this.#snapshot(path, data, stat);
     this.#entries.set(key('data', path), entry);
@@ -84,6 +84,15 @@ export class Watches {
     entry.dropped = true;
     this.#entries.delete(key(kind, path));
     this.log.debug({ kind, path }, 'watch dropped');
+  }
+
+  /**
+   * The data of a watched node as last read or written. It may be a step behind (a watch fired, its re-read is in
+   * flight, often for our own write): fit for compare-and-set, which catches that, not for answering reads.
+   */
+  lastKnownData(path: string): DataSnapshot | undefined {
+    const entry = this.#entries.get(key('data', path));
+    return entry?.kind === 'data' && entry.snapshot.version >= 0 ? entry.snapshot : undefined;
   }
 
   /** Read-your-writes: the worker's own create shows in views before the create's reply is sent. */
@@ -112,10 +121,6 @@ export class Watches {
   rearmAll(): void {
     if (this.#entries.size > 0) this.log.info({ watches: this.#entries.size }, 're-arming watches');
     for (const entry of this.#entries.values()) void this.#refresh(entry);
-  }
-
-  #entry<E extends AnyEntry>(fields: Omit<E, 'reading' | 'dirty' | 'dropped'>): E {
-    return { ...fields, reading: false, dirty: false, dropped: false } as E;
   }
 
   #watcher(entry: Entry): Watcher {
@@ -210,6 +215,8 @@ export class Watches {
     this.emit({ type: 'deleted', kind: entry.kind, path: entry.path });
   }
 }
+
+const NOT_READING = { reading: false, dirty: false, dropped: false } as const;
 
 function key(kind: WatchKind, path: string): string {
   return `${kind}:${path}`;
