@@ -1,0 +1,432 @@
+/**
+ * Persistent recursive watches (ZooKeeper 3.6+ `addWatch`, `removeWatches`) for a node-zookeeper-client 1.1.3
+ * client, which predates them.
+ *
+ *   add/removeRecursiveWatch ─▶ connectionManager.queue ─▶ socket   opcodes 106 / 18, written by our toBuffer()
+ *   socket ─▶ notification (xid -1) ─▶ watcherManager.emit ─┬─▶ onTreeEvents listeners           (our hook)
+ *                                                           └─▶ the library's one-shot watchers  (as before)
+ *
+ * A persistent watch belongs to one server connection, not to the session. Measured on 3.8: it is gone after any
+ * reconnect of the same session, to the same server over a new socket (test-e2e/persistent-watch.e2e.test.ts) or to
+ * a server restarted within the session timeout; node-zookeeper-client's SetWatches on reconnect carries one-shot
+ * watches only. So re-add after every reconnect, and re-read what you watch: events in between are not replayed.
+ * Until re-added, onTreeEvents reports nothing.
+ *
+ * ZooKeeper 3.6-3.8 keep one watch per connection, path and table (data, child) and overwrite its mode, so one-shot
+ * watches on exactly a recursive root interfere with it (ZOOKEEPER-4466 keeps modes apart from 3.9). Handled here:
+ * - a one-shot child watch on the root set before the recursive watch becomes recursive on the server, which then
+ *   sends it no NodeChildrenChanged: it gets one made from the children's created/deleted events;
+ * - removing (WatcherType Any: the data and the child half) also drops one-shot watches on the root: they are set
+ *   again with SetWatches relative to the removal's zxid, so a change in between still fires them.
+ * Not handled: a getData or exists *with a watcher* on exactly the root after addRecursiveWatch replaces the data
+ * half with that one-shot watch; from then on only deletions below the root are reported. Don't, on 3.6-3.8.
+ */
+import zookeeper from 'node-zookeeper-client';
+import { zkError } from './errors.js';
+import { type Client, toZkError } from './zk-ops.js';
+
+export type TreeEventType = 'created' | 'deleted' | 'dataChanged';
+/** `path` as the application sees it: node-zookeeper-client has already stripped the chroot. */
+export interface TreeEvent {
+  readonly type: TreeEventType;
+  readonly path: string;
+}
+type TreeListener = (event: TreeEvent) => void;
+
+// org.apache.zookeeper.ZooDefs.OpCode / AddWatchMode / Watcher.WatcherType, read from the 3.8 jar and 3.9 sources.
+const OP_EXISTS = 3;
+const OP_REMOVE_WATCHES = 18;
+const OP_SET_WATCHES = 101;
+const OP_ADD_WATCH = 106;
+const MODE_PERSISTENT_RECURSIVE = 1;
+/** 3.6-3.8 know Children 1, Data 2, Any 3 only, and keep a recursive watch in both the data and the child table. */
+const WATCHER_TYPE_ANY = 3;
+/** 3.9+, where modes are kept apart: removes the recursive watch alone. 3.6-3.8 answer MARSHALLING_ERROR. */
+const WATCHER_TYPE_PERSISTENT_RECURSIVE = 5;
+/**
+ * The library parses a reply by its request's `header.type` and destroys the socket for a type it does not know.
+ * OpCode.delete's successful reply has no body, so what follows the reply header (addWatch and removeWatches
+ * answer ErrorResponse {int err = 0}, exists a Stat) is skipped with the rest of the frame.
+ */
+const PARSE_REPLY_AS = 2;
+
+const { Event, Exception } = zookeeper;
+const EVENT_TYPES: ReadonlyMap<number, TreeEventType> = new Map([
+  [Event.NODE_CREATED, 'created'],
+  [Event.NODE_DELETED, 'deleted'],
+  [Event.NODE_DATA_CHANGED, 'dataChanged'],
+]);
+const SYNC_CONNECTED = 3; // Watcher.Event.KeeperState, as the server puts it in every notification
+
+/**
+ * Adds a persistent recursive watch on `path` for the client's current connection. Resolves false when the server
+ * does not support it (ZooKeeper < 3.6 answers UNIMPLEMENTED); rejects with a ZkError (toZkError) otherwise.
+ */
+export async function addRecursiveWatch(client: Client, path: string): Promise<boolean> {
+  const state = stateOf(client);
+  checkPath(path);
+  const generation = bump(state, path);
+  const { error } = await send(
+    state,
+    () => addWatch(path),
+    (reply) => {
+      // In the reply's own turn: a notification later in the same socket chunk must already pass the filter.
+      if (reply.error !== null) return;
+      state.merged.add(path);
+      if (state.generations.get(path) === generation) state.roots.add(path);
+    },
+  );
+  if (error === null) return true;
+  if (hasCode(error, Exception.UNIMPLEMENTED)) return false;
+  throw toZkError(error, path);
+}
+
+/** Removes the persistent recursive watch on `path` on the server; a missing watch is not an error. */
+export async function removeRecursiveWatch(client: Client, path: string): Promise<void> {
+  const state = stateOf(client);
+  checkPath(path);
+  const generation = bump(state, path);
+  state.roots.delete(path);
+  const first = await removeOnce(state, path, WATCHER_TYPE_PERSISTENT_RECURSIVE, undefined);
+  if (first.kind === 'failed') throw toZkError(first.error, path);
+  // An add or remove of this path called since was queued after our add: it decides, don't undo it.
+  if (first.kind === 'done' || state.generations.get(path) !== generation) return;
+  // 3.6-3.8 (the add just before succeeded, so the server knows addWatch): remove with Any, same connection.
+  const second = await removeOnce(state, path, WATCHER_TYPE_ANY, first.connection);
+  if (second.kind === 'failed') throw toZkError(second.error, path);
+}
+
+/**
+ * Calls `listener` for every created, deleted and dataChanged event a persistent recursive watch of this client
+ * delivers (for the root and everything below it). Returns an unsubscribe function.
+ */
+export function onTreeEvents(client: Client, listener: (event: TreeEvent) => void): () => void {
+  const { listeners } = stateOf(client);
+  // One entry per subscription: the same function subscribed twice is called twice and unsubscribed once each.
+  const entry: TreeListener = (event) => listener(event);
+  listeners.add(entry);
+  return () => {
+    listeners.delete(entry);
+  };
+}
+
+// ── removal ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+type Removal =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'failed'; readonly error: unknown }
+  | { readonly kind: 'type-refused'; readonly connection: number };
+
+/**
+ * Sends addWatch then removeWatches back to back. Removing a watch the connection does not hold is answered
+ * NOWATCHER (-121), a code node-zookeeper-client's Exception.create() does not know: it would throw inside the
+ * socket handler. The add first makes sure the watch exists, and nothing can come between two packets queued in
+ * one turn. Should they still go out on different connections (a write blocked between them, then the socket
+ * closed), the remove is written as a plain `exists` instead: the watch died with the add's connection.
+ */
+async function removeOnce(
+  state: TreeState,
+  path: string,
+  type: number,
+  requiredConnection: number | undefined,
+): Promise<Removal> {
+  let addedOn = -1;
+  let substituted = false;
+  const added = send(
+    state,
+    () => {
+      addedOn = state.connection;
+      return addWatch(path);
+    },
+    (reply) => {
+      if (reply.error === null) state.merged.add(path);
+    },
+  );
+  const removed = send(
+    state,
+    () => {
+      substituted = addedOn !== state.connection || (requiredConnection ?? addedOn) !== addedOn;
+      return substituted ? existsRequest(path) : intRequest(OP_REMOVE_WATCHES, path, type);
+    },
+    (reply) => {
+      if (reply.error !== null || substituted) return;
+      state.merged.delete(path);
+      if (type === WATCHER_TYPE_ANY) rearmOneShotWatches(state, path, reply.zxid);
+    },
+  );
+  const [add, remove] = await Promise.all([added, removed]);
+  if (add.error !== null) return gone(add.error) ? { kind: 'done' } : { kind: 'failed', error: add.error };
+  if (substituted || remove.error === null || gone(remove.error)) return { kind: 'done' };
+  if (type === WATCHER_TYPE_PERSISTENT_RECURSIVE && hasCode(remove.error, Exception.MARSHALLING_ERROR)) {
+    return { kind: 'type-refused', connection: addedOn };
+  }
+  return { kind: 'failed', error: remove.error };
+}
+
+/**
+ * Removing with Any also dropped the server side of one-shot watches the library holds on `path`. SetWatches
+ * (what the library sends on reconnect) sets them again and fires at once for a change after `zxid`.
+ */
+function rearmOneShotWatches(state: TreeState, path: string, zxid: Buffer | undefined): void {
+  const watchers = state.manager.watcherManager;
+  const held = (paths: string[]) => (paths.includes(path) ? [path] : []);
+  const data = held(watchers.getDataWatcherPaths());
+  const exist = held(watchers.getExistenceWatcherPaths());
+  const child = held(watchers.getChildWatcherPaths());
+  if (!zxid || data.length + exist.length + child.length === 0) return;
+  // Nothing to await: on a lost connection the library's own SetWatches sets them on the next one.
+  void send(state, () => setWatchesRequest(zxid, data, exist, child));
+}
+
+/** The watch cannot exist any more: no server support, or the connection (or session) that held it is gone. */
+function gone(error: unknown): boolean {
+  return [Exception.UNIMPLEMENTED, Exception.CONNECTION_LOSS, Exception.SESSION_EXPIRED].some((code) =>
+    hasCode(error, code),
+  );
+}
+
+function hasCode(error: unknown, code: number): boolean {
+  return error instanceof Exception && error.getCode() === code;
+}
+
+function bump(state: TreeState, path: string): number {
+  const generation = (state.generations.get(path) ?? 0) + 1;
+  state.generations.set(path, generation);
+  return generation;
+}
+
+// ── notifications ────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Our listeners see a notification first, so a one-shot watcher that throws cannot starve them. */
+function hookNotifications(state: TreeState): void {
+  const watchers = state.manager.watcherManager;
+  const dispatch = watchers.emit;
+  watchers.emit = (event) => {
+    deliver(state, event);
+    dispatch.call(watchers, event);
+    const parent = childrenChangedParent(state, event);
+    if (parent !== undefined)
+      dispatch.call(watchers, { type: Event.NODE_CHILDREN_CHANGED, state: SYNC_CONNECTED, path: parent });
+  };
+}
+
+function deliver(state: TreeState, event: WatcherEvent): void {
+  const type = EVENT_TYPES.get(event.type);
+  if (type === undefined || !underRoot(state.roots, event.path)) return;
+  const treeEvent: TreeEvent = { type, path: event.path };
+  for (const listener of [...state.listeners]) {
+    try {
+      listener(treeEvent);
+    } catch (error) {
+      // Thrown on, it would escape into node-zookeeper-client's socket handler and kill the worker.
+      process.emitWarning(new Error(`a tree event listener threw: ${String(error)}`, { cause: error }));
+    }
+  }
+}
+
+/**
+ * On 3.6-3.8 a one-shot child watch on a recursive root is muted (see the top). Its NodeChildrenChanged is made from
+ * a child's created/deleted event; where the server also sends one (3.9+, or a child watch set after the
+ * recursive one) the library has already dropped the one-shot watcher, so it fires once either way.
+ */
+function childrenChangedParent(state: TreeState, event: WatcherEvent): string | undefined {
+  if (event.type !== Event.NODE_CREATED && event.type !== Event.NODE_DELETED) return undefined;
+  const end = event.path.lastIndexOf('/');
+  if (end < 0 || event.path === '/') return undefined;
+  const parent = end === 0 ? '/' : event.path.slice(0, end);
+  return state.merged.has(parent) ? parent : undefined;
+}
+
+/** Whether `path` or one of its ancestors is a root. */
+function underRoot(roots: ReadonlySet<string>, path: string): boolean {
+  if (roots.has(path)) return true;
+  for (let end = path.lastIndexOf('/'); end >= 0; end = path.lastIndexOf('/', end - 1)) {
+    if (roots.has(end === 0 ? '/' : path.slice(0, end))) return true;
+    if (end === 0) return false;
+  }
+  return false;
+}
+
+// ── wire ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A request body, built each time the packet is written (the library assigns the xid just before). */
+type Frame = { readonly opcode: number; readonly body: (chroot: string) => readonly Buffer[] };
+
+interface Reply {
+  /** null on success, else the library's Exception. */
+  readonly error: unknown;
+  /** The zxid in the reply header: the server's state when it answered. */
+  readonly zxid: Buffer | undefined;
+}
+
+/** Resolves with the reply; never rejects and never throws into the library. */
+function send(state: TreeState, frame: () => Frame, onReply?: (reply: Reply) => void): Promise<Reply> {
+  return new Promise((resolve) => {
+    try {
+      state.manager.queue(disguised(frame), (error, response) => {
+        const reply = { error: error ?? null, zxid: replyZxid(response) };
+        onReply?.(reply);
+        resolve(reply);
+      });
+    } catch (error) {
+      resolve({ error, zxid: undefined });
+    }
+  });
+}
+
+/**
+ * A request whose header reads as PARSE_REPLY_AS to the library while toBuffer() writes the real opcode, with the
+ * xid the library has just assigned: a packet written again stays the same request.
+ */
+function disguised(frame: () => Frame): WireRequest {
+  const header = { xid: 0, type: PARSE_REPLY_AS };
+  let chroot = '';
+  const payload = {
+    setChrootPath: (path: string) => {
+      chroot = path;
+    },
+  };
+  return { header, payload, toBuffer: () => encode(header.xid, frame(), chroot) };
+}
+
+/** int length, RequestHeader {int xid; int type}, then the body. */
+function encode(xid: number, { opcode, body }: Frame, chroot: string): Buffer {
+  const parts = body(chroot);
+  const length = parts.reduce((sum, part) => sum + part.length, 8);
+  return Buffer.concat([int32(length), int32(xid), int32(opcode), ...parts]);
+}
+
+function addWatch(path: string): Frame {
+  return intRequest(OP_ADD_WATCH, path, MODE_PERSISTENT_RECURSIVE);
+}
+
+/** AddWatchRequest {ustring path; int mode} and RemoveWatchesRequest {ustring path; int type}. */
+function intRequest(opcode: number, path: string, value: number): Frame {
+  return { opcode, body: (chroot) => [ustring(chrooted(chroot, path)), int32(value)] };
+}
+
+/** ExistsRequest {ustring path; boolean watch = false}: no side effect, NO_NODE at worst. */
+function existsRequest(path: string): Frame {
+  return { opcode: OP_EXISTS, body: (chroot) => [ustring(chrooted(chroot, path)), Buffer.of(0)] };
+}
+
+/** SetWatches {long relativeZxid; vector<ustring> dataWatches, existWatches, childWatches}. */
+function setWatchesRequest(zxid: Buffer, data: string[], exist: string[], child: string[]): Frame {
+  const vector = (chroot: string, paths: string[]) => [
+    int32(paths.length),
+    ...paths.map((path) => ustring(chrooted(chroot, path))),
+  ];
+  return {
+    opcode: OP_SET_WATCHES,
+    body: (chroot) => [zxid, ...vector(chroot, data), ...vector(chroot, exist), ...vector(chroot, child)],
+  };
+}
+
+/** The server path, as jute's Record.prependChroot makes it. */
+function chrooted(chroot: string, path: string): string {
+  return chroot && path === '/' ? chroot : chroot + path;
+}
+
+function int32(value: number): Buffer {
+  const buffer = Buffer.alloc(4);
+  buffer.writeInt32BE(value);
+  return buffer;
+}
+
+function ustring(value: string): Buffer {
+  const bytes = Buffer.from(value);
+  return Buffer.concat([int32(bytes.length), bytes]);
+}
+
+function replyZxid(response: unknown): Buffer | undefined {
+  const zxid = (response as { header?: { zxid?: unknown } } | undefined)?.header?.zxid;
+  return Buffer.isBuffer(zxid) && zxid.length === 8 ? zxid : undefined;
+}
+
+// ── node-zookeeper-client internals and per-client state ─────────────────────────────────────────────────────
+
+/** What ConnectionManager.queue and onPacketQueueReadable read from a request. */
+interface WireRequest {
+  readonly header: { xid: number; readonly type: number };
+  /** queue() calls setChrootPath when the connection string has a chroot. */
+  readonly payload: { setChrootPath(chroot: string): void };
+  toBuffer(): Buffer;
+}
+interface WatcherEvent {
+  readonly type: number;
+  readonly state?: number;
+  /** Without the chroot: the library's WatcherEvent record strips it while reading. */
+  readonly path: string;
+}
+interface WatcherManager {
+  emit(event: WatcherEvent): void;
+  getDataWatcherPaths(): string[];
+  getExistenceWatcherPaths(): string[];
+  getChildWatcherPaths(): string[];
+}
+interface ConnectionManager {
+  queue(request: WireRequest, callback: (error: unknown, response?: unknown) => void): void;
+  readonly watcherManager: WatcherManager;
+}
+
+interface TreeState {
+  readonly manager: ConnectionManager;
+  readonly listeners: Set<TreeListener>;
+  /** Roots the server confirmed on this connection and nobody removed since: the filter for onTreeEvents. */
+  readonly roots: Set<string>;
+  /** Paths where the server holds a recursive watch of ours on this connection (removals in flight included). */
+  readonly merged: Set<string>;
+  /** Bumped by every add and remove of a path, so that a late add reply cannot revive a root removed since. */
+  readonly generations: Map<string, number>;
+  /** Bumped on every client state change: a different value means a different connection (or none). */
+  connection: number;
+}
+
+const states = new WeakMap<Client, TreeState>();
+
+function stateOf(client: Client): TreeState {
+  const existing = states.get(client);
+  if (existing) return existing;
+  const state: TreeState = {
+    manager: connectionManagerOf(client),
+    listeners: new Set(),
+    roots: new Set(),
+    merged: new Set(),
+    generations: new Map(),
+    connection: 0,
+  };
+  hookNotifications(state);
+  // Every state change of the client is a connection lost or a new one: the server dropped our watches.
+  client.on('state', () => {
+    state.connection += 1;
+    state.roots.clear();
+    state.merged.clear();
+  });
+  states.set(client, state);
+  return state;
+}
+
+function connectionManagerOf(client: Client): ConnectionManager {
+  const manager = (client as unknown as { connectionManager?: Partial<ConnectionManager> }).connectionManager;
+  const watchers = manager?.watcherManager;
+  const ok =
+    typeof manager?.queue === 'function' &&
+    ['emit', 'getDataWatcherPaths', 'getExistenceWatcherPaths', 'getChildWatcherPaths'].every(
+      (name) => typeof watchers?.[name as keyof WatcherManager] === 'function',
+    );
+  if (ok) return manager as ConnectionManager;
+  throw zkError('ZOOKEEPER_ERROR', 'node-zookeeper-client internals changed: cannot add persistent watches');
+}
+
+/** The checks node-zookeeper-client makes before its own requests; the server does not check addWatch paths. */
+function checkPath(path: string): void {
+  const valid =
+    path.startsWith('/') &&
+    (path === '/' ||
+      path
+        .split('/')
+        .slice(1)
+        .every((node) => node !== '' && node !== '.' && node !== '..')) &&
+    !path.includes('\u0000');
+  if (!valid) throw zkError('INVALID_PATH', `not a valid ZooKeeper path: ${JSON.stringify(path)}`, { path });
+}
