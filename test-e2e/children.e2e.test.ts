@@ -1,9 +1,15 @@
-import { type Children, NodeError } from '@zkit/client';
+import { type Children, type ConnectOptions, NodeError } from '@zkit/client';
 import { waitFor } from '@zkit/testing';
 import { describe, expect, it } from 'vitest';
-import { capturingLogger, client, observer, recorder, root } from './support/harness.js';
+import { capturingLogger, client as connectClient, observer, recorder, root } from './support/harness.js';
 
-describe('children', () => {
+// Every behaviour holds both ways a view follows children: re-reading the names after each one-shot watch, and
+// one change at a time through a persistent recursive watch (ZooKeeper 3.6+).
+describe.each([
+  { mode: 're-reading', incrementalChildrenFrom: Number.POSITIVE_INFINITY },
+  { mode: 'incremental', incrementalChildrenFrom: 0 },
+])('children, $mode', ({ incrementalChildrenFrom }) => {
+  const client = (options: ConnectOptions = {}) => connectClient({ incrementalChildrenFrom, ...options });
   it("follows zc.zk's README: a live iterable, and callbacks at once and on every change", async () => {
     const zk = await client();
     const service = `${root('children-readme')}/fooservice/servers`;

@@ -24,6 +24,15 @@ describe('a 3-node ensemble under a live client', () => {
     const owner = zk.sessionId;
     const states: SessionState[] = [];
     zk.onState((state) => states.push(state));
+    // A second client follows the servers through a recursive watch, which lives on the connection: it must be
+    // added again on the new one.
+    const follower = await client(
+      { sessionTimeout: SESSION_TIMEOUT, incrementalChildrenFrom: 0 },
+      ensemble.connectionString,
+    );
+    const followed = await follower.children(`${base}/servers`);
+    const followerStates: SessionState[] = [];
+    follower.onState((state) => followerStates.push(state));
 
     const leader = await ensemble.leader();
     await ensemble.kill(leader);
@@ -37,11 +46,14 @@ describe('a 3-node ensemble under a live client', () => {
     expect((await retry(() => obs.exists(registration.path)))?.ephemeralOwner).toBe(owner);
     await retry(() => obs.create(`${base}/servers/10.0.0.2:1`));
     await retry(() => obs.setData(`${base}/config`, '{"v":2}'));
-    await waitFor(() => kids.has('10.0.0.2:1') && props.get('v') === 2);
+    await waitFor(() => kids.has('10.0.0.2:1') && props.get('v') === 2 && followed.has('10.0.0.2:1'));
+    expect(followerStates).toContain('disconnected');
 
     await ensemble.restart(leader);
     await retry(() => obs.setData(`${base}/config`, '{"v":3}'));
-    await waitFor(() => props.get('v') === 3);
+    await retry(() => obs.create(`${base}/servers/10.0.0.3:1`));
+    await waitFor(() => props.get('v') === 3 && followed.has('10.0.0.3:1'));
+    expect((await follower.diagnostics()).watches.incremental).toEqual([`${base}/servers`]);
     expect(zk.sessionId).toBe(owner);
     expect(states).not.toContain('expired');
   });

@@ -6,49 +6,66 @@ import { startFixture } from './support/process.js';
 const SESSION_TIMEOUT = 2000;
 
 describe('session expiry', () => {
-  it('re-creates the registration with its data and ACL, and delivers what changed while expired', async () => {
-    const obs = await observer();
-    const base = root('expiry');
-    const service = `${base}/servers`;
-    const config = `${base}/config`;
-    await obs.mkdirp(service);
-    await obs.create(config, '{"threads":1}');
-    const proc = startFixture('zkit-process.ts', [zkConnect(), service, config, String(SESSION_TIMEOUT)]);
-    const ready = await proc.line((l) => l.type === 'ready');
-    const node = `${service}/127.0.0.1:8080`;
-    const before = await obs.getData(node);
-    const acl = await obs.getAcl(node);
-    expect(before.stat.ephemeralOwner).toBe(ready.sessionId);
+  // The children view both ways: re-reading after one-shot watches, and through a recursive watch (re-added).
+  it.each([
+    { mode: 're-reading', incrementalChildrenFrom: 'Infinity' },
+    { mode: 'incremental', incrementalChildrenFrom: '0' },
+  ])(
+    're-creates the registration with its data and ACL, and delivers what changed while expired ($mode)',
+    async ({ incrementalChildrenFrom }) => {
+      const obs = await observer();
+      const base = root('expiry');
+      const service = `${base}/servers`;
+      const config = `${base}/config`;
+      await obs.mkdirp(service);
+      await obs.create(config, '{"threads":1}');
+      const proc = startFixture('zkit-process.ts', [
+        zkConnect(),
+        service,
+        config,
+        String(SESSION_TIMEOUT),
+        incrementalChildrenFrom,
+      ]);
+      const ready = await proc.line((l) => l.type === 'ready');
+      const node = `${service}/127.0.0.1:8080`;
+      const before = await obs.getData(node);
+      const acl = await obs.getAcl(node);
+      expect(before.stat.ephemeralOwner).toBe(ready.sessionId);
 
-    // Freeze the whole process, worker included, past the session timeout: the server expires the session.
-    proc.child.kill('SIGSTOP');
-    await waitFor(async () => (await obs.exists(node)) === null, { timeout: 5 * SESSION_TIMEOUT });
-    await obs.setData(config, '{"threads":2}');
-    await obs.create(`${service}/10.0.0.9:1`);
-    const mark = proc.lines.length;
-    proc.child.kill('SIGCONT');
+      // Freeze the whole process, worker included, past the session timeout: the server expires the session.
+      proc.child.kill('SIGSTOP');
+      await waitFor(async () => (await obs.exists(node)) === null, { timeout: 5 * SESSION_TIMEOUT });
+      await obs.setData(config, '{"threads":2}');
+      await obs.create(`${service}/10.0.0.9:1`);
+      const mark = proc.lines.length;
+      proc.child.kill('SIGCONT');
 
-    const restored = await waitFor(() => obs.exists(node), { timeout: 15_000 });
-    expect(restored.ephemeralOwner).not.toBe(ready.sessionId);
-    expect((await obs.getData(node)).data).toEqual(before.data);
-    expect(await obs.getAcl(node)).toEqual(acl);
-    await proc.line((l) => l.type === 'state' && l.state === 'expired', { from: mark });
-    const connected = await proc.line((l) => l.type === 'state' && l.state === 'connected', { from: mark });
-    expect(connected.sessionId).toBe(restored.ephemeralOwner);
-    await proc.line((l) => l.type === 'properties' && (l.data as { threads: number }).threads === 2, {
-      from: mark,
-    });
-    await proc.line(
-      (l) => l.type === 'children' && JSON.stringify(l.names) === '["10.0.0.9:1","127.0.0.1:8080"]',
-      { from: mark },
-    );
+      const restored = await waitFor(() => obs.exists(node), { timeout: 15_000 });
+      expect(restored.ephemeralOwner).not.toBe(ready.sessionId);
+      expect((await obs.getData(node)).data).toEqual(before.data);
+      expect(await obs.getAcl(node)).toEqual(acl);
+      await proc.line((l) => l.type === 'state' && l.state === 'expired', { from: mark });
+      const connected = await proc.line((l) => l.type === 'state' && l.state === 'connected', { from: mark });
+      expect(connected.sessionId).toBe(restored.ephemeralOwner);
+      await proc.line((l) => l.type === 'properties' && (l.data as { threads: number }).threads === 2, {
+        from: mark,
+      });
+      await proc.line(
+        (l) => l.type === 'children' && JSON.stringify(l.names) === '["10.0.0.9:1","127.0.0.1:8080"]',
+        { from: mark },
+      );
 
-    // The watches are armed on the new session: a change now still arrives.
-    await obs.setData(config, '{"threads":3}');
-    await proc.line((l) => l.type === 'properties' && (l.data as { threads: number }).threads === 3, {
-      from: mark,
-    });
-  });
+      // The watches are armed on the new session: a change now still arrives.
+      await obs.setData(config, '{"threads":3}');
+      await obs.remove(`${service}/10.0.0.9:1`);
+      await proc.line((l) => l.type === 'properties' && (l.data as { threads: number }).threads === 3, {
+        from: mark,
+      });
+      await proc.line((l) => l.type === 'children' && JSON.stringify(l.names) === '["127.0.0.1:8080"]', {
+        from: mark,
+      });
+    },
+  );
 
   it("waits for another session's node at its address instead of taking it, then registers", async () => {
     const obs = await observer();

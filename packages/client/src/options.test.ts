@@ -23,8 +23,19 @@ describe('resolveOptions', () => {
       sessionTimeout: 10_000,
       connectTimeout: 30_000,
       stallTimeout: 60_000,
+      incrementalChildrenFrom: 1000,
       registrationAcl: [{ scheme: 'world', id: 'anyone', perms: ['read'] }],
     });
+  });
+
+  it.each([0, 5, Number.POSITIVE_INFINITY])('takes incrementalChildrenFrom %s', (value) => {
+    expect(resolveOptions('h:1', { incrementalChildrenFrom: value }).incrementalChildrenFrom).toBe(value);
+  });
+
+  it.each([-1, 1.5, Number.NaN, '10'])('refuses incrementalChildrenFrom %j with INVALID_OPTION', (value) => {
+    expect(() => resolveOptions('h:1', { incrementalChildrenFrom: value as number })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
   });
 
   it('takes ZK_CONNECT when no connection string is given', () => {

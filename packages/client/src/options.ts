@@ -1,4 +1,10 @@
-import { type AclEntry, DEFAULT_MAX_DATA_BYTES, validatePath, zkError } from '@zkit/worker';
+import {
+  type AclEntry,
+  DEFAULT_INCREMENTAL_CHILDREN_FROM,
+  DEFAULT_MAX_DATA_BYTES,
+  validatePath,
+  zkError,
+} from '@zkit/worker';
 import { type Logger, pino } from 'pino';
 
 export interface Auth {
@@ -30,6 +36,13 @@ export interface ConnectOptions {
   readonly parentAcl?: readonly AclEntry[];
   /** Largest node data zkit writes, in bytes; keep it under the servers' `jute.maxbuffer`. @default 1044480 */
   readonly maxDataBytes?: number;
+  /**
+   * A children view of a node with at least this many children follows changes one by one, through a persistent
+   * recursive watch (ZooKeeper 3.6+), instead of re-reading every name after each change. Such a watch also
+   * hears every change deeper down (filtered in the worker), so it pays off for big flat nodes. `0`: always;
+   * `Infinity`: never. @default 1000
+   */
+  readonly incrementalChildrenFrom?: number;
 }
 
 export interface ResolvedOptions {
@@ -42,6 +55,7 @@ export interface ResolvedOptions {
   readonly registrationAcl: readonly AclEntry[];
   readonly parentAcl: readonly AclEntry[];
   readonly maxDataBytes: number;
+  readonly incrementalChildrenFrom: number;
 }
 
 export const WORLD_READ: readonly AclEntry[] = [{ scheme: 'world', id: 'anyone', perms: ['read'] }];
@@ -72,6 +86,10 @@ export function resolveOptions(
     registrationAcl: checkAcl('registrationAcl', options.registrationAcl ?? WORLD_READ),
     parentAcl: checkAcl('parentAcl', options.parentAcl ?? OPEN),
     maxDataBytes: positive('maxDataBytes', options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES),
+    incrementalChildrenFrom: countOrInfinity(
+      'incrementalChildrenFrom',
+      options.incrementalChildrenFrom ?? DEFAULT_INCREMENTAL_CHILDREN_FROM,
+    ),
   };
 }
 
@@ -101,6 +119,14 @@ function positive(name: string, value: unknown): number {
 function nonNegative(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw invalidOption(name, 'must be a number >= 0');
+  }
+  return value;
+}
+
+function countOrInfinity(name: string, value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY) return value;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw invalidOption(name, 'must be a whole number >= 0, or Infinity');
   }
   return value;
 }

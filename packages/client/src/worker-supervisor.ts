@@ -100,6 +100,7 @@ export class WorkerSupervisor {
       connectTimeout: o.connectTimeout,
       stallTimeout: o.stallTimeout,
       maxDataBytes: o.maxDataBytes,
+      incrementalChildrenFrom: o.incrementalChildrenFrom,
       auth: o.auth,
       registrationAcl: o.registrationAcl,
       parentAcl: o.parentAcl,

@@ -141,7 +141,11 @@ export class WorkerService implements WorkerApi {
     return {
       state: session.state,
       sessionId: session.sessionId,
-      watches: { children: watches.paths('children'), data: watches.paths('data') },
+      watches: {
+        children: watches.paths('children'),
+        data: watches.paths('data'),
+        incremental: watches.incrementalPaths(),
+      },
       registrations: registrations.list(),
       stalled: watchdog.stalled,
     };
@@ -171,8 +175,9 @@ export class WorkerService implements WorkerApi {
         watches?.rearmAll();
         registrations?.restoreAll();
       },
+      onReconnected: () => watches?.reconnected(),
     });
-    watches = new Watches(session, this.emit, log);
+    watches = new Watches(session, this.emit, log, config.incrementalChildrenFrom);
     registrations = new Registrations(session, watches, config, log);
     const owned = registrations;
     const watchdog = new StallWatchdog(

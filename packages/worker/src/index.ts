@@ -51,4 +51,5 @@ export type {
 export { COMMAND_TAG, EVENT_TAG, isTaggedCommand, isTaggedEvent } from './protocol.js';
 export type { BackoffOptions, RetryPolicy } from './retry.js';
 export { exponentialBackoff } from './retry.js';
+export { DEFAULT_INCREMENTAL_CHILDREN_FROM } from './watches.js';
 export { installErrorTransfer } from './wire-errors.js';

@@ -75,6 +75,8 @@ export interface WorkerConfig {
   readonly connectTimeout: number;
   readonly stallTimeout: number;
   readonly maxDataBytes: number;
+  /** Children views of nodes with at least this many children use a persistent recursive watch (Infinity: never). */
+  readonly incrementalChildrenFrom: number;
   readonly auth: readonly AuthInfo[];
   /** ACL of nodes zkit creates: registrations, and parents it creates for them. */
   readonly registrationAcl: readonly AclEntry[];
@@ -144,7 +146,12 @@ export interface Diagnostics {
   readonly state: SessionState;
   readonly sessionId: string | undefined;
   /** Paths with a ZooKeeper watch, one per path and kind however many views share it. */
-  readonly watches: { readonly children: readonly string[]; readonly data: readonly string[] };
+  readonly watches: {
+    readonly children: readonly string[];
+    readonly data: readonly string[];
+    /** The children paths followed one change at a time through a recursive watch. */
+    readonly incremental: readonly string[];
+  };
   /** Registered paths, and whether each node is in place now (not while suspended or being restored). */
   readonly registrations: readonly { readonly path: string; readonly present: boolean }[];
   readonly stalled: boolean;

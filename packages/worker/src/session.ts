@@ -20,6 +20,8 @@ export interface SessionEvents {
   onState(state: SessionState, session: SessionHandle | undefined): void;
   /** A new session replaced an expired one (or the first one resumed nothing): restore what the old one held. */
   onNewSession(client: Client, epoch: number): void;
+  /** The same session on a new connection (node-zookeeper-client re-set its one-shot watches itself). */
+  onReconnected(): void;
 }
 
 export class Session {
@@ -164,6 +166,7 @@ export class Session {
     this.#opened.resolve();
     // A resumed session (worker replaced) kept its nodes, but its watches lived in the old client: re-arm them.
     if (isNew || resume !== undefined) this.events.onNewSession(client, this.#epoch);
+    else this.events.onReconnected();
   }
 
   #onExpired(client: Client): void {

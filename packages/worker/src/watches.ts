@@ -1,15 +1,24 @@
+import { ChildChanges } from './child-changes.js';
 import { decodeProperties, splitPath } from './data.js';
 import type { ZkError } from './errors.js';
 import { type Emit, errorFields, type Log } from './log-forward.js';
+import { addRecursiveWatch, onTreeEvents, removeRecursiveWatch, type TreeEvent } from './persistent-watch.js';
 import type { DataSnapshot, JsonObject, WatchKind } from './protocol.js';
 import type { Session } from './session.js';
-import { type Client, getChildren, getData, type Stat, type Watcher, zxid } from './zk-ops.js';
+import { type Client, exists, getChildren, getData, type Stat, type Watcher, zxid } from './zk-ops.js';
+
+/** Children views of nodes this big follow changes one by one (see ConnectOptions.incrementalChildrenFrom). */
+export const DEFAULT_INCREMENTAL_CHILDREN_FROM = 1000;
 
 /**
  * One ZooKeeper watch per watched (kind, path), shared by every view the main thread holds of it. ZooKeeper
  * watches fire once; each firing re-reads the node with the same watcher function (node-zookeeper-client keeps one
  * copy of a function per path), so the watch looks persistent. After a new session every entry is re-read: the
  * main thread gets the diff against what it last saw, so a change missed in the gap still arrives.
+ *
+ * Re-reading costs O(children) per change. A big node's children entry turns *incremental* instead: a persistent
+ * recursive watch (ZooKeeper 3.6+) names each created or deleted child, so a change costs O(1). That watch lives
+ * on the connection, so it is added again, and the names read again, after every reconnect.
  */
 interface Entry {
   readonly kind: WatchKind;
@@ -23,11 +32,20 @@ interface Entry {
 interface ChildrenEntry extends Entry {
   readonly kind: 'children';
   names: Set<string>;
+  /** Followed through a recursive watch; `unarmed` until that watch is on the current connection. */
+  incremental: boolean;
+  unarmed: boolean;
 }
 
 interface DataEntry extends Entry {
   readonly kind: 'data';
   snapshot: DataSnapshot;
+  /**
+   * Read without a one-shot watch because the path is the root of our recursive watch, which reports its data
+   * changes too. ZooKeeper 3.6-3.8 keep one watch per connection and path: a one-shot data watch set on a
+   * recursive root after it would replace it (ZOOKEEPER-4466).
+   */
+  riding: boolean;
 }
 
 type AnyEntry = ChildrenEntry | DataEntry;
@@ -40,36 +58,67 @@ export class Watches {
    * and closed would pile up (a leak, and its MaxListenersExceededWarning).
    */
   readonly #watchers = new Map<string, Watcher>();
+  /** Clients whose recursive-watch events reach us; false once a server said it has no such watches. */
+  readonly #listening = new WeakSet<Client>();
+  #recursiveSupported = true;
+  readonly #childChanges = new ChildChanges<ChildrenEntry>(
+    () => this.session.ready().then((client) => exists(client, '/')),
+    (entry, changes) => this.#applyChildChanges(entry, changes),
+  );
+  /** Removals of recursive watches not yet queued: a new watch of the path must go out after them. */
+  readonly #removing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly session: Session,
     private readonly emit: Emit,
     private readonly log: Log,
+    private readonly incrementalFrom = DEFAULT_INCREMENTAL_CHILDREN_FROM,
   ) {}
 
   paths(kind: WatchKind): string[] {
     return [...this.#entries.values()].filter((entry) => entry.kind === kind).map((entry) => entry.path);
   }
 
+  incrementalPaths(): string[] {
+    return [...this.#entries.values()]
+      .filter((entry) => entry.kind === 'children' && entry.incremental && !entry.unarmed)
+      .map((entry) => entry.path);
+  }
+
   async watchChildren(path: string): Promise<readonly string[]> {
     const existing = this.#entries.get(key('children', path));
     if (existing?.kind === 'children') return [...existing.names];
-    const entry: ChildrenEntry = { kind: 'children', path, names: new Set<string>(), ...NOT_READING };
-    const { children } = await this.#armed(entry, (client) =>
-      getChildren(client, path, this.#watcher(entry)),
-    );
-    entry.names = new Set(children);
-    this.#entries.set(key('children', path), entry);
-    this.log.debug({ path, children: children.length }, 'children watch armed');
-    return children;
+    const incremental = this.#recursiveSupported && this.incrementalFrom === 0;
+    const entry: ChildrenEntry = {
+      kind: 'children',
+      path,
+      names: new Set<string>(),
+      incremental,
+      unarmed: incremental,
+      ...NOT_READING,
+    };
+    try {
+      const children = await this.#armed(entry, (client) => this.#readChildren(client, entry));
+      entry.names = new Set(children);
+      this.#entries.set(key('children', path), entry);
+      this.log.debug(
+        { path, children: children.length, incremental: entry.incremental },
+        'children watch armed',
+      );
+      this.#considerIncremental(entry);
+      return children;
+    } catch (error) {
+      this.#stopFollowing(entry);
+      throw error;
+    }
   }
 
   async watchData(path: string): Promise<DataSnapshot> {
     const existing = this.#entries.get(key('data', path));
     if (existing?.kind === 'data') return existing.snapshot;
     const snapshot: DataSnapshot = { properties: {}, mzxid: '-1', version: -1 };
-    const entry: DataEntry = { kind: 'data', path, snapshot, ...NOT_READING };
-    const { data, stat } = await this.#armed(entry, (client) => getData(client, path, this.#watcher(entry)));
+    const entry: DataEntry = { kind: 'data', path, snapshot, riding: false, ...NOT_READING };
+    const { data, stat } = await this.#armed(entry, (client) => this.#readData(client, entry));
     entry.snapshot = this.#snapshot(path, data, stat);
     this.#entries.set(key('data', path), entry);
     this.log.debug({ path }, 'data watch armed');
@@ -83,6 +132,7 @@ export class Watches {
     // ignored instead, and the server forgets the watch when it fires.
     entry.dropped = true;
     this.#entries.delete(key(kind, path));
+    if (entry.kind === 'children') this.#stopFollowing(entry);
     this.log.debug({ kind, path }, 'watch dropped');
   }
 
@@ -120,7 +170,23 @@ export class Watches {
   /** A new session (or a resumed one in a new worker): every watch is re-armed and re-read. */
   rearmAll(): void {
     if (this.#entries.size > 0) this.log.info({ watches: this.#entries.size }, 're-arming watches');
-    for (const entry of this.#entries.values()) void this.#refresh(entry);
+    for (const entry of this.#entries.values()) {
+      if (entry.kind === 'children' && entry.incremental) entry.unarmed = true;
+      void this.#refresh(entry);
+    }
+  }
+
+  /**
+   * The same session on a new connection: node-zookeeper-client re-sets one-shot watches itself, but recursive
+   * watches stayed with the old connection, and what changed in between must be read.
+   */
+  reconnected(): void {
+    for (const entry of this.#entries.values()) {
+      if (entry.kind !== 'children' || !entry.incremental) continue;
+      entry.unarmed = true;
+      void this.#refresh(entry);
+      this.#dismount(entry.path);
+    }
   }
 
   #watcher(entry: Entry): Watcher {
@@ -131,7 +197,9 @@ export class Watches {
         const current = this.#entries.get(name);
         // Even NODE_DELETED is only a cue to read again: a node deleted and re-created in one transaction (a
         // registration's update) exists when we look, and a missing one is reported deleted by the read itself.
-        if (current && !current.dropped) void this.#refresh(current);
+        // An incremental entry's recursive watch hears everything this one-shot watch (set before) can.
+        if (current && !current.dropped && !(current.kind === 'children' && current.incremental))
+          void this.#refresh(current);
       };
       this.#watchers.set(name, watcher);
     }
@@ -161,14 +229,10 @@ export class Watches {
   async #reread(entry: AnyEntry): Promise<void> {
     try {
       if (entry.kind === 'children') {
-        const { children } = await this.#armed(entry, (client) =>
-          getChildren(client, entry.path, this.#watcher(entry)),
-        );
+        const children = await this.#armed(entry, (client) => this.#readChildren(client, entry));
         if (!entry.dropped) this.#applyChildren(entry, children);
       } else {
-        const { data, stat } = await this.#armed(entry, (client) =>
-          getData(client, entry.path, this.#watcher(entry)),
-        );
+        const { data, stat } = await this.#armed(entry, (client) => this.#readData(client, entry));
         if (!entry.dropped) this.#applyData(entry, this.#snapshot(entry.path, data, stat));
       }
     } catch (error) {
@@ -182,6 +246,104 @@ export class Watches {
     }
   }
 
+  /** Reads the names, arming what follows them: a one-shot watch, or (once per connection) a recursive one. */
+  async #readChildren(client: Client, entry: ChildrenEntry): Promise<string[]> {
+    if (entry.incremental && entry.unarmed) {
+      entry.unarmed = false;
+      await this.#removing.get(entry.path);
+      if (!this.#listening.has(client)) {
+        this.#listening.add(client);
+        onTreeEvents(client, (event) => this.#onTreeEvent(event));
+      }
+      if (!(await addRecursiveWatch(client, entry.path))) this.#unsupported(entry);
+    }
+    const watcher = entry.incremental ? undefined : this.#watcher(entry);
+    return (await getChildren(client, entry.path, watcher)).children;
+  }
+
+  #readData(client: Client, entry: DataEntry): ReturnType<typeof getData> {
+    const root = this.#entries.get(key('children', entry.path));
+    entry.riding = root?.kind === 'children' && root.incremental && !root.unarmed;
+    return getData(client, entry.path, entry.riding ? undefined : this.#watcher(entry));
+  }
+
+  /** A data entry riding on a recursive watch that is gone reads again, setting a one-shot watch of its own. */
+  #dismount(path: string): void {
+    const entry = this.#entries.get(key('data', path));
+    if (entry?.kind === 'data' && entry.riding) void this.#refresh(entry);
+  }
+
+  /** A node grown big switches to a recursive watch: one more full read, then every change costs O(1). */
+  #considerIncremental(entry: ChildrenEntry): void {
+    if (entry.incremental || !this.#recursiveSupported || entry.names.size < this.incrementalFrom) return;
+    entry.incremental = true;
+    entry.unarmed = true;
+    this.log.debug({ path: entry.path, children: entry.names.size }, 'following children one by one');
+    void this.#refresh(entry);
+  }
+
+  #unsupported(entry: ChildrenEntry): void {
+    this.#recursiveSupported = false;
+    entry.incremental = false;
+    this.log.info(
+      { path: entry.path },
+      'ZooKeeper has no recursive watches (3.6+); re-reading children instead',
+    );
+  }
+
+  #stopFollowing(entry: ChildrenEntry): void {
+    this.#childChanges.forget(entry);
+    if (!entry.incremental || entry.unarmed) return;
+    const { path } = entry;
+    // A later add of the same path waits for this, so the server never removes the newer watch.
+    const removal: Promise<void> = this.session
+      .ready()
+      .then((client) => removeRecursiveWatch(client, path))
+      .catch((error: unknown) =>
+        this.log.debug({ path, ...errorFields(error) }, 'could not remove a recursive watch'),
+      )
+      .finally(() => {
+        if (this.#removing.get(path) === removal) this.#removing.delete(path);
+        this.#dismount(path);
+      });
+    this.#removing.set(path, removal);
+  }
+
+  /** What a recursive watch heard: a riding data entry's node, the watched node itself, or one of its children. */
+  #onTreeEvent(event: TreeEvent): void {
+    const data = this.#entries.get(key('data', event.path));
+    if (data?.kind === 'data' && data.riding) void this.#refresh(data);
+    if (event.type === 'dataChanged') return;
+    // The server sends one event per change even when two of our recursive watches cover it.
+    const own = this.#entries.get(key('children', event.path));
+    if (own?.kind === 'children' && own.incremental && event.type === 'deleted') {
+      void this.#refresh(own); // reports the deletion, or sees a node re-created at once
+    }
+    if (event.path === '/') return;
+    const [parent, name] = splitPath(event.path);
+    const entry = this.#entries.get(key('children', parent));
+    if (entry?.kind !== 'children' || !entry.incremental) return;
+    this.#childChanges.note(entry, name, event.type === 'created');
+  }
+
+  #applyChildChanges(entry: ChildrenEntry, changes: ReadonlyMap<string, boolean>): void {
+    if (entry.dropped) return;
+    const added: string[] = [];
+    const removed: string[] = [];
+    for (const [name, present] of changes) {
+      if (present === entry.names.has(name)) continue;
+      if (present) {
+        entry.names.add(name);
+        added.push(name);
+      } else {
+        entry.names.delete(name);
+        removed.push(name);
+      }
+    }
+    if (added.length > 0 || removed.length > 0)
+      this.emit({ type: 'children', path: entry.path, added, removed });
+  }
+
   #applyChildren(entry: ChildrenEntry, children: readonly string[]): void {
     const next = new Set(children);
     const added = children.filter((name) => !entry.names.has(name));
@@ -189,6 +351,7 @@ export class Watches {
     entry.names = next;
     if (added.length > 0 || removed.length > 0)
       this.emit({ type: 'children', path: entry.path, added, removed });
+    this.#considerIncremental(entry);
   }
 
   #applyData(entry: DataEntry, snapshot: DataSnapshot): void {
@@ -211,6 +374,7 @@ export class Watches {
     if (entry.dropped) return;
     entry.dropped = true;
     this.#entries.delete(key(entry.kind, entry.path));
+    if (entry.kind === 'children') this.#stopFollowing(entry);
     this.log.info({ path: entry.path, kind: entry.kind }, 'watched node deleted');
     this.emit({ type: 'deleted', kind: entry.kind, path: entry.path });
   }

@@ -1,0 +1,60 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { ChildChanges } from './child-changes.js';
+
+function harness() {
+  const applied: [string, Record<string, boolean>][] = [];
+  const barriers: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  const changes = new ChildChanges<string>(
+    () => new Promise<void>((resolve, reject) => barriers.push({ resolve, reject })),
+    (node, pending) => applied.push([node, Object.fromEntries(pending)]),
+  );
+  return { changes, applied, barriers };
+}
+
+describe('ChildChanges', () => {
+  it('applies additions of one turn together in the next, without a barrier', async () => {
+    const { changes, applied, barriers } = harness();
+    changes.note('/a', 'x', true);
+    changes.note('/a', 'y', true);
+    changes.note('/b', 'z', true);
+    expect(applied).toEqual([]);
+
+    await nextTurn();
+
+    expect(applied).toEqual([
+      ['/a', { x: true, y: true }],
+      ['/b', { z: true }],
+    ]);
+    expect(barriers).toHaveLength(0);
+  });
+
+  it('holds a removal until the barrier answers, keeping the latest event per name', async () => {
+    const { changes, applied, barriers } = harness();
+    changes.note('/a', 'x', false);
+    await nextTurn();
+    expect(barriers).toHaveLength(1);
+    changes.note('/a', 'x', true); // the rest of the transaction, in a later socket read
+    await nextTurn();
+    expect(applied).toEqual([]);
+
+    barriers[0]?.resolve();
+    await nextTurn();
+
+    expect(applied).toEqual([['/a', { x: true }]]);
+    expect(barriers).toHaveLength(1);
+  });
+
+  it('applies after a failed barrier too, and drops what is pending for a forgotten node', async () => {
+    const { changes, applied, barriers } = harness();
+    changes.note('/a', 'x', false);
+    changes.note('/gone', 'y', false);
+    changes.forget('/gone');
+    await nextTurn();
+
+    barriers[0]?.reject(new Error('connection lost'));
+    await nextTurn();
+
+    expect(applied).toEqual([['/a', { x: false }]]);
+  });
+});
