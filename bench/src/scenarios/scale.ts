@@ -5,9 +5,10 @@
  *        │                          registers N servers (64 in flight), loads a view of them
  *        └── adds/removes one child ──▶ ZooKeeper ──▶ child's watch ──▶ callback: time, bytes, main-thread busy
  *
- * One change in a big view is where the designs differ: a ZooKeeper watch says only "children changed", so both
- * clients re-read all N names (O(children) on the wire and in the diff either way). zkit does that in its worker
- * and sends the main thread the diff; the direct client does it on the main thread.
+ * One change in a big view is where the designs differ: a one-shot ZooKeeper watch says only "children changed",
+ * so the direct client re-reads all N names on its main thread (O(children) on the wire and in the diff). zkit
+ * follows a node this big through a persistent recursive watch (ZooKeeper 3.6+), which names the child created or
+ * deleted: O(1) in its worker, and the diff alone crosses to the main thread.
  */
 
 import { ChildTrial } from '../child-ipc.js';
@@ -28,6 +29,9 @@ interface ChildrenTrial {
   /** From the parent issuing the create/delete, and from its acknowledgement (the change committed). */
   readonly latencyUs: number[];
   readonly committedUs: number[];
+  /** The same, split: zkit applies an added child at once and a removed one after a barrier round trip. */
+  readonly committedAddedUs: number[];
+  readonly committedRemovedUs: number[];
   readonly busyUs: number[];
   readonly workerBusyUs: number[];
   readonly bytes: number[];
@@ -77,6 +81,8 @@ async function childrenTrial(ctx: BenchContext, kind: Kind): Promise<ChildrenTri
     const loaded = await child.next('loaded', LOAD_TIMEOUT_MS);
     const latencyUs: number[] = [];
     const committedUs: number[] = [];
+    const committedAddedUs: number[] = [];
+    const committedRemovedUs: number[] = [];
     const busyUs: number[] = [];
     const workerBusyUs: number[] = [];
     const bytes: number[] = [];
@@ -92,7 +98,9 @@ async function childrenTrial(ctx: BenchContext, kind: Kind): Promise<ChildrenTri
       const seen = await child.next('seen', CHANGE_TIMEOUT_MS);
       if (i < WARMUP_CHANGES) continue;
       latencyUs.push(Number(BigInt(seen.atNs) - start) / 1000);
-      committedUs.push(Number(BigInt(seen.atNs) - acked) / 1000);
+      const committed = Number(BigInt(seen.atNs) - acked) / 1000;
+      committedUs.push(committed);
+      (present ? committedAddedUs : committedRemovedUs).push(committed);
       busyUs.push(seen.busyUs);
       if (seen.workerBusyUs !== null) workerBusyUs.push(seen.workerBusyUs);
       if (seen.bytes !== null) bytes.push(seen.bytes);
@@ -105,6 +113,8 @@ async function childrenTrial(ctx: BenchContext, kind: Kind): Promise<ChildrenTri
       memory: loaded.memory,
       latencyUs,
       committedUs,
+      committedAddedUs,
+      committedRemovedUs,
       busyUs,
       workerBusyUs,
       bytes,
@@ -165,6 +175,16 @@ function result(
     row(`${n}-child view: first load, bytes across threads`, 'KiB', (k) => kib(children[k].loadBytes)),
     row(`one child added/removed: committed → callback, p50`, 'us', (k) => committed(k).p50),
     row(`one child added/removed: committed → callback, p99`, 'us', (k) => committed(k).p99),
+    row(
+      `one child added: committed → callback, p50`,
+      'us',
+      (k) => summarize(children[k].committedAddedUs).p50,
+    ),
+    row(
+      `one child removed: committed → callback, p50`,
+      'us',
+      (k) => summarize(children[k].committedRemovedUs).p50,
+    ),
     row(`one child added/removed: write issued → callback, p50`, 'us', (k) => latency(k).p50),
     row(`one child added/removed: main-thread busy p50`, 'us', (k) => busy(k).p50),
     row(`one child added/removed: main-thread busy max`, 'us', (k) => busy(k).max),
@@ -220,7 +240,8 @@ function result(
     notes: [
       `Each side runs alone in a child process; ${ctx.config.scaleChanges} single-child changes (half added, half removed) by the parent's session, after ${WARMUP_CHANGES} untimed ones.`,
       "Committed → callback: from the parent's create/delete being acknowledged to the callback in the child; write issued → callback adds the write itself (CLOCK_MONOTONIC, shared by both processes).",
-      "Main-thread busy: event-loop utilisation of the child's main thread from arming to the callback; for the direct client it includes re-reading and diffing all names, which zkit does on its worker (worker busy). It is wall time while active, so a thread preempted by another process counts: the max shows a loaded machine.",
+      'zkit follows a node with at least `incrementalChildrenFrom` (default 1,000) children through a persistent recursive watch: an added child reaches the callback after its event alone; a removed one after one more round trip, which makes sure a registration deleted and re-created in one transaction never shows missing. The direct client re-reads and diffs all names after each one-shot watch.',
+      "Main-thread busy: event-loop utilisation of the child's main thread from arming to the callback; for the direct client it includes re-reading and diffing all names. It is wall time while active, so a thread preempted by another process counts: the max shows a loaded machine.",
       "Memory: RSS is the whole process (zkit's worker thread and its uncollected garbage included); heaps are live objects after a full GC (the worker's from a heap snapshot, whole: compare with an idle client's in scenario 5).",
       'Bytes across threads: structured-clone size of every message the worker posted to the main thread (the direct client has no thread boundary).',
     ],
