@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--out DIR] [--only 1,3]`: zkit side by side with a plain node-zookeeper-client.
  * The full run writes bench/results/latest.md and latency.svg (committed) and copies the results into
- * bench/README.md; --quick writes quick.* beside them (not committed); --out writes elsewhere and touches nothing else.
+ * bench/README.md and a summary into the top-level README; --quick writes quick.* beside them (not committed); --out writes elsewhere and touches nothing else.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,7 +26,10 @@ if (values.help) {
     ...(values.only ? { only: values.only.split(',').map(Number) } : {}),
     // The README records the last full run into bench/results, nothing else.
     ...(mode === 'full' && values.out === undefined
-      ? { readme: fileURLToPath(new URL('../README.md', import.meta.url)) }
+      ? {
+          readme: fileURLToPath(new URL('../README.md', import.meta.url)),
+          summaryReadme: fileURLToPath(new URL('../../README.md', import.meta.url)),
+        }
       : {}),
   });
   process.stderr.write(

@@ -1,23 +1,31 @@
 /**
- * Copies a full run's results into bench/README.md, between two markers, so the figures the README records are
- * always one run's own (never typed in by hand). Only a full run into the default results folder does this.
+ * Copies a full run's results into bench/README.md, and its summary into the top-level README, between markers,
+ * so the figures the READMEs record are always one run's own (never typed in by hand). Only a full run into the
+ * default results folder does this.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 
-const START = '<!-- results:start (written by the full bench run; do not edit) -->';
-const END = '<!-- results:end -->';
-
 export async function recordInReadme(readmePath: string, markdown: string, chart: string): Promise<boolean> {
-  const readme = await readFile(readmePath, 'utf8');
-  const from = readme.indexOf(START);
-  const to = readme.indexOf(END);
-  if (from === -1 || to < from) return false;
   // The results file starts with its own title; the README has one already.
   // Its sections go one level down, under the README's own Results heading.
   const body = markdown
     .replace(/^# .*\n/, '')
     .replace(/^## /gm, '### ')
     .replaceAll(`](${chart})`, `](results/${chart})`);
-  await writeFile(readmePath, `${readme.slice(0, from + START.length)}\n${body.trim()}\n${readme.slice(to)}`);
+  return replaceBetween(readmePath, 'results', body);
+}
+
+export function recordSummary(readmePath: string, summary: string): Promise<boolean> {
+  return replaceBetween(readmePath, 'bench-summary', summary);
+}
+
+async function replaceBetween(path: string, name: string, body: string): Promise<boolean> {
+  const start = `<!-- ${name}:start (written by the full bench run; do not edit) -->`;
+  const end = `<!-- ${name}:end -->`;
+  const text = await readFile(path, 'utf8');
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from === -1 || to < from) return false;
+  await writeFile(path, `${text.slice(0, from + start.length)}\n${body.trim()}\n${text.slice(to)}`);
   return true;
 }

@@ -13,13 +13,14 @@ import { configFor, type Mode } from './config.js';
 import type { BenchContext } from './context.js';
 import { DirectClient } from './direct.js';
 import { describeMachine, finishMachine, type Machine } from './machine.js';
-import { recordInReadme } from './readme.js';
+import { recordInReadme, recordSummary } from './readme.js';
 import type { ScenarioResult } from './report.js';
 import { notificationLatency } from './scenarios/notifications.js';
 import { operationLatency } from './scenarios/operations.js';
 import { scale } from './scenarios/scale.js';
 import { stallSurvival } from './scenarios/stall.js';
 import { startupTime } from './scenarios/startup.js';
+import { renderSummary } from './summary.js';
 import { renderLatencySvg } from './svg.js';
 import { renderMarkdown, renderTerminal } from './table.js';
 
@@ -31,6 +32,8 @@ export interface RunOptions {
   readonly only?: readonly number[];
   /** A README whose results section this run replaces (the full run into bench/results only). */
   readonly readme?: string;
+  /** A README whose summary table this run replaces (the top-level one, with the same rule). */
+  readonly summaryReadme?: string;
 }
 
 export interface RunOutput {
@@ -133,8 +136,10 @@ async function write(
     markdown += `\n## Failed scenarios\n\n${failures.map((f) => `- ${f.id}: ${f.error.split('\n')[0]}`).join('\n')}\n`;
   }
   await writeFile(files.markdown, markdown);
-  if (options.readme && failures.length === 0 && !options.only)
-    await recordInReadme(options.readme, markdown, chart);
+  if (failures.length === 0 && !options.only) {
+    if (options.readme) await recordInReadme(options.readme, markdown, chart);
+    if (options.summaryReadme) await recordSummary(options.summaryReadme, renderSummary(machine, scenarios));
+  }
   await writeFile(
     files.json,
     `${JSON.stringify({ mode: options.mode, machine, seconds, scenarios, failures }, null, 1)}\n`,
