@@ -31,7 +31,7 @@ const FULL: BenchConfig = {
   ops: 2000,
   warmup: 300,
   throughputOps: 5000,
-  throughputRuns: 5,
+  throughputRuns: 6,
   inFlight: 64,
   notifications: 500,
   stallMultiples: [1, 2, 4, 10],

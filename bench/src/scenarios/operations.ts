@@ -187,9 +187,12 @@ async function measure(ctx: BenchContext, zk: ZooKeeper, op: Operation): Promise
   }
   const zkitRuns: Throughput[] = [];
   const directRuns: Throughput[] = [];
+  // The order alternates too: a run of writes leaves the server work (log flushes, GC) that the next run pays for.
   for (let run = 0; run < config.throughputRuns; run++) {
-    zkitRuns.push(await throughput(config.throughputOps, config.inFlight, op.zkit));
-    directRuns.push(await throughput(config.throughputOps, config.inFlight, op.direct));
+    for (const side of run % 2 === 0 ? (['zkit', 'direct'] as const) : (['direct', 'zkit'] as const)) {
+      const measured = await throughput(config.throughputOps, config.inFlight, op[side]);
+      (side === 'zkit' ? zkitRuns : directRuns).push(measured);
+    }
   }
   // Untimed passes: what each operation costs in server requests and in messages across the thread boundary.
   const sample = Math.min(200, config.ops);
@@ -330,7 +333,7 @@ function result(measured: readonly Measured[], floor: Floor, config: BenchConfig
     ],
     notes: [
       `p50/p99 over ${ops} operations per client, timed one at a time, in ${ROUNDS} rounds alternating zkit and direct.`,
-      `Throughput: ${config.throughputOps} operations with ${inFlight} in flight, each in-flight slot on its own node or address; the median of ${config.throughputRuns} runs per side, alternating.`,
+      `Throughput: ${config.throughputOps} operations with ${inFlight} in flight, each in-flight slot on its own node or address; the median of ${config.throughputRuns} runs per side, alternating which side goes first.`,
       "Requests per op: the server's received-packet counter (`srvr`) across 200 untimed operations (pings add noise).",
       'Messages/bytes per op: everything the worker posted to the main thread (replies, events, log records), measured as structured-clone size.',
     ],
