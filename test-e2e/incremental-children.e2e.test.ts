@@ -96,7 +96,7 @@ describe('children followed one change at a time (recursive watch)', () => {
   });
 
   // ZooKeeper 3.6-3.8 keep one watch per path: a one-shot data watch set on a recursive root would replace it.
-  it.each(['children first', 'properties first'])(
+  it.each(['children first', 'properties first', 'both at once', 'properties while children load'])(
     'keeps a properties view of the same node live, and children too (%s)',
     async (order) => {
       const zk = await client({ incrementalChildrenFrom: 0 });
@@ -104,13 +104,23 @@ describe('children followed one change at a time (recursive watch)', () => {
       const service = root('incremental-same-node');
       await obs.mkdirp(service);
       await obs.setData(service, '{"v":0}');
-      const [kids, props] =
-        order === 'children first'
-          ? [await zk.children(service), await zk.properties(service)]
-          : await (async () => {
-              const props = await zk.properties(service);
-              return [await zk.children(service), props] as const;
-            })();
+      const open = {
+        'children first': async () => [await zk.children(service), await zk.properties(service)] as const,
+        'properties first': async () => {
+          const props = await zk.properties(service);
+          return [await zk.children(service), props] as const;
+        },
+        'both at once': () => Promise.all([zk.children(service), zk.properties(service)]),
+        // The properties call reaches the worker after the recursive watch was sent, before it is confirmed.
+        'properties while children load': async () => {
+          const loading = zk.children(service);
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          const props = await zk.properties(service);
+          return [await loading, props] as const;
+        },
+      }[order];
+      if (!open) throw new Error(`no such order: ${order}`);
+      const [kids, props] = await open();
 
       for (let v = 1; v <= 3; v++) {
         await obs.setData(service, JSON.stringify({ v }));

@@ -32,7 +32,7 @@ interface Entry {
 interface ChildrenEntry extends Entry {
   readonly kind: 'children';
   names: Set<string>;
-  /** Followed through a recursive watch; `unarmed` until that watch is on the current connection. */
+  /** Followed through a recursive watch; `unarmed` until the server confirmed it on the current connection. */
   incremental: boolean;
   unarmed: boolean;
 }
@@ -65,7 +65,9 @@ export class Watches {
     () => this.session.ready().then((client) => exists(client, '/')),
     (entry, changes) => this.#applyChildChanges(entry, changes),
   );
-  /** Removals of recursive watches not yet queued: a new watch of the path must go out after them. */
+  /** Paths whose recursive watch was sent on the current connection (and not removed): their data rides on it. */
+  readonly #roots = new Set<string>();
+  /** Removals of recursive watches in flight: a new watch of the path must go out after them. */
   readonly #removing = new Map<string, Promise<void>>();
 
   constructor(
@@ -170,6 +172,7 @@ export class Watches {
   /** A new session (or a resumed one in a new worker): every watch is re-armed and re-read. */
   rearmAll(): void {
     if (this.#entries.size > 0) this.log.info({ watches: this.#entries.size }, 're-arming watches');
+    this.#roots.clear();
     for (const entry of this.#entries.values()) {
       if (entry.kind === 'children' && entry.incremental) entry.unarmed = true;
       void this.#refresh(entry);
@@ -181,6 +184,7 @@ export class Watches {
    * watches stayed with the old connection, and what changed in between must be read.
    */
   reconnected(): void {
+    this.#roots.clear();
     for (const entry of this.#entries.values()) {
       if (entry.kind !== 'children' || !entry.incremental) continue;
       entry.unarmed = true;
@@ -249,21 +253,22 @@ export class Watches {
   /** Reads the names, arming what follows them: a one-shot watch, or (once per connection) a recursive one. */
   async #readChildren(client: Client, entry: ChildrenEntry): Promise<string[]> {
     if (entry.incremental && entry.unarmed) {
-      entry.unarmed = false;
       await this.#removing.get(entry.path);
       if (!this.#listening.has(client)) {
         this.#listening.add(client);
         onTreeEvents(client, (event) => this.#onTreeEvent(event));
       }
-      if (!(await addRecursiveWatch(client, entry.path))) this.#unsupported(entry);
+      // Set as the add is queued: a data read of the path queued after it must not set a one-shot watch.
+      this.#roots.add(entry.path);
+      if (await addRecursiveWatch(client, entry.path)) entry.unarmed = false;
+      else this.#unsupported(entry);
     }
     const watcher = entry.incremental ? undefined : this.#watcher(entry);
     return (await getChildren(client, entry.path, watcher)).children;
   }
 
   #readData(client: Client, entry: DataEntry): ReturnType<typeof getData> {
-    const root = this.#entries.get(key('children', entry.path));
-    entry.riding = root?.kind === 'children' && root.incremental && !root.unarmed;
+    entry.riding = this.#roots.has(entry.path);
     return getData(client, entry.path, entry.riding ? undefined : this.#watcher(entry));
   }
 
@@ -285,6 +290,8 @@ export class Watches {
   #unsupported(entry: ChildrenEntry): void {
     this.#recursiveSupported = false;
     entry.incremental = false;
+    this.#roots.delete(entry.path);
+    this.#dismount(entry.path);
     this.log.info(
       { path: entry.path },
       'ZooKeeper has no recursive watches (3.6+); re-reading children instead',
@@ -293,8 +300,8 @@ export class Watches {
 
   #stopFollowing(entry: ChildrenEntry): void {
     this.#childChanges.forget(entry);
-    if (!entry.incremental || entry.unarmed) return;
     const { path } = entry;
+    if (!this.#roots.delete(path)) return;
     // A later add of the same path waits for this, so the server never removes the newer watch.
     const removal: Promise<void> = this.session
       .ready()
