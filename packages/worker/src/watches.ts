@@ -130,8 +130,8 @@ export class Watches {
   unwatch(kind: WatchKind, path: string): void {
     const entry = this.#entries.get(key(kind, path));
     if (!entry) return;
-    // ZooKeeper 3.8 can remove watches, but node-zookeeper-client cannot ask it to: the one pending firing is
-    // ignored instead, and the server forgets the watch when it fires.
+    // A one-shot watch is left to fire once, ignored, and the server forgets it then; a recursive one never
+    // would, so it is removed (#stopFollowing).
     entry.dropped = true;
     this.#entries.delete(key(kind, path));
     if (entry.kind === 'children') this.#stopFollowing(entry);
