@@ -23,6 +23,14 @@
  */
 import zookeeper from 'node-zookeeper-client';
 import { zkError } from './errors.js';
+import {
+  existsRequest,
+  type Frame,
+  intRequest,
+  type PacketQueue,
+  send,
+  setWatchesRequest,
+} from './raw-request.js';
 import { type Client, toZkError } from './zk-ops.js';
 
 export type TreeEventType = 'created' | 'deleted' | 'dataChanged';
@@ -34,21 +42,13 @@ export interface TreeEvent {
 type TreeListener = (event: TreeEvent) => void;
 
 // org.apache.zookeeper.ZooDefs.OpCode / AddWatchMode / Watcher.WatcherType, read from the 3.8 jar and 3.9 sources.
-const OP_EXISTS = 3;
 const OP_REMOVE_WATCHES = 18;
-const OP_SET_WATCHES = 101;
 const OP_ADD_WATCH = 106;
 const MODE_PERSISTENT_RECURSIVE = 1;
 /** 3.6-3.8 know Children 1, Data 2, Any 3 only, and keep a recursive watch in both the data and the child table. */
 const WATCHER_TYPE_ANY = 3;
 /** 3.9+, where modes are kept apart: removes the recursive watch alone. 3.6-3.8 answer MARSHALLING_ERROR. */
 const WATCHER_TYPE_PERSISTENT_RECURSIVE = 5;
-/**
- * The library parses a reply by its request's `header.type` and destroys the socket for a type it does not know.
- * OpCode.delete's successful reply has no body, so what follows the reply header (addWatch and removeWatches
- * answer ErrorResponse {int err = 0}, exists a Stat) is skipped with the rest of the frame.
- */
-const PARSE_REPLY_AS = 2;
 
 const { Event, Exception } = zookeeper;
 const EVENT_TYPES: ReadonlyMap<number, TreeEventType> = new Map([
@@ -67,7 +67,7 @@ export async function addRecursiveWatch(client: Client, path: string): Promise<b
   checkPath(path);
   const generation = bump(state, path);
   const { error } = await send(
-    state,
+    state.manager,
     () => addWatch(path),
     (reply) => {
       // In the reply's own turn: a notification later in the same socket chunk must already pass the filter.
@@ -133,7 +133,7 @@ async function removeOnce(
   let addedOn = -1;
   let substituted = false;
   const added = send(
-    state,
+    state.manager,
     () => {
       addedOn = state.connection;
       return addWatch(path);
@@ -143,7 +143,7 @@ async function removeOnce(
     },
   );
   const removed = send(
-    state,
+    state.manager,
     () => {
       substituted = addedOn !== state.connection || (requiredConnection ?? addedOn) !== addedOn;
       return substituted ? existsRequest(path) : intRequest(OP_REMOVE_WATCHES, path, type);
@@ -175,7 +175,7 @@ function rearmOneShotWatches(state: TreeState, path: string, zxid: Buffer | unde
   const child = held(watchers.getChildWatcherPaths());
   if (!zxid || data.length + exist.length + child.length === 0) return;
   // Nothing to await: on a lost connection the library's own SetWatches sets them on the next one.
-  void send(state, () => setWatchesRequest(zxid, data, exist, child));
+  void send(state.manager, () => setWatchesRequest(zxid, data, exist, child));
 }
 
 /** The watch cannot exist any more: no server support, or the connection (or session) that held it is gone. */
@@ -247,111 +247,12 @@ function underRoot(roots: ReadonlySet<string>, path: string): boolean {
   return false;
 }
 
-// ── wire ─────────────────────────────────────────────────────────────────────────────────────────────────────
-
-/** A request body, built each time the packet is written (the library assigns the xid just before). */
-type Frame = { readonly opcode: number; readonly body: (chroot: string) => readonly Buffer[] };
-
-interface Reply {
-  /** null on success, else the library's Exception. */
-  readonly error: unknown;
-  /** The zxid in the reply header: the server's state when it answered. */
-  readonly zxid: Buffer | undefined;
-}
-
-/** Resolves with the reply; never rejects and never throws into the library. */
-function send(state: TreeState, frame: () => Frame, onReply?: (reply: Reply) => void): Promise<Reply> {
-  return new Promise((resolve) => {
-    try {
-      state.manager.queue(disguised(frame), (error, response) => {
-        const reply = { error: error ?? null, zxid: replyZxid(response) };
-        onReply?.(reply);
-        resolve(reply);
-      });
-    } catch (error) {
-      resolve({ error, zxid: undefined });
-    }
-  });
-}
-
-/**
- * A request whose header reads as PARSE_REPLY_AS to the library while toBuffer() writes the real opcode, with the
- * xid the library has just assigned: a packet written again stays the same request.
- */
-function disguised(frame: () => Frame): WireRequest {
-  const header = { xid: 0, type: PARSE_REPLY_AS };
-  let chroot = '';
-  const payload = {
-    setChrootPath: (path: string) => {
-      chroot = path;
-    },
-  };
-  return { header, payload, toBuffer: () => encode(header.xid, frame(), chroot) };
-}
-
-/** int length, RequestHeader {int xid; int type}, then the body. */
-function encode(xid: number, { opcode, body }: Frame, chroot: string): Buffer {
-  const parts = body(chroot);
-  const length = parts.reduce((sum, part) => sum + part.length, 8);
-  return Buffer.concat([int32(length), int32(xid), int32(opcode), ...parts]);
-}
-
 function addWatch(path: string): Frame {
   return intRequest(OP_ADD_WATCH, path, MODE_PERSISTENT_RECURSIVE);
 }
 
-/** AddWatchRequest {ustring path; int mode} and RemoveWatchesRequest {ustring path; int type}. */
-function intRequest(opcode: number, path: string, value: number): Frame {
-  return { opcode, body: (chroot) => [ustring(chrooted(chroot, path)), int32(value)] };
-}
-
-/** ExistsRequest {ustring path; boolean watch = false}: no side effect, NO_NODE at worst. */
-function existsRequest(path: string): Frame {
-  return { opcode: OP_EXISTS, body: (chroot) => [ustring(chrooted(chroot, path)), Buffer.of(0)] };
-}
-
-/** SetWatches {long relativeZxid; vector<ustring> dataWatches, existWatches, childWatches}. */
-function setWatchesRequest(zxid: Buffer, data: string[], exist: string[], child: string[]): Frame {
-  const vector = (chroot: string, paths: string[]) => [
-    int32(paths.length),
-    ...paths.map((path) => ustring(chrooted(chroot, path))),
-  ];
-  return {
-    opcode: OP_SET_WATCHES,
-    body: (chroot) => [zxid, ...vector(chroot, data), ...vector(chroot, exist), ...vector(chroot, child)],
-  };
-}
-
-/** The server path, as jute's Record.prependChroot makes it. */
-function chrooted(chroot: string, path: string): string {
-  return chroot && path === '/' ? chroot : chroot + path;
-}
-
-function int32(value: number): Buffer {
-  const buffer = Buffer.alloc(4);
-  buffer.writeInt32BE(value);
-  return buffer;
-}
-
-function ustring(value: string): Buffer {
-  const bytes = Buffer.from(value);
-  return Buffer.concat([int32(bytes.length), bytes]);
-}
-
-function replyZxid(response: unknown): Buffer | undefined {
-  const zxid = (response as { header?: { zxid?: unknown } } | undefined)?.header?.zxid;
-  return Buffer.isBuffer(zxid) && zxid.length === 8 ? zxid : undefined;
-}
-
 // ── node-zookeeper-client internals and per-client state ─────────────────────────────────────────────────────
 
-/** What ConnectionManager.queue and onPacketQueueReadable read from a request. */
-interface WireRequest {
-  readonly header: { xid: number; readonly type: number };
-  /** queue() calls setChrootPath when the connection string has a chroot. */
-  readonly payload: { setChrootPath(chroot: string): void };
-  toBuffer(): Buffer;
-}
 interface WatcherEvent {
   readonly type: number;
   readonly state?: number;
@@ -364,8 +265,7 @@ interface WatcherManager {
   getExistenceWatcherPaths(): string[];
   getChildWatcherPaths(): string[];
 }
-interface ConnectionManager {
-  queue(request: WireRequest, callback: (error: unknown, response?: unknown) => void): void;
+interface ConnectionManager extends PacketQueue {
   readonly watcherManager: WatcherManager;
 }
 
