@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ChildChanges } from './child-changes.js';
+import { applyChanges, ChildChanges } from './child-changes.js';
 
 function harness() {
   const applied: [string, Record<string, boolean>][] = [];
@@ -56,5 +56,20 @@ describe('ChildChanges', () => {
     await nextTurn();
 
     expect(applied).toEqual([['/a', { x: false }]]);
+  });
+});
+
+describe('applyChanges', () => {
+  it('changes the names and reports only what actually changed', () => {
+    const names = new Set(['a', 'b']);
+    const changes = new Map([
+      ['a', true], // already there
+      ['b', false],
+      ['c', true],
+      ['d', false], // never there
+    ]);
+
+    expect(applyChanges(names, changes)).toEqual({ added: ['c'], removed: ['b'] });
+    expect([...names].sort()).toEqual(['a', 'c']);
   });
 });

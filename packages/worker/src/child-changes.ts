@@ -57,3 +57,23 @@ export class ChildChanges<Node> {
     for (const [node, changes] of pending) this.apply(node, changes);
   }
 }
+
+/** Applies the latest presence of each name to `names`; returns what actually changed. */
+export function applyChanges(
+  names: Set<string>,
+  changes: ReadonlyMap<string, boolean>,
+): { added: string[]; removed: string[] } {
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const [name, present] of changes) {
+    if (present === names.has(name)) continue;
+    if (present) {
+      names.add(name);
+      added.push(name);
+    } else {
+      names.delete(name);
+      removed.push(name);
+    }
+  }
+  return { added, removed };
+}

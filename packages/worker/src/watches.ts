@@ -1,9 +1,10 @@
-import { ChildChanges } from './child-changes.js';
+import { applyChanges, ChildChanges } from './child-changes.js';
 import { decodeProperties, splitPath } from './data.js';
 import type { ZkError } from './errors.js';
 import { type Emit, errorFields, type Log } from './log-forward.js';
-import { addRecursiveWatch, onTreeEvents, removeRecursiveWatch, type TreeEvent } from './persistent-watch.js';
+import type { TreeEvent } from './persistent-watch.js';
 import type { DataSnapshot, JsonObject, WatchKind } from './protocol.js';
+import { RecursiveRoots } from './recursive-roots.js';
 import type { Session } from './session.js';
 import { type Client, exists, getChildren, getData, type Stat, type Watcher, zxid } from './zk-ops.js';
 
@@ -58,24 +59,25 @@ export class Watches {
    * and closed would pile up (a leak, and its MaxListenersExceededWarning).
    */
   readonly #watchers = new Map<string, Watcher>();
-  /** Clients whose recursive-watch events reach us; false once a server said it has no such watches. */
-  readonly #listening = new WeakSet<Client>();
-  #recursiveSupported = true;
+  readonly #recursive: RecursiveRoots;
   readonly #childChanges = new ChildChanges<ChildrenEntry>(
     () => this.session.ready().then((client) => exists(client, '/')),
     (entry, changes) => this.#applyChildChanges(entry, changes),
   );
-  /** Paths whose recursive watch was sent on the current connection (and not removed): their data rides on it. */
-  readonly #roots = new Set<string>();
-  /** Removals of recursive watches in flight: a new watch of the path must go out after them. */
-  readonly #removing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly session: Session,
     private readonly emit: Emit,
     private readonly log: Log,
     private readonly incrementalFrom = DEFAULT_INCREMENTAL_CHILDREN_FROM,
-  ) {}
+  ) {
+    this.#recursive = new RecursiveRoots(
+      session,
+      log,
+      (event) => this.#onTreeEvent(event),
+      (path) => this.#dismount(path),
+    );
+  }
 
   paths(kind: WatchKind): string[] {
     return [...this.#entries.values()].filter((entry) => entry.kind === kind).map((entry) => entry.path);
@@ -90,7 +92,7 @@ export class Watches {
   async watchChildren(path: string): Promise<readonly string[]> {
     const existing = this.#entries.get(key('children', path));
     if (existing?.kind === 'children') return [...existing.names];
-    const incremental = this.#recursiveSupported && this.incrementalFrom === 0;
+    const incremental = this.#recursive.supported && this.incrementalFrom === 0;
     const entry: ChildrenEntry = {
       kind: 'children',
       path,
@@ -172,7 +174,7 @@ export class Watches {
   /** A new session (or a resumed one in a new worker): every watch is re-armed and re-read. */
   rearmAll(): void {
     if (this.#entries.size > 0) this.log.info({ watches: this.#entries.size }, 're-arming watches');
-    this.#roots.clear();
+    this.#recursive.connectionLost();
     for (const entry of this.#entries.values()) {
       if (entry.kind === 'children' && entry.incremental) entry.unarmed = true;
       void this.#refresh(entry);
@@ -184,7 +186,7 @@ export class Watches {
    * watches stayed with the old connection, and what changed in between must be read.
    */
   reconnected(): void {
-    this.#roots.clear();
+    this.#recursive.connectionLost();
     for (const entry of this.#entries.values()) {
       if (entry.kind !== 'children' || !entry.incremental) continue;
       entry.unarmed = true;
@@ -253,14 +255,7 @@ export class Watches {
   /** Reads the names, arming what follows them: a one-shot watch, or (once per connection) a recursive one. */
   async #readChildren(client: Client, entry: ChildrenEntry): Promise<string[]> {
     if (entry.incremental && entry.unarmed) {
-      await this.#removing.get(entry.path);
-      if (!this.#listening.has(client)) {
-        this.#listening.add(client);
-        onTreeEvents(client, (event) => this.#onTreeEvent(event));
-      }
-      // Set as the add is queued: a data read of the path queued after it must not set a one-shot watch.
-      this.#roots.add(entry.path);
-      if (await addRecursiveWatch(client, entry.path)) entry.unarmed = false;
+      if (await this.#recursive.add(client, entry.path)) entry.unarmed = false;
       else this.#unsupported(entry);
     }
     const watcher = entry.incremental ? undefined : this.#watcher(entry);
@@ -268,7 +263,7 @@ export class Watches {
   }
 
   #readData(client: Client, entry: DataEntry): ReturnType<typeof getData> {
-    entry.riding = this.#roots.has(entry.path);
+    entry.riding = this.#recursive.has(entry.path);
     return getData(client, entry.path, entry.riding ? undefined : this.#watcher(entry));
   }
 
@@ -280,7 +275,7 @@ export class Watches {
 
   /** A node grown big switches to a recursive watch: one more full read, then every change costs O(1). */
   #considerIncremental(entry: ChildrenEntry): void {
-    if (entry.incremental || !this.#recursiveSupported || entry.names.size < this.incrementalFrom) return;
+    if (entry.incremental || !this.#recursive.supported || entry.names.size < this.incrementalFrom) return;
     entry.incremental = true;
     entry.unarmed = true;
     this.log.debug({ path: entry.path, children: entry.names.size }, 'following children one by one');
@@ -288,32 +283,13 @@ export class Watches {
   }
 
   #unsupported(entry: ChildrenEntry): void {
-    this.#recursiveSupported = false;
     entry.incremental = false;
-    this.#roots.delete(entry.path);
     this.#dismount(entry.path);
-    this.log.info(
-      { path: entry.path },
-      'ZooKeeper has no recursive watches (3.6+); re-reading children instead',
-    );
   }
 
   #stopFollowing(entry: ChildrenEntry): void {
     this.#childChanges.forget(entry);
-    const { path } = entry;
-    if (!this.#roots.delete(path)) return;
-    // A later add of the same path waits for this, so the server never removes the newer watch.
-    const removal: Promise<void> = this.session
-      .ready()
-      .then((client) => removeRecursiveWatch(client, path))
-      .catch((error: unknown) =>
-        this.log.debug({ path, ...errorFields(error) }, 'could not remove a recursive watch'),
-      )
-      .finally(() => {
-        if (this.#removing.get(path) === removal) this.#removing.delete(path);
-        this.#dismount(path);
-      });
-    this.#removing.set(path, removal);
+    this.#recursive.remove(entry.path);
   }
 
   /** What a recursive watch heard: a riding data entry's node, the watched node itself, or one of its children. */
@@ -335,18 +311,7 @@ export class Watches {
 
   #applyChildChanges(entry: ChildrenEntry, changes: ReadonlyMap<string, boolean>): void {
     if (entry.dropped) return;
-    const added: string[] = [];
-    const removed: string[] = [];
-    for (const [name, present] of changes) {
-      if (present === entry.names.has(name)) continue;
-      if (present) {
-        entry.names.add(name);
-        added.push(name);
-      } else {
-        entry.names.delete(name);
-        removed.push(name);
-      }
-    }
+    const { added, removed } = applyChanges(entry.names, changes);
     if (added.length > 0 || removed.length > 0)
       this.emit({ type: 'children', path: entry.path, added, removed });
   }

@@ -1,0 +1,73 @@
+import { errorFields, type Log } from './log-forward.js';
+import { addRecursiveWatch, onTreeEvents, removeRecursiveWatch, type TreeEvent } from './persistent-watch.js';
+import type { Session } from './session.js';
+import type { Client } from './zk-ops.js';
+
+/**
+ * The persistent recursive watches the worker holds on the current connection ("roots"), kept in order:
+ *
+ *   add(p) ──▶ (waits for a removal of p in flight) ──▶ root p ──▶ addWatch ──▶ tree events ──▶ onEvent
+ *   remove(p) ──▶ not a root ──▶ removeWatches ──▶ onRemoved(p)
+ *   connectionLost() ──▶ no roots (the server dropped them with the connection)
+ *
+ * A path is a root from the moment its addWatch is queued: a one-shot data watch set on it after that would
+ * replace half of the recursive watch on ZooKeeper 3.6-3.8 (ZOOKEEPER-4466), so readers of its data ask has().
+ */
+export class RecursiveRoots {
+  readonly #roots = new Set<string>();
+  /** A new watch of a path must reach the server after the removal of the old one. */
+  readonly #removing = new Map<string, Promise<void>>();
+  readonly #listening = new WeakSet<Client>();
+  #supported = true;
+
+  constructor(
+    private readonly session: Session,
+    private readonly log: Log,
+    private readonly onEvent: (event: TreeEvent) => void,
+    private readonly onRemoved: (path: string) => void,
+  ) {}
+
+  /** False once a server answered that it has no recursive watches (ZooKeeper before 3.6). */
+  get supported(): boolean {
+    return this.#supported;
+  }
+
+  has(path: string): boolean {
+    return this.#roots.has(path);
+  }
+
+  /** Resolves true once the server holds the watch, false when it has no such watches. */
+  async add(client: Client, path: string): Promise<boolean> {
+    await this.#removing.get(path);
+    if (!this.#listening.has(client)) {
+      this.#listening.add(client);
+      onTreeEvents(client, this.onEvent);
+    }
+    this.#roots.add(path);
+    if (await addRecursiveWatch(client, path)) return true;
+    this.#supported = false;
+    this.#roots.delete(path);
+    this.log.info({ path }, 'ZooKeeper has no recursive watches (3.6+); re-reading children instead');
+    return false;
+  }
+
+  /** Gives a root's watch back to the server; nothing to do for a path that is not one. */
+  remove(path: string): void {
+    if (!this.#roots.delete(path)) return;
+    const removal: Promise<void> = this.session
+      .ready()
+      .then((client) => removeRecursiveWatch(client, path))
+      .catch((error: unknown) =>
+        this.log.debug({ path, ...errorFields(error) }, 'could not remove a recursive watch'),
+      )
+      .finally(() => {
+        if (this.#removing.get(path) === removal) this.#removing.delete(path);
+        this.onRemoved(path);
+      });
+    this.#removing.set(path, removal);
+  }
+
+  connectionLost(): void {
+    this.#roots.clear();
+  }
+}
