@@ -72,6 +72,23 @@ describe('load-balancer example', () => {
     expect(await observer.getChildren('/fooservice/servers')).not.toContain(leaving.address);
   });
 
+  it('answers the requests in flight when it is stopped (SIGTERM), then exits 0 and accepts no more', async () => {
+    const { balancer } = await fleet('lb-drain', 2);
+    // Slow requests, all in flight when the signal arrives: a balancer that did not drain would cut them off.
+    const inFlight = Array.from({ length: 6 }, () => http(`${balancer.url}?ms=1000`, 'POST'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    balancer.signal('SIGTERM');
+    const answers = await Promise.allSettled(inFlight);
+    const exit = await balancer.exited;
+
+    expect(answers.map((a) => (a.status === 'fulfilled' ? a.value.status : String(a.reason)))).toEqual(
+      Array(6).fill(200),
+    );
+    expect(exit).toEqual({ code: 0, signal: null });
+    await expect(http(balancer.url)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
   it('skips a killed service whose node has not expired yet: requests are retried on another one', async () => {
     const { observer, services, balancer } = await fleet('lb-kill', 2);
     const [killed, survivor] = services as [ExampleProcess, ExampleProcess];
