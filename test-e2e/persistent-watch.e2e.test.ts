@@ -48,29 +48,19 @@ async function drained(client: Client, obs: Observer, chroot = ''): Promise<void
   await waitFor(() => fired, { message: 'the marker notification' });
 }
 
-/** A one-shot getChildren watcher; returns how often it has fired. */
-async function childWatcher(client: Client, path: string): Promise<() => number> {
+/** A one-shot getChildren or getData watcher, as the library sets it; returns how often it has fired. */
+async function oneShotWatcher(
+  client: Client,
+  kind: 'children' | 'data',
+  path: string,
+): Promise<() => number> {
   let count = 0;
-  await new Promise<void>((resolve, reject) =>
-    client.getChildren(
-      path,
-      () => count++,
-      (error) => (error ? reject(error) : resolve()),
-    ),
-  );
-  return () => count;
-}
-
-/** A one-shot getData watcher; returns how often it has fired. */
-async function dataWatcher(client: Client, path: string): Promise<() => number> {
-  let count = 0;
-  await new Promise<void>((resolve, reject) =>
-    client.getData(
-      path,
-      () => count++,
-      (error) => (error ? reject(error) : resolve()),
-    ),
-  );
+  const watcher = () => count++;
+  await new Promise<void>((resolve, reject) => {
+    const done = (error: unknown) => (error ? reject(error) : resolve());
+    if (kind === 'children') client.getChildren(path, watcher, done);
+    else client.getData(path, watcher, done);
+  });
   return () => count;
 }
 
@@ -196,11 +186,11 @@ describe('persistent recursive watches', () => {
 
       let fired: () => number;
       if (when === 'before') {
-        fired = await childWatcher(client, tree);
+        fired = await oneShotWatcher(client, 'children', tree);
         await addRecursiveWatch(client, tree);
       } else {
         await addRecursiveWatch(client, tree);
-        fired = await childWatcher(client, tree);
+        fired = await oneShotWatcher(client, 'children', tree);
       }
       await obs.create(`${tree}/a`);
       await waitFor(() => fired() === 1, { message: 'the children watcher' });
@@ -217,9 +207,9 @@ describe('persistent recursive watches', () => {
     const obs = await observer();
     const tree = root('pw-rearm');
     await obs.mkdirp(tree);
-    const dataFired = await dataWatcher(client, tree);
+    const dataFired = await oneShotWatcher(client, 'data', tree);
     await addRecursiveWatch(client, tree);
-    const childFired = await childWatcher(client, tree);
+    const childFired = await oneShotWatcher(client, 'children', tree);
 
     await removeRecursiveWatch(client, tree);
     await obs.create(`${tree}/a`);
@@ -320,7 +310,7 @@ describe('persistent recursive watches on a server of their own', () => {
     const seen = treeEvents(client);
     await addRecursiveWatch(client, '/tree');
     // A one-shot watch below the root: set again by node-zookeeper-client on reconnect, it is no tree event.
-    const dataFired = await dataWatcher(client, '/tree/x');
+    const dataFired = await oneShotWatcher(client, 'data', '/tree/x');
     const session = client.getSessionId().toString('hex');
     const states: string[] = [];
     client.on('state', (state) => states.push(state.name));

@@ -2,7 +2,7 @@
  * Persistent recursive watches (ZooKeeper 3.6+ `addWatch`, `removeWatches`) for a node-zookeeper-client 1.1.3
  * client, which predates them.
  *
- *   add/removeRecursiveWatch ─▶ connectionManager.queue ─▶ socket   opcodes 106 / 18, written by our toBuffer()
+ *   add/removeRecursiveWatch ─▶ raw-request.ts send() ─▶ connectionManager.queue ─▶ socket   (opcodes 106 / 18)
  *   socket ─▶ notification (xid -1) ─▶ watcherManager.emit ─┬─▶ onTreeEvents listeners           (our hook)
  *                                                           └─▶ the library's one-shot watchers  (as before)
  *
