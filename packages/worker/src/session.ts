@@ -4,6 +4,7 @@ import { closedError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
 import type { SessionHandle, SessionInfo, SessionState, WorkerConfig } from './protocol.js';
 import { delay, exponentialBackoff, type RetryPolicy } from './retry.js';
+import { batchWritesPerTurn } from './write-batching.js';
 import { type Client, sessionIdHex } from './zk-ops.js';
 
 /**
@@ -124,6 +125,8 @@ export class Session {
     } as Partial<zookeeper.Option>);
     for (const { scheme, credentials } of this.config.auth)
       client.addAuthInfo(scheme, Buffer.from(credentials));
+    if (!batchWritesPerTurn(client))
+      this.log.debug({}, 'node-zookeeper-client internals changed: requests written one by one');
     client.on('state', (state: zookeeper.State) => {
       if (epoch === this.#epoch) this.#onClientState(client, state, resume);
     });
