@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { runInFlight, timeSequential, within } from './pool.js';
 import { summarize } from './stats.js';
+import { connectZkit } from './zkit.js';
 
 const clientModule = createRequire(import.meta.url).resolve('node-zookeeper-client');
 
@@ -31,6 +32,11 @@ parentPort.on('message', (message) => {
 export interface Floor {
   /** A message to a worker and back, nothing else: the thread hop alone. */
   readonly echoP50: number;
+  /**
+   * A zkit call that sends ZooKeeper nothing (`diagnostics()` on an idle client): the hop plus zkit's call path
+   * (comlink, the coalescing port, the supervisor) on both threads.
+   */
+  readonly zkitCallP50: number;
   /** getChildren + watch through the bare worker, one at a time. */
   readonly bareGetChildrenP50: number;
   /** The same with `inFlight` outstanding, and this process's CPU (both threads) per operation. */
@@ -79,6 +85,7 @@ export async function measureFloor(options: FloorOptions): Promise<Floor> {
     const used = process.cpuUsage(cpu);
     return {
       echoP50: summarize(echo).p50,
+      zkitCallP50: await measureZkitCall(options),
       bareGetChildrenP50: summarize(bare).p50,
       bareOpsPerSec: options.count / (elapsedMs / 1000),
       bareCpuUsPerOp: (used.user + used.system) / options.count,
@@ -86,5 +93,15 @@ export async function measureFloor(options: FloorOptions): Promise<Floor> {
   } finally {
     worker.postMessage({ close: true });
     await worker.terminate();
+  }
+}
+
+async function measureZkitCall(options: FloorOptions): Promise<number> {
+  const zk = await connectZkit(options.connectionString);
+  try {
+    await timeSequential(options.warmup, async () => void (await zk.diagnostics()));
+    return summarize(await timeSequential(options.count, async () => void (await zk.diagnostics()))).p50;
+  } finally {
+    await zk.close();
   }
 }

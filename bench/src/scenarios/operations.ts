@@ -314,6 +314,11 @@ function result(measured: readonly Measured[], floor: Floor, config: BenchConfig
     context: [
       { label: 'thread hop alone: postMessage to a worker and back, p50', value: floor.echoP50, unit: 'us' },
       {
+        label: 'a zkit call that sends ZooKeeper nothing (diagnostics() on an idle client), p50',
+        value: floor.zkitCallP50,
+        unit: 'us',
+      },
+      {
         label:
           'floor of any worker design: getChildren + watch through a bare worker (no zkit, no comlink), p50',
         value: floor.bareGetChildrenP50,
