@@ -20,6 +20,8 @@ export interface Machine {
   readonly load: { readonly start: number; end: number };
   readonly node: string;
   readonly zookeeper: string;
+  /** How the server's JVM was started: a server compiled by C1 alone spends more CPU per request than a real one. */
+  readonly zookeeperJvm: string;
   /** The repository's commit, and whether zkit's packages had uncommitted changes (the run built those). */
   readonly commit: string;
   readonly packages: Readonly<Record<string, string>>;
@@ -30,7 +32,7 @@ export function finishMachine(machine: Machine): void {
   machine.load.end = os.loadavg()[0] ?? 0;
 }
 
-export async function describeMachine(serverAddress: string): Promise<Machine> {
+export async function describeMachine(serverAddress: string, zookeeperJvm: string): Promise<Machine> {
   const cpus = os.cpus();
   return {
     date: new Date().toISOString(),
@@ -41,6 +43,7 @@ export async function describeMachine(serverAddress: string): Promise<Machine> {
     load: { start: os.loadavg()[0] ?? 0, end: Number.NaN },
     node: process.version,
     zookeeper: await zookeeperVersion(serverAddress),
+    zookeeperJvm,
     commit: repositoryCommit(),
     packages: packageVersions(),
   };

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startZooKeeper } from '@zkit/testing';
+import { type ProviderName, startZooKeeper } from '@zkit/testing';
 import { configFor, type Mode } from './config.js';
 import type { BenchContext } from './context.js';
 import { DirectClient } from './direct.js';
@@ -62,13 +62,15 @@ export async function runBench(options: RunOptions): Promise<RunOutput> {
   const config = configFor(options.mode);
   const progress = (line: string): void => void process.stderr.write(`${line}\n`);
   progress(`zkit bench (${options.mode}): starting ZooKeeper`);
-  const zk = await startZooKeeper();
+  // Production JVM flags: @zkit/testing's quick-start ones (C1 only) would make the server spend more CPU per
+  // request, which on 2 cores shared with the clients would hide part of each client's own cost.
+  const zk = await startZooKeeper({ jvm: 'server' });
   const scenarios: ScenarioResult[] = [];
   const failures: { id: number; error: string }[] = [];
   let machine: Machine;
   try {
     const serverAddress = zk.servers[0]?.address ?? zk.connectionString.split(',')[0] ?? '';
-    machine = await describeMachine(serverAddress);
+    machine = await describeMachine(serverAddress, jvmOf(zk.provider));
     const admin = await DirectClient.connect(zk.connectionString, 10_000);
     try {
       const root = `/zkit-bench-${randomBytes(4).toString('hex')}`;
@@ -146,4 +148,10 @@ async function write(
   );
   process.stdout.write(renderTerminal(machine, scenarios));
   return files;
+}
+
+function jvmOf(provider: ProviderName): string {
+  return provider === 'local'
+    ? 'started by the bench with production flags (-Xmx1000m; collector and tiered JIT left to the JVM)'
+    : `not started by the bench (provider ${provider})`;
 }

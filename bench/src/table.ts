@@ -104,6 +104,7 @@ export function renderMarkdown(
     `| load average (1 min) | ${loadText(machine)} |`,
     `| node | ${machine.node} |`,
     `| ZooKeeper | ${machine.zookeeper} |`,
+    `| ZooKeeper JVM | ${machine.zookeeperJvm} |`,
     `| zkit commit | ${machine.commit} |`,
     ...Object.entries(machine.packages).map(([name, version]) => `| ${name} | ${version} |`),
     `| run time | ${options.seconds.toFixed(0)} s |`,

@@ -12,7 +12,7 @@ export type {
   ObserverOptions,
 } from './observer.js';
 export { openObserver } from './observer.js';
-export type { StartOptions } from './options.js';
+export type { JvmProfile, StartOptions } from './options.js';
 export { freePorts } from './ports.js';
 export { startZooKeeper } from './start.js';
 export { uniquePath } from './unique-path.js';

@@ -9,6 +9,7 @@ describe('resolveStartOptions', () => {
       minSessionTimeout: 1000,
       maxSessionTimeout: 10000,
       provider: 'auto',
+      jvm: 'test',
       startTimeout: 30000,
       env: process.env,
     });
@@ -31,6 +32,12 @@ describe('resolveStartOptions', () => {
     );
     expect(() => resolveStartOptions({ minSessionTimeout: 5000, maxSessionTimeout: 4000 })).toThrow(
       /minSessionTimeout 5000 > maxSessionTimeout 4000/,
+    );
+    expect(() => resolveStartOptions({ jvm: 'fast' as 'test' })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTIONS',
+        message: expect.stringMatching(/unknown jvm profile 'fast'/),
+      }),
     );
   });
 });

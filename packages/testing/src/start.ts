@@ -39,7 +39,7 @@ const PROVIDERS: Record<ProviderName, (options: ResolvedStartOptions) => Promise
   },
 
   async local(options) {
-    const located = locateLocalZooKeeper(options.env);
+    const located = locateLocalZooKeeper(options.env, '/', options.jvm);
     if (!located.found) return { unavailable: located.reason };
     return { handle: await startLocalEnsemble(located.launch, { ...options, size: options.servers }) };
   },

@@ -34,6 +34,25 @@ describe('locateLocalZooKeeper', () => {
     });
   });
 
+  it('starts test servers for a quick start, and benchmark servers with the JIT and heap of production', () => {
+    const env = { PATH: '/usr/local/bin:/usr/bin:/bin' };
+    const flags = (profile?: 'test' | 'server') => {
+      const located = locateLocalZooKeeper(env, '/', profile);
+      return located.found ? located.launch.jvmArgs : [];
+    };
+    expect(flags()).toEqual(
+      expect.arrayContaining(['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xmx256m']),
+    );
+    const server = flags('server');
+    expect(server).toContain('-Xmx1000m');
+    expect(server.filter((flag) => /TieredStopAtLevel|UseSerialGC|Xmx256m/.test(flag))).toEqual([]);
+    // Both leave no perf data behind and keep the server's warnings on our pipe.
+    for (const profile of ['test', 'server'] as const)
+      expect(flags(profile)).toEqual(
+        expect.arrayContaining(['-XX:-UsePerfData', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn']),
+      );
+  });
+
   it('reports no java when PATH has none and JAVA_HOME is unset', () => {
     expect(locateLocalZooKeeper({ PATH: '/nonexistent' })).toEqual({
       found: false,

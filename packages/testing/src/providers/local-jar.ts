@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { JvmProfile } from '../options.js';
 
 /** How to launch ZooKeeper from a local jar: the java binary, the classpath and JVM flags. */
 export interface JavaLaunch {
@@ -13,16 +14,12 @@ export interface JavaLaunch {
 export type LocateResult = { found: true; launch: JavaLaunch } | { found: false; reason: string };
 
 /**
- * JVM flags for a fast start on a small machine, and no trace left behind:
- * - SerialGC + C1 only (TieredStopAtLevel=1): a test server does little work; startup dominates.
+ * Flags of every server we start, for no trace left behind:
  * - `-XX:-UsePerfData`: otherwise the JVM writes /tmp/hsperfdata_<user>/<pid>, left behind on SIGKILL.
  * - logging at WARN through slf4j-simple (Debian) or ZooKeeper's logback (tarball) goes to our pipe, so a
  *   start failure can quote the BindException instead of failing silently as with slf4j-nop.
  */
-const JVM_ARGS = [
-  '-Xmx256m',
-  '-XX:+UseSerialGC',
-  '-XX:TieredStopAtLevel=1',
+const COMMON_JVM_ARGS = [
   '-XX:-UsePerfData',
   '-Djava.net.preferIPv4Stack=true',
   '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
@@ -31,15 +28,32 @@ const JVM_ARGS = [
 ];
 
 /**
+ * - test: SerialGC + C1 only (TieredStopAtLevel=1), a small heap: a test server does little work; startup dominates.
+ * - server: the heap zkEnv.sh gives ZooKeeper (ZK_SERVER_HEAP=1000); collector and JIT left to the JVM.
+ */
+const PROFILE_JVM_ARGS: Record<JvmProfile, readonly string[]> = {
+  test: ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'],
+  server: ['-Xmx1000m'],
+};
+
+export function jvmArgs(profile: JvmProfile): readonly string[] {
+  return [...PROFILE_JVM_ARGS[profile], ...COMMON_JVM_ARGS];
+}
+
+/**
  * Finds java and a ZooKeeper jar. Only `env` is consulted (JAVA_HOME, PATH, ZOOKEEPER_HOME), and the Debian
  * layout is looked up under `root`, so a test can simulate a bare machine without touching the real one.
  */
-export function locateLocalZooKeeper(env: NodeJS.ProcessEnv, root = '/'): LocateResult {
+export function locateLocalZooKeeper(
+  env: NodeJS.ProcessEnv,
+  root = '/',
+  profile: JvmProfile = 'test',
+): LocateResult {
   const java = findJava(env);
   if (!java.found) return java;
   const jar = findClasspath(env, root);
   if (!jar.found) return jar;
-  return { found: true, launch: { java: java.path, ...jar.launch, jvmArgs: JVM_ARGS } };
+  return { found: true, launch: { java: java.path, ...jar.launch, jvmArgs: jvmArgs(profile) } };
 }
 
 type Found<T> = ({ found: true } & T) | { found: false; reason: string };
