@@ -30,7 +30,7 @@ const FULL: BenchConfig = {
   mode: 'full',
   ops: 2000,
   warmup: 300,
-  throughputOps: 5000,
+  throughputOps: 20000,
   throughputRuns: 6,
   inFlight: 64,
   notifications: 500,
