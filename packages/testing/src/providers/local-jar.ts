@@ -36,7 +36,7 @@ const PROFILE_JVM_ARGS: Record<JvmProfile, readonly string[]> = {
   server: ['-Xmx1000m'],
 };
 
-export function jvmArgs(profile: JvmProfile): readonly string[] {
+function jvmArgs(profile: JvmProfile): readonly string[] {
   return [...PROFILE_JVM_ARGS[profile], ...COMMON_JVM_ARGS];
 }
 
