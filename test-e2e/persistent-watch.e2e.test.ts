@@ -21,6 +21,15 @@ async function plainClient(connectionString = zkConnect()): Promise<Client> {
   return client;
 }
 
+/** A plain session, an observer, and an empty node of its own to watch. */
+async function freshTree(name: string): Promise<{ client: Client; obs: Observer; tree: string }> {
+  const client = await plainClient();
+  const obs = await observer();
+  const tree = root(name);
+  await obs.mkdirp(tree);
+  return { client, obs, tree };
+}
+
 /** What the client's tree listeners see, as 'type path' lines. */
 function treeEvents(client: Client): string[] {
   const seen: string[] = [];
@@ -110,10 +119,7 @@ async function watchCount(address: string): Promise<number> {
 
 describe('persistent recursive watches', () => {
   it('reports created, dataChanged and deleted for children, grandchildren and the root itself', async () => {
-    const client = await plainClient();
-    const obs = await observer();
-    const tree = root('pw-tree');
-    await obs.mkdirp(tree);
+    const { client, obs, tree } = await freshTree('pw-tree');
     const seen = treeEvents(client);
 
     expect(await addRecursiveWatch(client, tree)).toBe(true);
@@ -136,11 +142,8 @@ describe('persistent recursive watches', () => {
   });
 
   it('delivers both children created in one transaction', async () => {
-    const client = await plainClient();
+    const { client, tree } = await freshTree('pw-multi');
     const writer = await plainClient();
-    const obs = await observer();
-    const tree = root('pw-multi');
-    await obs.mkdirp(tree);
     const seen = treeEvents(client);
     await addRecursiveWatch(client, tree);
 
@@ -157,10 +160,7 @@ describe('persistent recursive watches', () => {
   });
 
   it('resolves when removing a watch that does not exist, and the connection carries on', async () => {
-    const client = await plainClient();
-    const obs = await observer();
-    const tree = root('pw-missing');
-    await obs.mkdirp(tree);
+    const { client, obs, tree } = await freshTree('pw-missing');
     const states: string[] = [];
     client.on('state', (state) => states.push(state.name));
 
@@ -178,10 +178,7 @@ describe('persistent recursive watches', () => {
   it.each(['before', 'after'])(
     'keeps a one-shot getChildren watcher on the same path firing once, set %s the recursive watch',
     async (when) => {
-      const client = await plainClient();
-      const obs = await observer();
-      const tree = root('pw-one-shot');
-      await obs.mkdirp(tree);
+      const { client, obs, tree } = await freshTree('pw-one-shot');
       const seen = treeEvents(client);
 
       let fired: () => number;
@@ -203,10 +200,7 @@ describe('persistent recursive watches', () => {
   );
 
   it('keeps one-shot watchers on the root working after the recursive watch is removed', async () => {
-    const client = await plainClient();
-    const obs = await observer();
-    const tree = root('pw-rearm');
-    await obs.mkdirp(tree);
+    const { client, obs, tree } = await freshTree('pw-rearm');
     const dataFired = await oneShotWatcher(client, 'data', tree);
     await addRecursiveWatch(client, tree);
     const childFired = await oneShotWatcher(client, 'children', tree);
@@ -247,10 +241,7 @@ describe('persistent recursive watches', () => {
   it('keeps calling the other listeners when one throws, and stops calling one unsubscribed', async () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     onTestFinished(() => warn.mockRestore());
-    const client = await plainClient();
-    const obs = await observer();
-    const tree = root('pw-listeners');
-    await obs.mkdirp(tree);
+    const { client, obs, tree } = await freshTree('pw-listeners');
     const stop = onTreeEvents(client, () => {
       throw new Error('listener bug');
     });

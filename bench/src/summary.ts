@@ -13,31 +13,14 @@ interface Line {
 }
 
 export function renderSummary(machine: Machine, scenarios: readonly ScenarioResult[]): string {
-  const find = (id: number, metric: (m: string) => boolean): Row | undefined =>
-    scenarios.find((s) => s.id === id)?.rows.find((row) => metric(row.metric));
+  const find = (id: number, metric: string): Row | undefined =>
+    scenarios.find((s) => s.id === id)?.rows.find((row) => row.metric === metric);
+  const picked = (id: number, metric: string, label: string): Line[] => pick(find(id, metric), label);
   const lines: Line[] = [
     stallLine(scenarios.find((s) => s.id === 3)?.rows ?? []),
-    ...pick(
-      find(4, (m) => m === 'one child added/removed: committed → callback, p50'),
-      'one child added to or removed from a 10,000-child view: change committed → callback, p50',
-    ),
-    ...pick(
-      find(4, (m) => m === 'one child added/removed: main-thread busy p50'),
-      'the same: main-thread time, p50',
-    ),
-    ...pick(
-      find(2, (m) => m === 'children: change committed → callback, p50'),
-      'children notification: change committed → callback, p50',
-    ),
-    ...pick(
-      find(2, (m) => m === 'properties: change committed → callback, p50'),
-      'properties notification: change committed → callback, p50',
-    ),
+    ...BEFORE_OPERATIONS.flatMap(([id, metric, label]) => picked(id, metric, label)),
     ...operationLines(scenarios.find((s) => s.id === 1)?.rows ?? []),
-    ...pick(
-      find(5, (m) => m === 'connect() to a usable session: p50'),
-      'connect() to a usable session, p50',
-    ),
+    ...AFTER_OPERATIONS.flatMap(([id, metric, label]) => picked(id, metric, label)),
   ].filter((line): line is Line => line !== undefined);
   const checks = scenarios.flatMap((s) => s.checks);
   const floor = scenarios.find((s) => s.id === 1)?.context ?? [];
@@ -54,6 +37,32 @@ export function renderSummary(machine: Machine, scenarios: readonly ScenarioResu
       .map((figure) => `- ${figure.label}: ${formatValue(figure.value, figure.unit)}`),
   ].join('\n');
 }
+
+/** Rows copied as they are: scenario, the row's metric, and its label in the README. */
+type Picked = readonly [scenario: number, metric: string, label: string];
+
+const BEFORE_OPERATIONS: readonly Picked[] = [
+  [
+    4,
+    'one child added/removed: committed → callback, p50',
+    'one child added to or removed from a 10,000-child view: change committed → callback, p50',
+  ],
+  [4, 'one child added/removed: main-thread busy p50', 'the same: main-thread time, p50'],
+  [
+    2,
+    'children: change committed → callback, p50',
+    'children notification: change committed → callback, p50',
+  ],
+  [
+    2,
+    'properties: change committed → callback, p50',
+    'properties notification: change committed → callback, p50',
+  ],
+];
+
+const AFTER_OPERATIONS: readonly Picked[] = [
+  [5, 'connect() to a usable session: p50', 'connect() to a usable session, p50'],
+];
 
 /** Scenario 1's yardsticks for the added latency: the hop alone, zkit's call path, the bare worker. */
 const SUMMARY_CONTEXT = ['thread hop alone', 'a zkit call', 'the bare worker', 'the same bare worker,'];
