@@ -78,6 +78,23 @@ describe('registerServer', () => {
     expect(stat.ephemeralOwner).toBe(obs.sessionId);
   });
 
+  it("leaves alone a node another session put in place of this session's own, on unregister and update", async () => {
+    const zk = await client();
+    const obs = await observer();
+    const service = root('register-replaced');
+    const registration = await zk.registerServer(service, ['127.0.0.1', 1235], { v: 0 });
+    // Someone deleted our node (the parent's ACL lets anyone) and another process took the address.
+    await obs.remove(registration.path);
+    await obs.create(registration.path, '{"pid":1}', { ephemeral: true });
+
+    await registration.update({ v: 1 });
+    await registration.unregister();
+
+    const { data, stat } = await obs.getData(registration.path);
+    expect(stat.ephemeralOwner).toBe(obs.sessionId);
+    expect(JSON.parse(String(data))).toEqual({ pid: 1 });
+  });
+
   it('close() ends the session so every registration disappears at once, not after the session timeout', async () => {
     const zk = await client({ sessionTimeout: 20_000 });
     const obs = await observer();

@@ -25,8 +25,6 @@ interface Registration {
   /** Bumped on every (re)placement, so a wait from an older one gives up when a newer one starts. */
   generation: number;
   present: boolean;
-  /** The session that created the node: while it lives, the node is ours without asking the server. */
-  placedIn?: string | undefined;
 }
 
 export interface RegistrationOptions {
@@ -114,7 +112,7 @@ export class Registrations {
     entry.data = Buffer.from(request.data);
     if (!entry.present) return; // placed later with the new data
     await this.session.run(async (client) => {
-      if (!(await this.#ours(client, entry))) return;
+      if ((await this.#owner(client, entry.path)).owner !== 'current') return;
       await replaceEphemeral(client, entry.path, entry.data, this.options.registrationAcl);
     });
     this.log.info({ path: entry.path }, 'registration data updated');
@@ -156,7 +154,6 @@ export class Registrations {
           return;
         }
         entry.present = true;
-        entry.placedIn = this.session.sessionId;
         this.watches.childAdded(entry.path);
         return;
       } catch (error) {
@@ -176,7 +173,6 @@ export class Registrations {
     const { owner, ownerId } = await this.#owner(client, entry.path);
     if (owner === 'current') {
       entry.present = true;
-      entry.placedIn = this.session.sessionId;
       this.log.debug({ path: entry.path }, 'registration already held by this session');
       return true;
     }
@@ -196,16 +192,6 @@ export class Registrations {
     }
     if (owner !== 'none') await this.#deletion(client, entry.path);
     return false;
-  }
-
-  /**
-   * Whether the node at the entry's path is this session's. A node this session created is, with no request: an
-   * ephemeral node outlives no session, and only a delete (which needs our parent's DELETE permission) could
-   * have put someone else's there. After an expiry another process may hold the address: then the server says.
-   */
-  async #ours(client: Client, entry: Registration): Promise<boolean> {
-    if (entry.placedIn !== undefined && entry.placedIn === this.session.sessionId) return true;
-    return (await this.#owner(client, entry.path)).owner === 'current';
   }
 
   async #owner(client: Client, path: string): Promise<{ owner: Owner; ownerId?: string }> {
@@ -254,9 +240,11 @@ export class Registrations {
 
   async #removeNode(entry: Registration): Promise<void> {
     if (!entry.present) return;
+    // Delete only what this session owns, and ask the server even for a node this session created: after an expiry,
+    // or once someone deleted ours (a parent's ACL may let anyone), another process may hold the address.
     await this.session
       .run(async (client) => {
-        if (await this.#ours(client, entry)) await remove(client, entry.path);
+        if ((await this.#owner(client, entry.path)).owner === 'current') await remove(client, entry.path);
       })
       .catch((error: ZkError) => {
         if (error.code !== 'NO_NODE') throw error;
