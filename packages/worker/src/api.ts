@@ -100,7 +100,8 @@ export class WorkerService implements WorkerApi {
     const patch = parsePatch(json, path);
     const { maxDataBytes } = running.config;
     // A watched node needs no read first: the first try writes at the version the watch last saw; if someone
-    // wrote since, compare-and-set fails and the retry reads.
+    // wrote since, compare-and-set fails and the retry reads. A node deleted since (its version would start over)
+    // has no such version until its re-read, so that try reads first.
     let known = mode === 'update' ? running.watches.lastKnownData(path) : undefined;
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       try {

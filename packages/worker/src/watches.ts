@@ -6,7 +6,16 @@ import type { TreeEvent } from './persistent-watch.js';
 import type { DataSnapshot, JsonObject, WatchKind } from './protocol.js';
 import { RecursiveRoots } from './recursive-roots.js';
 import type { Session } from './session.js';
-import { type Client, exists, getChildren, getData, type Stat, type Watcher, zxid } from './zk-ops.js';
+import {
+  type Client,
+  EventType,
+  exists,
+  getChildren,
+  getData,
+  type Stat,
+  type Watcher,
+  zxid,
+} from './zk-ops.js';
 
 /** Children views of nodes this big follow changes one by one (see ConnectOptions.incrementalChildrenFrom). */
 export const DEFAULT_INCREMENTAL_CHILDREN_FROM = 1000;
@@ -47,6 +56,11 @@ interface DataEntry extends Entry {
    * recursive root after it would replace it (ZOOKEEPER-4466).
    */
   riding: boolean;
+  /**
+   * The node was deleted since `snapshot` was taken, maybe created again: a new node starts at version 0 again, so
+   * the snapshot's version must not be used for compare-and-set until a read of the new node replaces it.
+   */
+  replaced: boolean;
 }
 
 type AnyEntry = ChildrenEntry | DataEntry;
@@ -121,7 +135,7 @@ export class Watches {
     const existing = this.#entries.get(key('data', path));
     if (existing?.kind === 'data') return existing.snapshot;
     const snapshot: DataSnapshot = { properties: {}, mzxid: '-1', version: -1 };
-    const entry: DataEntry = { kind: 'data', path, snapshot, riding: false, ...NOT_READING };
+    const entry: DataEntry = { kind: 'data', path, snapshot, riding: false, replaced: false, ...NOT_READING };
     const { data, stat } = await this.#armed(entry, (client) => this.#readData(client, entry));
     entry.snapshot = this.#snapshot(path, data, stat);
     this.#entries.set(key('data', path), entry);
@@ -146,7 +160,9 @@ export class Watches {
    */
   lastKnownData(path: string): DataSnapshot | undefined {
     const entry = this.#entries.get(key('data', path));
-    return entry?.kind === 'data' && entry.snapshot.version >= 0 ? entry.snapshot : undefined;
+    return entry?.kind === 'data' && entry.snapshot.version >= 0 && !entry.replaced
+      ? entry.snapshot
+      : undefined;
   }
 
   /** Read-your-writes: the worker's own create shows in views before the create's reply is sent. */
@@ -199,8 +215,9 @@ export class Watches {
     const name = key(entry.kind, entry.path);
     let watcher = this.#watchers.get(name);
     if (!watcher) {
-      watcher = () => {
+      watcher = (event) => {
         const current = this.#entries.get(name);
+        if (current?.kind === 'data' && event.getType() === EventType.NODE_DELETED) current.replaced = true;
         // Even NODE_DELETED is only a cue to read again: a node deleted and re-created in one transaction (a
         // registration's update) exists when we look, and a missing one is reported deleted by the read itself.
         // An incremental entry's recursive watch hears everything this one-shot watch (set before) can.
@@ -295,7 +312,10 @@ export class Watches {
   /** What a recursive watch heard: a riding data entry's node, the watched node itself, or one of its children. */
   #onTreeEvent(event: TreeEvent): void {
     const data = this.#entries.get(key('data', event.path));
-    if (data?.kind === 'data' && data.riding) void this.#refresh(data);
+    if (data?.kind === 'data' && data.riding) {
+      if (event.type === 'deleted') data.replaced = true;
+      void this.#refresh(data);
+    }
     if (event.type === 'dataChanged') return;
     // The server sends one event per change even when two of our recursive watches cover it.
     const own = this.#entries.get(key('children', event.path));
@@ -330,6 +350,7 @@ export class Watches {
     // mzxid only grows, across sessions too: an older read finishing late must not undo a newer one.
     if (BigInt(snapshot.mzxid) <= BigInt(entry.snapshot.mzxid)) return;
     entry.snapshot = snapshot;
+    entry.replaced = false;
     this.emit({ type: 'data', path: entry.path, snapshot });
   }
 
