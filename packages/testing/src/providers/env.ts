@@ -67,25 +67,20 @@ class EnvHandle extends UnmanagedHandle {
   readonly servers: readonly ServerInfo[];
 
   constructor(
-    private readonly serverAddresses: readonly string[],
+    addresses: readonly string[],
     private readonly chroot: string,
     timeout: number,
   ) {
     super('for ZK_CONNECT servers: they are not ours to stop', timeout);
-    this.connectionString = `${serverAddresses.join(',')}${chroot}`;
-    this.servers = serverAddresses.map((address, index) => {
+    this.connectionString = `${addresses.join(',')}${chroot}`;
+    this.servers = addresses.map((address, index) => {
       const { host, port } = splitAddress(address);
       return { index, id: index + 1, host, port, address, running: true };
     });
   }
 
-  protected addresses(): readonly string[] {
-    return this.serverAddresses;
-  }
-
   protected release(): Promise<void> {
-    return withObserver(this.serverAddresses, this.timeout, (observer) =>
-      observer.removeRecursive(this.chroot),
-    );
+    const addresses = this.servers.map((server) => server.address);
+    return withObserver(addresses, this.timeout, (observer) => observer.removeRecursive(this.chroot));
   }
 }

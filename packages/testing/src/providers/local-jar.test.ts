@@ -35,10 +35,14 @@ describe('locateLocalZooKeeper', () => {
   });
 
   it('starts test servers for a quick start, and benchmark servers with the JIT and heap of production', () => {
-    const env = { PATH: '/usr/local/bin:/usr/bin:/bin' };
+    // A fake java on PATH and a fake Debian jar under root: only the flags are under test, not this machine.
+    touch(join(root, 'bin/java'), 0o755);
+    touch(join(root, 'usr/share/java/zookeeper.jar'));
+    const env = { PATH: join(root, 'bin') };
     const flags = (profile?: 'test' | 'server') => {
-      const located = locateLocalZooKeeper(env, '/', profile);
-      return located.found ? located.launch.jvmArgs : [];
+      const located = locateLocalZooKeeper(env, root, profile);
+      if (!located.found) throw new Error(`fake layout not found: ${located.reason}`);
+      return located.launch.jvmArgs;
     };
     expect(flags()).toEqual(
       expect.arrayContaining(['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xmx256m']),

@@ -97,10 +97,6 @@ class ContainerHandle extends UnmanagedHandle {
     ];
   }
 
-  protected addresses(): readonly string[] {
-    return [this.address];
-  }
-
   protected async release(): Promise<void> {
     await this.container.stop();
   }

@@ -18,8 +18,6 @@ export abstract class UnmanagedHandle implements ZooKeeperHandle {
     protected readonly timeout: number,
   ) {}
 
-  /** The servers' addresses, for `leader()`. */
-  protected abstract addresses(): readonly string[];
   /** Releases what this handle holds; called once. */
   protected abstract release(): Promise<void>;
 
@@ -45,7 +43,10 @@ export abstract class UnmanagedHandle implements ZooKeeperHandle {
   }
 
   leader(): Promise<number> {
-    return findLeader(this.addresses(), this.timeout);
+    return findLeader(
+      this.servers.map((server) => server.address),
+      this.timeout,
+    );
   }
 
   #notSupported(op: string, index: number): TestingError {
