@@ -31,6 +31,12 @@ async function untilBackends(balancer: ExampleProcess, services: readonly Exampl
   );
 }
 
+/** Requests the services are working on or have queued, from their GET /status. */
+async function inProgress(services: readonly ExampleProcess[]): Promise<number> {
+  const statuses = await Promise.all(services.map((service) => http(`${service.url}status`)));
+  return statuses.reduce((sum, { body }) => sum + Number(body.active) + Number(body.queued), 0);
+}
+
 describe('load-balancer example', () => {
   it('spreads requests round robin and lists its backends on GET /_status', async () => {
     const { services, balancer } = await fleet('lb-round-robin', 3);
@@ -73,10 +79,12 @@ describe('load-balancer example', () => {
   });
 
   it('answers the requests in flight when it is stopped (SIGTERM), then exits 0 and accepts no more', async () => {
-    const { balancer } = await fleet('lb-drain', 2);
+    const { services, balancer } = await fleet('lb-drain', 2);
     // Slow requests, all in flight when the signal arrives: a balancer that did not drain would cut them off.
     const inFlight = Array.from({ length: 6 }, () => http(`${balancer.url}?ms=1000`, 'POST'));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(async () => (await inProgress(services)) === 6, {
+      message: 'the 6 requests to reach the services',
+    });
 
     balancer.signal('SIGTERM');
     const answers = await Promise.allSettled(inFlight);
