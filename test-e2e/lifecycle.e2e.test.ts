@@ -27,6 +27,29 @@ describe('lifecycle', () => {
     await expect(zk.ensure(path)).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
+  it('closes every view with the client, ending for-await loops over their changes', async () => {
+    const zk = await client();
+    const obs = await observer();
+    const service = root('lifecycle-views');
+    await obs.mkdirp(service);
+    const kids = await zk.children(service);
+    const props = await zk.properties(service);
+    const loops = [kids, props].map(async (view) => {
+      let steps = 0;
+      for await (const _ of view.changes()) steps++;
+      return steps;
+    });
+    // Two next() calls at once are both answered.
+    const iterator = kids.changes();
+    const both = Promise.all([iterator.next(), iterator.next()]);
+
+    await zk.close();
+
+    expect(await Promise.all(loops)).toEqual([1, 1]);
+    expect((await both).map((result) => result.done)).toEqual([false, true]);
+    expect(() => kids.watch(() => {})).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+  });
+
   it('works under a chroot given in the connection string', async () => {
     const obs = await observer();
     const chroot = root('life-chroot');

@@ -51,7 +51,7 @@ export abstract class LiveView<Self extends LiveView<Self>> implements Disposabl
   /**
    * The view, now and after every change, as an async iterator: `for await (const view of kids.changes())`.
    * Changes that come faster than the loop takes them are coalesced (the view is live: the next step sees the
-   * latest state). It ends after the node is deleted, when the view closes, or when the loop breaks.
+   * latest state). It ends after the node is deleted, when the view or its client closes, or when the loop breaks.
    */
   changes(): AsyncIterableIterator<Self> {
     let pending = false;
@@ -71,12 +71,22 @@ export abstract class LiveView<Self extends LiveView<Self>> implements Disposabl
       wake?.();
     };
     this.#onClose.add(end);
-    const next = async (): Promise<IteratorResult<Self>> => {
+    const step = async (): Promise<IteratorResult<Self>> => {
       while (!pending && !finished) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
-      if (!pending) return { done: true, value: undefined };
-      pending = false;
-      return { done: false, value: this.self() };
+      if (pending) {
+        pending = false;
+        return { done: false, value: this.self() };
+      }
+      this.#onClose.delete(end);
+      return { done: true, value: undefined };
+    };
+    // Calls to next() made before the previous one settled wait their turn, so none is left unanswered.
+    let previous: Promise<unknown> = Promise.resolve();
+    const next = (): Promise<IteratorResult<Self>> => {
+      const result = previous.then(step);
+      previous = result;
+      return result;
     };
     return {
       next,

@@ -77,9 +77,14 @@ export class MirrorRegistry {
     await Promise.all([...this.#mirrors.values()].map((mirror) => this.#rewatch(mirror, call)));
   }
 
-  /** Marks every mirror closed-for-good without notifying: used by close(). */
+  /**
+   * The client closed: every view closes too, without a callback (ending its `changes()` loops). Their mirrors are
+   * forgotten first, so closing them sends the stopped worker nothing.
+   */
   clear(): void {
+    const mirrors = [...this.#mirrors.values()];
     this.#mirrors.clear();
+    for (const mirror of mirrors) for (const view of [...mirror.views]) view.close();
   }
 
   async #load(kind: WatchKind, path: string): Promise<Mirror> {

@@ -7,7 +7,7 @@ export interface Mirror {
   deleted: boolean;
   names: Set<string>;
   data: DataSnapshot;
-  readonly views: Set<{ notify(): void }>;
+  readonly views: Set<{ notify(): void; close(): void }>;
   /** Views promised to callers of acquire() that have not attached yet: the mirror must not be dropped. */
   reserved: number;
 }
