@@ -89,6 +89,32 @@ describe('announcePort', () => {
     ]);
   });
 
+  it('refuses a port that is not an integer 1-65535 with a RangeError (INVALID_PORT), sending nothing', () => {
+    const fake = new FakeProcess();
+    for (const port of [Number.NaN, 0, -1, 80.5, 65536, Number.POSITIVE_INFINITY, undefined, '8080']) {
+      expect(() => announcePort(port as number, {}, fake)).toThrow(
+        expect.objectContaining({ name: 'RangeError', code: 'INVALID_PORT' }),
+      );
+    }
+    expect(fake.sent).toEqual([]);
+    expect(fake.listenerCount('message')).toBe(0);
+
+    const plain = new FakeProcess();
+    plain.send = undefined;
+    expect(() => announcePort(0, {}, plain)).toThrow(RangeError);
+  });
+
+  it('keeps the earlier announcement when a later call is refused', () => {
+    const fake = new FakeProcess();
+    announcePort(65535, {}, fake);
+    expect(() => announcePort(65536, {}, fake)).toThrow(RangeError);
+    expect(fake.listenerCount('message')).toBe(1);
+    fake.emit('message', request);
+    expect(fake.sent.map((message) => (message as { data: { port: number } }).data.port)).toEqual([
+      65535, 65535,
+    ]);
+  });
+
   it('does nothing without an IPC channel, and never throws once the channel is closed', () => {
     const plain = new FakeProcess();
     plain.send = undefined;

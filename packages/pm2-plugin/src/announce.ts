@@ -51,7 +51,8 @@ const current = new WeakMap<object, AnnounceHandle>();
  * Tells pm2-zkit the port this process serves on, now and whenever the plugin asks again (after it starts or
  * reconnects to PM2). Does nothing without an IPC channel (a plain `node` run). The listener it adds keeps no
  * event loop alive: a process that closes its servers on SIGINT/SIGTERM still exits by itself. A later call
- * replaces the earlier one (one announcement per process).
+ * replaces the earlier one (one announcement per process). A `port` that is not an integer 1-65535 throws a
+ * RangeError with `code` 'INVALID_PORT', inside PM2 or not, and sends nothing (an earlier announcement stays).
  *
  * ```js
  * server.listen(0, () => announcePort(server.address().port, { version: '1.2.3' }));
@@ -62,10 +63,21 @@ export function announcePort(
   extra: Readonly<Record<string, unknown>> = {},
   target: IpcProcess = process as unknown as IpcProcess,
 ): AnnounceHandle {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalidPort(port);
   current.get(target)?.stop();
   const handle = answerRequests(target, { type: ANNOUNCE_TYPE, data: { ...extra, port } });
   current.set(target, handle);
   return handle;
+}
+
+/** Built here, not a PluginError: this module loads nothing else. */
+function invalidPort(port: unknown): RangeError & { readonly code: 'INVALID_PORT' } {
+  return Object.assign(
+    new RangeError(
+      `announcePort: ${typeof port === 'string' ? JSON.stringify(port) : String(port)} is not a port number (an integer 1-65535)`,
+    ),
+    { code: 'INVALID_PORT' } as const,
+  );
 }
 
 /** Sends `message` now and again on each announce request, until stopped. */

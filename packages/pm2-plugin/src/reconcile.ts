@@ -99,7 +99,7 @@ export function desiredNodes(
   const groups = new Map<string, { parent: string; name: NodeName; members: Member[] }>();
   const skipped: Skipped[] = [];
   for (const process of processes) {
-    if (!isLive(process) || process.pmId === target.selfPmId || !target.accepts(process.name)) continue;
+    if (!isCandidate(process, target)) continue;
     if (!isNodeNameSegment(process.name)) {
       skipped.push({
         pmId: process.pmId,
@@ -142,12 +142,18 @@ export function awaitingAnnouncement(
 ): ManagedProcess[] {
   return processes.filter(
     (process) =>
-      isLive(process) &&
-      process.pmId !== target.selfPmId &&
-      target.accepts(process.name) &&
+      isCandidate(process, target) &&
       isNodeNameSegment(process.name) &&
       heard.get(process.pmId) !== process.name,
   );
+}
+
+/**
+ * A live process, not the plugin itself, that the filter accepts: registered if its app name is a valid node name
+ * (`isNodeNameSegment`), else skipped.
+ */
+function isCandidate(process: ManagedProcess, target: Target): boolean {
+  return isLive(process) && process.pmId !== target.selfPmId && target.accepts(process.name);
 }
 
 interface Member {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ANNOUNCE_TYPE } from 'pm2-zkit/announce';
 
 export interface Exit {
   readonly code: number | null;
@@ -130,11 +131,14 @@ function readyPort(
   });
 }
 
-/** The port in a `{ type: 'zkit:register', data: { port } }` message (shared/lifecycle.ts's announcePort). */
+/**
+ * The port in a `{ type: 'zkit:register', data: { port } }` message, as sent by pm2-zkit/announce's announcePort
+ * (which shared/lifecycle.ts re-exports).
+ */
 function announcedPort(message: unknown): number | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
   const { type, data } = message as { type?: unknown; data?: { port?: unknown } };
-  return type === 'zkit:register' && typeof data?.port === 'number' ? data.port : undefined;
+  return type === ANNOUNCE_TYPE && typeof data?.port === 'number' ? data.port : undefined;
 }
 
 function tail(file: string): string {
