@@ -40,11 +40,19 @@ export class RecursiveRoots {
   async add(client: Client, path: string): Promise<boolean> {
     await this.#removing.get(path);
     if (!this.#listening.has(client)) {
-      this.#listening.add(client);
       onTreeEvents(client, this.onEvent);
+      this.#listening.add(client);
     }
     this.#roots.add(path);
-    if (await addRecursiveWatch(client, path)) return true;
+    let held: boolean;
+    try {
+      held = await addRecursiveWatch(client, path);
+    } catch (error) {
+      // Not a root after all: a data view of the path must set a one-shot watch of its own.
+      this.#roots.delete(path);
+      throw error;
+    }
+    if (held) return true;
     this.#supported = false;
     this.#roots.delete(path);
     this.log.info({ path }, 'ZooKeeper has no recursive watches (3.6+); re-reading children instead');

@@ -13,6 +13,12 @@ class ScriptedClient {
   readonly pending: { watcher: Watcher | undefined; answer: (data: object, version: number) => void }[] = [];
   #zxid = 0;
 
+  readonly childReads: { watcher: Watcher | undefined; answer: (names: string[]) => void }[] = [];
+
+  getChildren(_path: string, watcher: Watcher, done: (error: unknown, names?: string[]) => void): void {
+    this.childReads.push({ watcher, answer: (names) => done(null, names) });
+  }
+
   getData(_path: string, watcher: Watcher, done: (error: unknown, data?: Buffer, stat?: Stat) => void): void {
     this.pending.push({
       watcher,
@@ -25,7 +31,7 @@ class ScriptedClient {
   }
 }
 
-function watchesOver(client: ScriptedClient): Watches {
+function watchesOver(client: ScriptedClient, incrementalFrom?: number): Watches {
   const session = {
     run: <T>(op: (c: Client) => Promise<T>) => op(client as unknown as Client),
     ready: () => Promise.resolve(client as unknown as Client),
@@ -34,6 +40,7 @@ function watchesOver(client: ScriptedClient): Watches {
     session,
     () => {},
     forwardingLog(() => {}, 'silent'),
+    incrementalFrom,
   );
 }
 
@@ -69,5 +76,20 @@ describe('Watches.lastKnownData', () => {
     client.pending[0]?.watcher?.(event(zookeeper.Event.NODE_DATA_CHANGED));
     await settle();
     expect(watches.lastKnownData('/svc/b')).toMatchObject({ properties: { v: 0 }, version: 3 });
+  });
+});
+
+describe('Watches.watchChildren', () => {
+  it('falls back to a one-shot watch when a recursive one cannot be added, and the view stays live', async () => {
+    // This client lacks the internals persistent watches need: adding one fails with ZOOKEEPER_ERROR.
+    const client = new ScriptedClient();
+    const watches = watchesOver(client, 0);
+    const watching = watches.watchChildren('/svc');
+    await settle();
+    client.childReads[0]?.answer(['a']);
+
+    expect(await watching).toEqual(['a']);
+    expect(client.childReads[0]?.watcher).toBeTypeOf('function');
+    expect(watches.incrementalPaths()).toEqual([]);
   });
 });

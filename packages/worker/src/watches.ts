@@ -5,7 +5,7 @@ import { type Emit, errorFields, type Log } from './log-forward.js';
 import type { TreeEvent } from './persistent-watch.js';
 import type { DataSnapshot, JsonObject, WatchKind } from './protocol.js';
 import { RecursiveRoots } from './recursive-roots.js';
-import type { Session } from './session.js';
+import { isLost, type Session } from './session.js';
 import {
   type Client,
   EventType,
@@ -272,11 +272,28 @@ export class Watches {
   /** Reads the names, arming what follows them: a one-shot watch, or (once per connection) a recursive one. */
   async #readChildren(client: Client, entry: ChildrenEntry): Promise<string[]> {
     if (entry.incremental && entry.unarmed) {
-      if (await this.#recursive.add(client, entry.path)) entry.unarmed = false;
+      if (await this.#armRecursive(client, entry)) entry.unarmed = false;
       else this.#unsupported(entry);
     }
     const watcher = entry.incremental ? undefined : this.#watcher(entry);
     return (await getChildren(client, entry.path, watcher)).children;
+  }
+
+  /**
+   * False when this node cannot be followed through a recursive watch: the server has none, or adding one failed
+   * for a reason other than a lost connection (which the caller retries). The node is then followed by re-reading.
+   */
+  async #armRecursive(client: Client, entry: ChildrenEntry): Promise<boolean> {
+    try {
+      return await this.#recursive.add(client, entry.path);
+    } catch (error) {
+      if (isLost(error)) throw error;
+      this.log.warn(
+        { path: entry.path, ...errorFields(error) },
+        'no recursive watch; re-reading children instead',
+      );
+      return false;
+    }
   }
 
   #readData(client: Client, entry: DataEntry): ReturnType<typeof getData> {
