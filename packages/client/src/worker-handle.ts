@@ -34,6 +34,8 @@ export interface WorkerHandlers {
   onEvent(event: WorkerEvent): void;
   /** The worker died on its own (not through terminate()). */
   onCrash(error: ZkError): void;
+  /** A message to or from the worker failed (uncloneable, or a listener threw); the others went on. */
+  onPortError(error: unknown): void;
 }
 
 export class WorkerHandle {
@@ -46,7 +48,7 @@ export class WorkerHandle {
   constructor(private readonly handlers: WorkerHandlers) {
     installErrorTransfer();
     this.#worker = spawnWorker();
-    this.#port = new CoalescingPort(this.#worker);
+    this.#port = new CoalescingPort(this.#worker, (error) => handlers.onPortError(error));
     this.#api = memoizeMethods(wrap<WorkerApi>(this.#port.endpoint()));
     this.#port.onMessage((data) => {
       if (isTaggedEvent(data)) handlers.onEvent(data.event);

@@ -81,6 +81,8 @@ export class WorkerSupervisor {
     const handle = new WorkerHandle({
       onEvent: (event) => this.#onEvent(event),
       onCrash: (error) => this.#onCrash(handle, error),
+      onPortError: (error) =>
+        this.log.error({ err: error }, 'a message to or from the ZooKeeper worker failed'),
     });
     this.#handle = handle;
     try {

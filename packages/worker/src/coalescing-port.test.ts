@@ -1,6 +1,8 @@
 import { MessageChannel } from 'node:worker_threads';
+import { expose, wrap } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoalescingPort } from './coalescing-port.js';
+import { installErrorTransfer } from './wire-errors.js';
 
 const channels: MessageChannel[] = [];
 afterEach(() => {
@@ -10,12 +12,23 @@ afterEach(() => {
   }
 });
 
-function pair(): { left: CoalescingPort; right: CoalescingPort; raw: unknown[] } {
+function pair(): {
+  left: CoalescingPort;
+  right: CoalescingPort;
+  raw: unknown[];
+  errors: { left: unknown[]; right: unknown[] };
+} {
   const channel = new MessageChannel();
   channels.push(channel);
   const raw: unknown[] = [];
   channel.port2.on('message', (data: unknown) => raw.push(data));
-  return { left: new CoalescingPort(channel.port1), right: new CoalescingPort(channel.port2), raw };
+  const errors = { left: [] as unknown[], right: [] as unknown[] };
+  return {
+    left: new CoalescingPort(channel.port1, (error) => errors.left.push(error)),
+    right: new CoalescingPort(channel.port2, (error) => errors.right.push(error)),
+    raw,
+    errors,
+  };
 }
 
 function receive(port: CoalescingPort, count: number): Promise<unknown[]> {
@@ -66,5 +79,38 @@ describe('CoalescingPort', () => {
     left.post('c');
     await last;
     expect(heard).toEqual(['a', 'b']);
+  });
+
+  it('still sends the rest of a batch when one message cannot be cloned, and says so', async () => {
+    const { left, right, errors } = pair();
+    const received = receive(right, 2);
+    left.post({ n: 1 });
+    left.post({ n: 2, callback: () => {} });
+    left.post({ n: 3 });
+    expect(await received).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(errors.left).toEqual([expect.objectContaining({ code: 'INVALID_DATA' })]);
+  });
+
+  it('answers a comlink call whose arguments or reply cannot cross with a coded error, not silence', async () => {
+    installErrorTransfer();
+    const { left, right } = pair();
+    expose({ echo: (value: unknown) => value, callback: () => () => {} }, right.endpoint());
+    const api = wrap<{ echo(value: unknown): unknown; callback(): unknown }>(left.endpoint());
+
+    await expect(api.echo(() => {})).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    await expect(api.callback()).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    expect(await api.echo('still fine')).toBe('still fine');
+  });
+
+  it('delivers the rest of a batch to every listener when one listener throws', async () => {
+    const { left, right, errors } = pair();
+    right.onMessage(() => {
+      throw new Error('listener failed');
+    });
+    const received = receive(right, 2);
+    left.post('a');
+    left.post('b');
+    expect(await received).toEqual(['a', 'b']);
+    expect(errors.right).toHaveLength(2);
   });
 });

@@ -1,5 +1,6 @@
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Endpoint } from 'comlink';
+import { zkError } from './errors.js';
 
 /**
  * One side of the thread boundary. Everything either thread sends (comlink calls and replies, events, one-way
@@ -17,7 +18,15 @@ export class CoalescingPort {
   #queue: unknown[] = [];
   readonly #listeners = new Set<(data: unknown) => void>();
 
-  constructor(private readonly target: Worker | MessagePort) {
+  /**
+   * `onError` hears what this port could not do without losing the rest: a listener that threw (the other
+   * messages of its batch are still delivered), or a message that could not be cloned and was dropped. By default
+   * it throws, asynchronously.
+   */
+  constructor(
+    private readonly target: Worker | MessagePort,
+    private readonly onError: (error: unknown) => void = rethrowLater,
+  ) {
     target.on('message', (data: unknown) => this.#receive(data));
   }
 
@@ -37,7 +46,10 @@ export class CoalescingPort {
   endpoint(): Endpoint {
     const handlers = new Map<Listener, () => void>();
     return {
-      postMessage: (message: unknown) => this.post(message),
+      postMessage: (message: unknown, transfer?: readonly unknown[]) => {
+        if (transfer === undefined || transfer.length === 0) this.post(message);
+        else this.#postTransferring(message, transfer);
+      },
       addEventListener: (_type: string, handler: Listener) => {
         const deliver = (data: unknown): void => {
           const event = { data } as Parameters<Extract<Listener, (...args: never[]) => unknown>>[0];
@@ -55,14 +67,71 @@ export class CoalescingPort {
 
   readonly #flush = (): void => {
     const queue = this.#queue;
+    if (queue.length === 0) return; // sent early, by #postTransferring
     this.#queue = [];
-    this.target.postMessage(queue.length === 1 ? queue[0] : ({ [BATCH_TAG]: queue } satisfies Batch));
+    try {
+      this.target.postMessage(queue.length === 1 ? queue[0] : ({ [BATCH_TAG]: queue } satisfies Batch));
+    } catch {
+      // Something in the batch cannot be cloned: the rest must still go, each on its own.
+      for (const message of queue) this.#postAlone(message);
+    }
   };
 
-  #receive(data: unknown): void {
-    const messages = isBatch(data) ? data[BATCH_TAG] : [data];
-    for (const message of messages) for (const listener of this.#listeners) listener(message);
+  /** A message with transferables (comlink's transfer()) goes at once, after what is queued, with its list. */
+  #postTransferring(message: unknown, transfer: readonly unknown[]): void {
+    this.#flush();
+    this.target.postMessage(message, transfer as Parameters<MessagePort['postMessage']>[1]);
   }
+
+  #postAlone(message: unknown): void {
+    try {
+      this.target.postMessage(message);
+    } catch (error) {
+      this.#undeliverable(message, error);
+    }
+  }
+
+  /**
+   * A comlink call or reply that cannot cross is answered with an error in its place, so its caller does not wait
+   * forever: a request by this side's own listeners, a reply by the other side's.
+   */
+  #undeliverable(message: unknown, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.onError(zkError('INVALID_DATA', `a message could not be sent across threads: ${reason}`));
+    if (!isComlinkMessage(message)) return;
+    const failure = zkError('INVALID_DATA', `the value could not be sent across threads: ${reason}`);
+    const answer = { id: message.id, type: 'HANDLER', name: 'throw', value: failure.toWire() };
+    if (COMLINK_REPLY_TYPES.has(message.type)) this.target.postMessage(answer);
+    else this.#deliver(answer);
+  }
+
+  #receive(data: unknown): void {
+    for (const message of isBatch(data) ? data[BATCH_TAG] : [data]) this.#deliver(message);
+  }
+
+  #deliver(message: unknown): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(message);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
+}
+
+/** comlink's replies carry a wire value's type; its requests carry GET, SET, APPLY and the like. */
+const COMLINK_REPLY_TYPES = new Set(['RAW', 'HANDLER']);
+
+function isComlinkMessage(message: unknown): message is { readonly id: string; readonly type: string } {
+  const { id, type } = (message ?? {}) as Record<string, unknown>;
+  return typeof id === 'string' && typeof type === 'string';
+}
+
+function rethrowLater(error: unknown): void {
+  setImmediate(() => {
+    throw error;
+  });
 }
 
 const BATCH_TAG = 'zkit:batch';

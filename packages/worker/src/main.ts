@@ -6,14 +6,20 @@ import { parentPort } from 'node:worker_threads';
 import { expose } from 'comlink';
 import { WorkerService } from './api.js';
 import { CoalescingPort } from './coalescing-port.js';
+import { errorFields } from './log-forward.js';
 import { EVENT_TAG, isTaggedCommand, type TaggedEvent, type WorkerEvent } from './protocol.js';
 import { installErrorTransfer } from './wire-errors.js';
 
 if (!parentPort) throw new Error('@zkit/worker must be started as a worker thread');
-const port = new CoalescingPort(parentPort);
+// What the port could not deliver is logged through the main thread's logger, as everything the worker logs.
+const port = new CoalescingPort(parentPort, (error) =>
+  emit({ type: 'log', level: 'error', fields: errorFields(error), msg: 'a message across threads failed' }),
+);
 
 installErrorTransfer();
-const emit = (event: WorkerEvent): void => port.post({ [EVENT_TAG]: true, event } satisfies TaggedEvent);
+function emit(event: WorkerEvent): void {
+  port.post({ [EVENT_TAG]: true, event } satisfies TaggedEvent);
+}
 const service = new WorkerService(emit);
 expose(service, port.endpoint());
 port.onMessage((data) => {

@@ -49,8 +49,13 @@ export function send(
     try {
       queue.queue(disguised(frame), (error, response) => {
         const reply = { error: error ?? null, zxid: replyZxid(response) };
-        onReply?.(reply);
-        resolve(reply);
+        try {
+          onReply?.(reply);
+          resolve(reply);
+        } catch (failure) {
+          // Inside the library's socket handler: a throw would kill the worker. The caller hears of it instead.
+          resolve({ error: failure, zxid: reply.zxid });
+        }
       });
     } catch (error) {
       resolve({ error, zxid: undefined });
