@@ -22,6 +22,7 @@
  * half with that one-shot watch; from then on only deletions below the root are reported. Don't, on 3.6-3.8.
  */
 import zookeeper from 'node-zookeeper-client';
+import { parentOf, validatePath } from './data.js';
 import { zkError } from './errors.js';
 import {
   existsRequest,
@@ -64,7 +65,8 @@ const SYNC_CONNECTED = 3; // Watcher.Event.KeeperState, as the server puts it in
  */
 export async function addRecursiveWatch(client: Client, path: string): Promise<boolean> {
   const state = stateOf(client);
-  checkPath(path);
+  // The server does not check addWatch paths; node-zookeeper-client checks its own requests', not these.
+  validatePath(path);
   const generation = bump(state, path);
   const { error } = await send(
     state.manager,
@@ -84,7 +86,7 @@ export async function addRecursiveWatch(client: Client, path: string): Promise<b
 /** Removes the persistent recursive watch on `path` on the server; a missing watch is not an error. */
 export async function removeRecursiveWatch(client: Client, path: string): Promise<void> {
   const state = stateOf(client);
-  checkPath(path);
+  validatePath(path);
   const generation = bump(state, path);
   state.roots.delete(path);
   const first = await removeOnce(state, path, WATCHER_TYPE_PERSISTENT_RECURSIVE, undefined);
@@ -231,9 +233,8 @@ function deliver(state: TreeState, event: WatcherEvent): void {
  */
 function childrenChangedParent(state: TreeState, event: WatcherEvent): string | undefined {
   if (event.type !== Event.NODE_CREATED && event.type !== Event.NODE_DELETED) return undefined;
-  const end = event.path.lastIndexOf('/');
-  if (end < 0 || event.path === '/') return undefined;
-  const parent = end === 0 ? '/' : event.path.slice(0, end);
+  if (event.path === '/') return undefined;
+  const parent = parentOf(event.path);
   return state.merged.has(parent) ? parent : undefined;
 }
 
@@ -316,17 +317,4 @@ function connectionManagerOf(client: Client): ConnectionManager {
     );
   if (ok) return manager as ConnectionManager;
   throw zkError('ZOOKEEPER_ERROR', 'node-zookeeper-client internals changed: cannot add persistent watches');
-}
-
-/** The checks node-zookeeper-client makes before its own requests; the server does not check addWatch paths. */
-function checkPath(path: string): void {
-  const valid =
-    path.startsWith('/') &&
-    (path === '/' ||
-      path
-        .split('/')
-        .slice(1)
-        .every((node) => node !== '' && node !== '.' && node !== '..')) &&
-    !path.includes('\u0000');
-  if (!valid) throw zkError('INVALID_PATH', `not a valid ZooKeeper path: ${JSON.stringify(path)}`, { path });
 }
