@@ -108,7 +108,7 @@ export class WorkerSupervisor {
       parentAcl: o.parentAcl,
       heartbeat: this.heartbeat.buffer,
       heartbeatInterval: this.heartbeat.interval,
-      logLevel: logLevelOf(this.log),
+      minimumLogSeverity: this.log.levelVal,
       ownSessions: this.#ownSessions,
       ...(this.#session ? { resume: this.#session } : {}),
     };
@@ -146,11 +146,4 @@ export class WorkerSupervisor {
       }
     }
   }
-}
-
-const LEVELS = new Set<string>(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
-
-/** The logger's level as the worker understands it (a custom level forwards everything). */
-function logLevelOf(log: Logger): WorkerConfig['logLevel'] {
-  return LEVELS.has(log.level) ? (log.level as WorkerConfig['logLevel']) : 'trace';
 }

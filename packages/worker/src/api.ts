@@ -41,7 +41,7 @@ export class WorkerService implements WorkerApi {
 
   async start(config: WorkerConfig): Promise<SessionInfo> {
     if (this.#running) throw zkError('INVALID_OPTION', 'the worker was already started');
-    this.#log = forwardingLog(this.emit, config.logLevel);
+    this.#log = forwardingLog(this.emit, config.minimumLogSeverity);
     const running = this.#assemble(config);
     this.#running = running;
     try {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { forwardingLog } from './log-forward.js';
+import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
 import type { WorkerEvent } from './protocol.js';
 
 describe('forwardingLog', () => {
   it('sends only records at or above the main-thread logger level', () => {
     const sent: WorkerEvent[] = [];
-    const log = forwardingLog((event) => sent.push(event), 'info');
+    const log = forwardingLog((event) => sent.push(event), LOG_SEVERITY.info);
 
     log.debug({ path: '/a' }, 'armed');
     log.info({ path: '/a' }, 'registered');
@@ -16,7 +16,7 @@ describe('forwardingLog', () => {
 
   it("sends nothing for a 'silent' logger", () => {
     const sent: WorkerEvent[] = [];
-    const log = forwardingLog((event) => sent.push(event), 'silent');
+    const log = forwardingLog((event) => sent.push(event), LOG_SEVERITY.silent);
     log.error({}, 'failed');
     expect(sent).toEqual([]);
   });

@@ -11,7 +11,8 @@ export interface Log {
   error(fields: Record<string, unknown>, msg: string): void;
 }
 
-const SEVERITY: Record<LogLevel | 'silent', number> = {
+/** pino's numeric levels, which the main thread's logger reports as `levelVal`. */
+export const LOG_SEVERITY: Record<LogLevel | 'silent', number> = {
   trace: 10,
   debug: 20,
   info: 30,
@@ -22,13 +23,12 @@ const SEVERITY: Record<LogLevel | 'silent', number> = {
 };
 
 /**
- * Records below `minimum` (the main-thread logger's level) are dropped here: each one crossing the thread
- * boundary is a message the main thread must wake up for, only to discard it.
+ * Records below `minimum` (the main-thread logger's `levelVal` when the worker started) are dropped here: each one
+ * crossing the thread boundary is a message the main thread must wake up for, only to discard it.
  */
-export function forwardingLog(emit: Emit, minimum: LogLevel | 'silent' = 'trace'): Log {
-  const floor = SEVERITY[minimum] ?? 0;
+export function forwardingLog(emit: Emit, minimum = 0): Log {
   const at = (level: LogLevel) =>
-    SEVERITY[level] < floor
+    LOG_SEVERITY[level] < minimum
       ? () => {}
       : (fields: Record<string, unknown>, msg: string): void => emit({ type: 'log', level, fields, msg });
   return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };

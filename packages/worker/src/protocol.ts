@@ -84,8 +84,11 @@ export interface WorkerConfig {
   /** Int32Array view: slot 0 is bumped by the main thread while it is alive. */
   readonly heartbeat: SharedArrayBuffer;
   readonly heartbeatInterval: number;
-  /** The main-thread logger's level: records below it are not sent. */
-  readonly logLevel: LogLevel | 'silent';
+  /**
+   * The main-thread logger's level as pino's number (`levelVal`; Infinity for silent), read when the worker starts:
+   * records below it are not sent.
+   */
+  readonly minimumLogSeverity: number;
   readonly resume?: SessionHandle;
   /** Sessions this process owned before (hex ids): their leftover ephemeral nodes are ours to wait out. */
   readonly ownSessions: readonly string[];

@@ -1,6 +1,6 @@
 import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it } from 'vitest';
-import { forwardingLog } from './log-forward.js';
+import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
 import type { Session } from './session.js';
 import { Watches } from './watches.js';
 import type { Client, Stat, Watcher } from './zk-ops.js';
@@ -39,7 +39,7 @@ function watchesOver(client: ScriptedClient, incrementalFrom?: number): Watches 
   return new Watches(
     session,
     () => {},
-    forwardingLog(() => {}, 'silent'),
+    forwardingLog(() => {}, LOG_SEVERITY.silent),
     incrementalFrom,
   );
 }
