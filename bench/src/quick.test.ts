@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type {} from '@zkit/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunOutput } from './run.js';
+import { renderSummary } from './summary.js';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 let out: string;
@@ -64,6 +65,11 @@ describe('npm run bench -- --quick', () => {
     const markdown = await readFile(join(out, 'quick.md'), 'utf8');
     for (const scenario of output.scenarios)
       expect(markdown).toContain(`## ${scenario.id}. ${scenario.title}`);
+    // The top-level README's summary picks a full run's rows by name (and throws on a missing one); a quick run has
+    // the same rows, so a renamed metric shows here rather than as a line gone from the README.
+    const summary = renderSummary(output.machine, output.scenarios);
+    expect(summary.split('\n').filter((line) => /^\| [^|-]/.test(line))).toHaveLength(10);
+    expect(summary.split('\n').filter((line) => line.startsWith('- '))).toHaveLength(4);
     const svg = await readFile(join(out, 'quick-latency.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('<polyline');

@@ -5,7 +5,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 
-export async function recordInReadme(readmePath: string, markdown: string, chart: string): Promise<boolean> {
+export async function recordInReadme(readmePath: string, markdown: string, chart: string): Promise<void> {
   // The results file starts with its own title; the README has one already.
   // Its sections go one level down, under the README's own Results heading.
   const body = markdown
@@ -15,17 +15,17 @@ export async function recordInReadme(readmePath: string, markdown: string, chart
   return replaceBetween(readmePath, 'results', body);
 }
 
-export function recordSummary(readmePath: string, summary: string): Promise<boolean> {
+export function recordSummary(readmePath: string, summary: string): Promise<void> {
   return replaceBetween(readmePath, 'bench-summary', summary);
 }
 
-async function replaceBetween(path: string, name: string, body: string): Promise<boolean> {
+/** Throws when the markers are missing: the run was asked to record its figures there. */
+async function replaceBetween(path: string, name: string, body: string): Promise<void> {
   const start = `<!-- ${name}:start (written by the full bench run; do not edit) -->`;
   const end = `<!-- ${name}:end -->`;
   const text = await readFile(path, 'utf8');
   const from = text.indexOf(start);
   const to = text.indexOf(end);
-  if (from === -1 || to < from) return false;
+  if (from === -1 || to < from) throw new Error(`${path} has no ${start} ... ${end} markers`);
   await writeFile(path, `${text.slice(0, from + start.length)}\n${body.trim()}\n${text.slice(to)}`);
-  return true;
 }

@@ -151,7 +151,9 @@ async function write(
 }
 
 function jvmOf(provider: ProviderName): string {
-  return provider === 'local'
-    ? 'started by the bench with production flags (-Xmx1000m; collector and tiered JIT left to the JVM)'
-    : `not started by the bench (provider ${provider})`;
+  if (provider === 'local')
+    return 'started by the bench with production flags (-Xmx1000m; collector and tiered JIT left to the JVM)';
+  return provider === 'container'
+    ? "a container the bench started, with its image's JVM flags"
+    : 'not started by the bench (ZK_CONNECT)';
 }

@@ -13,14 +13,18 @@ interface Line {
 }
 
 export function renderSummary(machine: Machine, scenarios: readonly ScenarioResult[]): string {
-  const find = (id: number, metric: string): Row | undefined =>
-    scenarios.find((s) => s.id === id)?.rows.find((row) => row.metric === metric);
-  const picked = (id: number, metric: string, label: string): Line[] => pick(find(id, metric), label);
+  const picked = (id: number, metric: string, label: string): Line => {
+    const row = scenarios.find((s) => s.id === id)?.rows.find((r) => r.metric === metric);
+    // A renamed metric must not drop its README line without a word.
+    if (!row)
+      throw new Error(`the README summary wants scenario ${id}'s row '${metric}', which the run lacks`);
+    return { label, zkit: formatValue(row.zkit, row.unit), direct: formatValue(row.direct, row.unit) };
+  };
   const lines: Line[] = [
     stallLine(scenarios.find((s) => s.id === 3)?.rows ?? []),
-    ...BEFORE_OPERATIONS.flatMap(([id, metric, label]) => picked(id, metric, label)),
+    ...BEFORE_OPERATIONS.map(([id, metric, label]) => picked(id, metric, label)),
     ...operationLines(scenarios.find((s) => s.id === 1)?.rows ?? []),
-    ...AFTER_OPERATIONS.flatMap(([id, metric, label]) => picked(id, metric, label)),
+    ...AFTER_OPERATIONS.map(([id, metric, label]) => picked(id, metric, label)),
   ].filter((line): line is Line => line !== undefined);
   const checks = scenarios.flatMap((s) => s.checks);
   const floor = scenarios.find((s) => s.id === 1)?.context ?? [];
@@ -67,19 +71,13 @@ const AFTER_OPERATIONS: readonly Picked[] = [
 /** Scenario 1's yardsticks for the added latency: the hop alone, zkit's call path, the bare worker. */
 const SUMMARY_CONTEXT = ['thread hop alone', 'a zkit call', 'the bare worker', 'the same bare worker,'];
 
-function pick(row: Row | undefined, label: string): Line[] {
-  return row
-    ? [{ label, zkit: formatValue(row.zkit, row.unit), direct: formatValue(row.direct, row.unit) }]
-    : [];
-}
-
 /** Scenario 1's operations, p50 and in-flight throughput side by side. */
 function operationLines(rows: readonly Row[]): Line[] {
   const p50s = rows.filter((row) => row.metric.endsWith(': p50'));
   return p50s.flatMap((p50) => {
     const name = p50.metric.slice(0, -': p50'.length);
     const flight = rows.find((row) => row.metric.startsWith(`${name}: `) && row.unit === 'ops/s');
-    if (!flight) return [];
+    if (!flight) throw new Error(`the README summary wants '${name}' in flight, which the run lacks`);
     const both = (side: 'zkit' | 'direct') =>
       `${formatValue(p50[side], p50.unit)} / ${formatValue(flight[side], flight.unit)}`;
     return [

@@ -250,6 +250,8 @@ async function measureKind(
       changer.send({ type: 'report' });
       const report = await changer.next('report', 30_000);
       if (report.error !== undefined) throw new Error(`the changer failed: ${report.error}`);
+      if (report.timings.length !== seenAt.length)
+        throw new Error(`the changer timed ${report.timings.length} changes, ${side} saw ${seenAt.length}`);
       report.timings.forEach(({ issuedNs, ackedNs }, n) => {
         const seen = seenAt[n] as bigint;
         const [issued, acked] = [BigInt(issuedNs), BigInt(ackedNs)];

@@ -74,6 +74,7 @@ export async function operationLatency(ctx: BenchContext): Promise<ScenarioResul
       connectionString: ctx.connectionString,
       paths: Array.from({ length: config.inFlight }, (_, slot) => `${base}/children/s${slot}`),
       count: config.ops,
+      inFlightCount: config.throughputOps,
       warmup: config.warmup,
       inFlight: config.inFlight,
     });
@@ -330,7 +331,7 @@ function result(measured: readonly Measured[], floor: Floor, config: BenchConfig
         unit: 'us',
       },
       {
-        label: `the same bare worker, ${inFlight} in flight (${floorShare} of the direct client’s fresh children view)`,
+        label: `the same bare worker, ${inFlight} in flight, one run as long as each client’s (${floorShare} of the direct client’s median for a fresh children view)`,
         value: floor.bareOpsPerSec,
         unit: 'ops/s',
       },
@@ -342,7 +343,7 @@ function result(measured: readonly Measured[], floor: Floor, config: BenchConfig
     ],
     notes: [
       `p50/p99 over ${ops} operations per client, timed one at a time, in ${ROUNDS} rounds alternating zkit and direct.`,
-      `Throughput: ${config.throughputOps} operations with ${inFlight} in flight, each in-flight slot on its own node or address; the median of ${config.throughputRuns} runs per side, alternating which side goes first.`,
+      `Throughput: ${config.throughputOps} operations with ${inFlight} in flight, each in-flight slot on its own node or address; the median of ${config.throughputRuns} runs per side, alternating which side goes first. The rows give each side's median; the target takes the median of zkit/direct per back-to-back pair of runs, which can differ from the ratio of the two medians.`,
       "Requests per op: the server's received-packet counter (`srvr`) across 200 untimed operations (pings add noise).",
       'Messages/bytes per op: everything the worker posted to the main thread (replies, events, log records), measured as structured-clone size.',
     ],
