@@ -4,9 +4,10 @@ import { applyChanges, ChildChanges } from './child-changes.js';
 
 function harness() {
   const applied: [string, Record<string, boolean>][] = [];
+  // A barrier's reply, as node-zookeeper-client delivers it: answered or failed, `onReply` runs at once.
   const barriers: { resolve: () => void; reject: (error: Error) => void }[] = [];
   const changes = new ChildChanges<string>(
-    () => new Promise<void>((resolve, reject) => barriers.push({ resolve, reject })),
+    (onReply) => barriers.push({ resolve: onReply, reject: () => onReply() }),
     (node, pending) => applied.push([node, Object.fromEntries(pending)]),
   );
   return { changes, applied, barriers };
@@ -43,6 +44,26 @@ describe('ChildChanges', () => {
 
     expect(applied).toEqual([['/a', { x: true }]]);
     expect(barriers).toHaveLength(1);
+  });
+
+  it('applies at the barrier reply, leaving a removal read after it in the same chunk for a barrier of its own', async () => {
+    const { changes, applied, barriers } = harness();
+    changes.note('/a', 'x', false);
+    await nextTurn();
+
+    // One socket read: the barrier's reply, then the first half of a later transaction (delete y, create y).
+    barriers[0]?.resolve();
+    changes.note('/a', 'y', false);
+    expect(applied).toEqual([['/a', { x: false }]]);
+
+    await nextTurn();
+    expect(barriers).toHaveLength(2);
+    changes.note('/a', 'y', true); // its other half, in the next read
+    barriers[1]?.resolve();
+    expect(applied).toEqual([
+      ['/a', { x: false }],
+      ['/a', { y: true }],
+    ]);
   });
 
   it('applies after a failed barrier too, and drops what is pending for a forgotten node', async () => {

@@ -10,14 +10,22 @@
  * in one socket read. Before a removal is applied, a request's round trip makes sure the rest of its transaction
  * has arrived (ZooKeeper answers a request only after the events of everything committed before it), so views
  * never see the node missing. Additions need no wait.
+ *
+ * What is pending is applied in the barrier reply's own turn, before the rest of the socket read it came in: an
+ * event behind the reply in that read belongs to a later transaction, whose other half may still be on its way,
+ * so it waits for a barrier of its own.
  */
 export class ChildChanges<Node> {
   readonly #pending = new Map<Node, Map<string, boolean>>();
   #scheduled = false;
 
   constructor(
-    /** Any request: its reply comes after every event committed before it. */
-    private readonly barrier: () => Promise<unknown>,
+    /**
+     * Sends any request and calls `onReply` once: synchronously as its reply is read (or when it failed, which means
+     * a lost connection: the names are read again after the reconnect anyway). Every event committed before the
+     * request has been read by then.
+     */
+    private readonly barrier: (onReply: () => void) => void,
     private readonly apply: (node: Node, changes: ReadonlyMap<string, boolean>) => void,
   ) {}
 
@@ -44,10 +52,7 @@ export class ChildChanges<Node> {
       this.#flush();
       return;
     }
-    // A lost barrier means a lost connection: the names are read again after the reconnect anyway.
-    void this.barrier()
-      .catch(() => undefined)
-      .finally(() => this.#flush());
+    this.barrier(() => this.#flush());
   }
 
   #flush(): void {

@@ -6,16 +6,7 @@ import type { TreeEvent } from './persistent-watch.js';
 import type { DataSnapshot, JsonObject, WatchKind } from './protocol.js';
 import { RecursiveRoots } from './recursive-roots.js';
 import { isLost, type Session } from './session.js';
-import {
-  type Client,
-  EventType,
-  exists,
-  getChildren,
-  getData,
-  type Stat,
-  type Watcher,
-  zxid,
-} from './zk-ops.js';
+import { type Client, EventType, getChildren, getData, type Stat, type Watcher, zxid } from './zk-ops.js';
 
 /** Children views of nodes this big follow changes one by one (see ConnectOptions.incrementalChildrenFrom). */
 export const DEFAULT_INCREMENTAL_CHILDREN_FROM = 1000;
@@ -75,7 +66,7 @@ export class Watches {
   readonly #watchers = new Map<string, Watcher>();
   readonly #recursive: RecursiveRoots;
   readonly #childChanges = new ChildChanges<ChildrenEntry>(
-    () => this.session.ready().then((client) => exists(client, '/')),
+    (onReply) => this.#barrier(onReply),
     (entry, changes) => this.#applyChildChanges(entry, changes),
   );
 
@@ -267,6 +258,21 @@ export class Watches {
         );
       }
     }
+  }
+
+  /**
+   * A round trip whose `onReply` runs in node-zookeeper-client's own callback, in the order of the socket read: a
+   * promise would settle only after the rest of that read (see ChildChanges). Nothing may throw from there.
+   */
+  #barrier(onReply: () => void): void {
+    const settle = (): void => {
+      try {
+        onReply();
+      } catch (error) {
+        this.log.error(errorFields(error), 'could not apply children changes');
+      }
+    };
+    this.session.ready().then((client) => client.exists('/', settle), settle);
   }
 
   /** Reads the names, arming what follows them: a one-shot watch, or (once per connection) a recursive one. */
