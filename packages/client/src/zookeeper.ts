@@ -194,6 +194,10 @@ export class ZooKeeper implements AsyncDisposable {
       case 'state':
         this.#setState(event.state);
         return;
+      case 'ended':
+      case 'failure':
+        // TODO(core): views end with a typed reason; failures reach zk.onFailure listeners.
+        return;
       default:
         event satisfies never;
     }

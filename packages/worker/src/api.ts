@@ -2,10 +2,13 @@ import { decodeProperties, isPlainObject } from './data.js';
 import { closedError, type ZkError, zkError } from './errors.js';
 import { StallWatchdog } from './heartbeat.js';
 import { type Emit, errorFields, forwardingLog, type Log } from './log-forward.js';
+import { Calls } from './calls.js';
 import type {
+  CallContext,
   DataSnapshot,
   Diagnostics,
   JsonObject,
+  NodeStat,
   PropertiesWrite,
   RegisterRequest,
   SessionInfo,
@@ -17,7 +20,17 @@ import { Registrations } from './registrations.js';
 import { Session } from './session.js';
 import { deleteTree, ensurePath } from './tree.js';
 import { Watches } from './watches.js';
-import { type Client, getData, remove, type Stat, setData } from './zk-ops.js';
+import {
+  type Client,
+  exists,
+  getChildren,
+  getData,
+  nodeStat,
+  remove,
+  type Stat,
+  setData,
+  zxid,
+} from './zk-ops.js';
 
 interface Running {
   readonly config: WorkerConfig;
@@ -34,6 +47,7 @@ const MAX_WRITE_ATTEMPTS = 100;
 export class WorkerService implements WorkerApi {
   #log: Log;
   #running: Running | undefined;
+  readonly #calls = new Calls();
 
   constructor(private readonly emit: Emit) {
     this.#log = forwardingLog(emit);
@@ -82,6 +96,34 @@ export class WorkerService implements WorkerApi {
     return this.#get().watches.watchData(path);
   }
 
+  getData(path: string, call?: CallContext): Promise<DataSnapshot> {
+    const { session } = this.#get();
+    return this.#calls.run(call, async (signal) => {
+      const { data, stat } = await session.run((client) => getData(client, path), undefined, signal);
+      return {
+        properties: decodeProperties(data).properties,
+        mzxid: zxid(stat.mzxid).toString(),
+        version: stat.version,
+      };
+    });
+  }
+
+  getChildren(path: string, call?: CallContext): Promise<readonly string[]> {
+    const { session } = this.#get();
+    return this.#calls.run(call, async (signal) => {
+      const { children } = await session.run((client) => getChildren(client, path), undefined, signal);
+      return children.sort();
+    });
+  }
+
+  exists(path: string, call?: CallContext): Promise<NodeStat | null> {
+    const { session } = this.#get();
+    return this.#calls.run(call, async (signal) => {
+      const stat = await session.run((client) => exists(client, path), undefined, signal);
+      return stat === null ? null : nodeStat(stat);
+    });
+  }
+
   /** One-way commands (see protocol.ts); a command for a closed or unstarted worker has nothing to do. */
   command(command: WorkerCommand): void {
     const running = this.#running;
@@ -90,8 +132,11 @@ export class WorkerService implements WorkerApi {
       case 'unwatch':
         running.watches.unwatch(command.kind, command.path);
         return;
+      case 'abort':
+        this.#calls.abort(command.id);
+        return;
       default:
-        command.type satisfies never;
+        command satisfies never;
     }
   }
 

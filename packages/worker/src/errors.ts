@@ -65,6 +65,12 @@ const CLASS_OF: Record<ZkErrorCode, typeof ZkError> = {
   CONNECTION_LOSS: SessionError,
   SESSION_EXPIRED: SessionError,
   WORKER_CRASHED: SessionError,
+  ABORTED: SessionError,
+  NOT_CONNECTED: SessionError,
+  OPERATION_TIMEOUT: SessionError,
+  SESSION_MOVED: SessionError,
+  NO_CHILDREN_FOR_EPHEMERALS: NodeError,
+  INTERNAL: ZkError,
   ZOOKEEPER_ERROR: ZkError,
 };
 

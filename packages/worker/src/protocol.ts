@@ -15,8 +15,11 @@
  * nodes before the write's reply (read-your-writes on the main thread).
  */
 
-/** What users see of the session. */
-export type SessionState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
+/**
+ * What users see of the session. `auth_failed` is final: ZooKeeper refused the credentials, and trying again with
+ * the same ones would only open more sessions (calls reject with AUTH_FAILED until close()).
+ */
+export type SessionState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'auth_failed' | 'closed';
 
 /** Stable error codes: callers switch on these, never on messages. */
 export type ZkErrorCode =
@@ -37,6 +40,17 @@ export type ZkErrorCode =
   | 'CONNECTION_LOSS'
   | 'SESSION_EXPIRED'
   | 'WORKER_CRASHED'
+  /** The caller's AbortSignal fired: the call was given up, and what it would have written does not happen later. */
+  | 'ABORTED'
+  /** Refused at once because the session is not connected (ConnectOptions.offlineCalls: 'reject'). */
+  | 'NOT_CONNECTED'
+  /** ZooKeeper refuses ephemeral nodes as parents (NoChildrenForEphemerals). */
+  | 'NO_CHILDREN_FOR_EPHEMERALS'
+  /** The server did not answer in time (OperationTimeout), or the session moved to another server (SessionMoved). */
+  | 'OPERATION_TIMEOUT'
+  | 'SESSION_MOVED'
+  /** A bug in zkit (an unexpected exception in the worker); the original message and stack are kept. */
+  | 'INTERNAL'
   | 'ZOOKEEPER_ERROR';
 
 /** An error as it crosses the thread boundary: class is rebuilt from `code` on the other side. */
@@ -45,6 +59,8 @@ export interface WireError {
   readonly message: string;
   readonly path?: string;
   readonly stack?: string;
+  /** For ZOOKEEPER_ERROR: node-zookeeper-client's exception name (e.g. `MARSHALLING_ERROR`), so nothing is lost. */
+  readonly zkName?: string;
 }
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
@@ -99,6 +115,37 @@ export interface SessionInfo {
   readonly timeout: number;
 }
 
+/**
+ * Identifies one call so the main thread can abort it: a `{ type: 'abort', id }` command reaches the worker, which
+ * gives the call up at the next point where nothing has been written yet, or undoes what it wrote (a registration).
+ */
+export interface CallContext {
+  readonly id: number;
+}
+
+/** A node's stat, as a one-shot `exists()` returns it. 64-bit values cross as decimal (zxids) or hex (owner). */
+export interface NodeStat {
+  readonly czxid: string;
+  readonly mzxid: string;
+  readonly ctime: number;
+  readonly mtime: number;
+  readonly version: number;
+  readonly cversion: number;
+  readonly aversion: number;
+  /** Hex session id of the owner for an ephemeral node, else null. */
+  readonly ephemeralOwner: string | null;
+  readonly dataLength: number;
+  readonly numChildren: number;
+}
+
+/** Something that went wrong later, away from any call: the application hears of it through the client. */
+export interface Failure {
+  /** What failed: a registration that could not be restored, a watch that could not be kept, the session. */
+  readonly kind: 'registration' | 'watch' | 'session' | 'worker';
+  readonly path?: string;
+  readonly error: WireError;
+}
+
 /** Node data decoded as zkit's properties: always an object. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -122,21 +169,26 @@ export type PropertiesWrite = 'update' | 'set';
 /** What the worker exposes through comlink. Every method may reject with a WireError-shaped ZkError. */
 export interface WorkerApi {
   start(config: WorkerConfig): Promise<SessionInfo>;
-  registerServer(request: RegisterRequest): Promise<void>;
-  unregister(path: string): Promise<void>;
+  /** Aborting it withdraws the registration: the node is not created later, or is deleted if it was. */
+  registerServer(request: RegisterRequest, call?: CallContext): Promise<void>;
+  unregister(path: string, call?: CallContext): Promise<void>;
   /** Replaces a registration's data (the node is swapped in one transaction). */
-  updateRegistration(request: RegisterRequest): Promise<void>;
+  updateRegistration(request: RegisterRequest, call?: CallContext): Promise<void>;
   /** Deletes `path` if this session owns it: a registration whose outcome a dead worker took with it. */
   discardRegistration(path: string): Promise<void>;
   /** A replacement worker takes over the registrations of the one that died; nodes are placed in the background. */
   adoptRegistrations(requests: readonly RegisterRequest[]): Promise<void>;
-  watchChildren(path: string): Promise<readonly string[]>;
-  watchData(path: string): Promise<DataSnapshot>;
-  writeProperties(path: string, mode: PropertiesWrite, json: string): Promise<void>;
+  watchChildren(path: string, call?: CallContext): Promise<readonly string[]>;
+  watchData(path: string, call?: CallContext): Promise<DataSnapshot>;
+  /** One-shot reads: no watch is left behind. */
+  getData(path: string, call?: CallContext): Promise<DataSnapshot>;
+  getChildren(path: string, call?: CallContext): Promise<readonly string[]>;
+  exists(path: string, call?: CallContext): Promise<NodeStat | null>;
+  writeProperties(path: string, mode: PropertiesWrite, json: string, call?: CallContext): Promise<void>;
   /** Creates a persistent node (and missing parents) unless it exists; true when it was created. */
-  ensure(path: string, json: string): Promise<boolean>;
+  ensure(path: string, json: string, call?: CallContext): Promise<boolean>;
   /** Deletes a node, with its subtree when `recursive`; resolves when gone (already gone is fine). */
-  delete(path: string, recursive: boolean): Promise<void>;
+  delete(path: string, recursive: boolean, call?: CallContext): Promise<void>;
   /** What the worker holds now: for operators' health checks, and for tests. */
   diagnostics(): Promise<Diagnostics>;
   /** Ends the session at once: ZooKeeper deletes its ephemeral nodes immediately. */
@@ -170,6 +222,10 @@ export type WorkerEvent =
     }
   | { readonly type: 'data'; readonly path: string; readonly snapshot: DataSnapshot }
   | { readonly type: 'deleted'; readonly kind: WatchKind; readonly path: string }
+  /** The watch could not be kept (e.g. NO_AUTH after an ACL change): the views of it end with this error. */
+  | { readonly type: 'ended'; readonly kind: WatchKind; readonly path: string; readonly error: WireError }
+  /** A failure away from any call (a registration that cannot be restored, a watch that ended, AUTH_FAILED). */
+  | { readonly type: 'failure'; readonly failure: Failure }
   | {
       readonly type: 'log';
       readonly level: LogLevel;
@@ -178,7 +234,10 @@ export type WorkerEvent =
     };
 
 /** One-way messages to the worker: nothing waits for them, so they cost no reply. */
-export type WorkerCommand = { readonly type: 'unwatch'; readonly kind: WatchKind; readonly path: string };
+export type WorkerCommand =
+  | { readonly type: 'unwatch'; readonly kind: WatchKind; readonly path: string }
+  /** The main thread gave up on call `id` (its AbortSignal fired); see CallContext. */
+  | { readonly type: 'abort'; readonly id: number };
 
 /** Commands carry this marker (comlink ignores messages that are not its own requests). */
 export const COMMAND_TAG = 'zkit:command';

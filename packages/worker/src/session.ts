@@ -1,4 +1,5 @@
 import zookeeper from 'node-zookeeper-client';
+import { abortedError, throwIfAborted } from './calls.js';
 import { type Deferred, deferred } from './deferred.js';
 import { closedError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
@@ -57,18 +58,36 @@ export class Session {
     return this.#client ? sessionIdHex(this.#client.getSessionId()) : undefined;
   }
 
-  /** Resolves with a client that can take requests (it queues them through a mere disconnect). */
-  ready(): Promise<Client> {
-    return this.#state === 'closed' ? Promise.reject(closedError()) : this.#ready.promise;
+  /**
+   * Resolves with a client that can take requests (it queues them through a mere disconnect); rejects with
+   * ABORTED as soon as `signal` fires.
+   */
+  ready(signal?: AbortSignal): Promise<Client> {
+    if (this.#state === 'closed') return Promise.reject(closedError());
+    if (signal === undefined) return this.#ready.promise;
+    if (signal.aborted) return Promise.reject(abortedError());
+    return new Promise<Client>((resolve, reject) => {
+      const onAbort = () => reject(abortedError());
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#ready.promise
+        .finally(() => signal.removeEventListener('abort', onAbort))
+        .then(resolve, reject);
+    });
   }
 
   /**
    * Runs `op` with a live client, again after a lost connection or session, while `wanted()` holds: for requests
    * that are safe to repeat (a read, an idempotent write). A lost request may or may not have been applied.
+   * `signal` gives up (ABORTED) while waiting for a session or between attempts, never with a request in flight.
    */
-  async run<T>(op: (client: Client) => Promise<T>, wanted: () => boolean = () => true): Promise<T> {
+  async run<T>(
+    op: (client: Client) => Promise<T>,
+    wanted: () => boolean = () => true,
+    signal?: AbortSignal,
+  ): Promise<T> {
     for (;;) {
-      const client = await this.ready();
+      const client = await this.ready(signal);
+      throwIfAborted(signal);
       try {
         return await op(client);
       } catch (error) {
@@ -76,6 +95,7 @@ export class Session {
       }
       // The pause only keeps a dead client from spinning this loop; ready() does the real waiting.
       await delay(LOST_PAUSE_MS);
+      throwIfAborted(signal);
     }
   }
 

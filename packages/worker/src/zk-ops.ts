@@ -1,6 +1,6 @@
 import zookeeper from 'node-zookeeper-client';
 import { type ZkError, zkError } from './errors.js';
-import type { AclEntry, Permission, ZkErrorCode } from './protocol.js';
+import type { AclEntry, NodeStat, Permission, ZkErrorCode } from './protocol.js';
 
 /**
  * Promise forms of the node-zookeeper-client calls zkit uses. Callbacks only settle promises: a throw inside a
@@ -139,6 +139,23 @@ export function toAcl(entries: readonly AclEntry[]): zookeeper.ACL[] {
     const perms = entry.perms.reduce((bits, perm) => bits | PERMS[perm], 0);
     return new zookeeper.ACL(perms, new zookeeper.Id(entry.scheme, entry.id));
   });
+}
+
+/** The library's Stat as it crosses threads. */
+export function nodeStat(stat: Stat): NodeStat {
+  const owner = stat.ephemeralOwner.readBigInt64BE(0);
+  return {
+    czxid: zxid(stat.czxid).toString(),
+    mzxid: zxid(stat.mzxid).toString(),
+    ctime: Number(stat.ctime.readBigInt64BE(0)),
+    mtime: Number(stat.mtime.readBigInt64BE(0)),
+    version: stat.version,
+    cversion: stat.cversion,
+    aversion: stat.aversion,
+    ephemeralOwner: owner === 0n ? null : sessionIdHex(stat.ephemeralOwner),
+    dataLength: stat.dataLength,
+    numChildren: stat.numChildren,
+  };
 }
 
 /** zxids and session ids are 64-bit; as strings they order and compare safely across threads. */

@@ -1,0 +1,57 @@
+import { zkError } from './errors.js';
+import type { CallContext } from './protocol.js';
+
+/**
+ * The calls in flight that the main thread may abort. The main thread gives each abortable call an id and sends
+ * `{ type: 'abort', id }` when its AbortSignal fires; the call's code holds the matching AbortSignal and checks it
+ * wherever giving up loses nothing (before a request is written, between retries), or undoes what it wrote.
+ *
+ *   main: call(…, { id }) ─────────────▶ worker: signal = calls.signal(call)   ─▶ session.run(op, { signal })
+ *   main: signal fires ── abort(id) ───▶ worker: calls.abort(id) ─▶ signal aborted ─▶ rejects ABORTED / undoes
+ */
+export class Calls {
+  readonly #controllers = new Map<number, AbortController>();
+
+  /** The signal of a call; calls without a context get one that never fires. `release` when the call is done. */
+  signal(call: CallContext | undefined): AbortSignal {
+    if (call === undefined) return NEVER;
+    const controller = new AbortController();
+    this.#controllers.set(call.id, controller);
+    return controller.signal;
+  }
+
+  release(call: CallContext | undefined): void {
+    if (call !== undefined) this.#controllers.delete(call.id);
+  }
+
+  /** Runs `work` with the call's signal, releasing it however the work ends. */
+  async run<T>(call: CallContext | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = this.signal(call);
+    try {
+      return await work(signal);
+    } finally {
+      this.release(call);
+    }
+  }
+
+  /**
+   * Calls and commands cross on one ordered port and a call takes its signal synchronously on arrival, so an id
+   * not held here belongs to a call that has already ended: nothing to do.
+   */
+  abort(id: number): void {
+    const controller = this.#controllers.get(id);
+    this.#controllers.delete(id);
+    controller?.abort(abortedError());
+  }
+}
+
+const NEVER = new AbortController().signal;
+
+export function abortedError() {
+  return zkError('ABORTED', 'the call was aborted by its AbortSignal');
+}
+
+/** Throws ABORTED if `signal` fired: call it at every point where giving up still loses nothing. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortedError();
+}
