@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { exponentialBackoff } from './retry.js';
+import { exponentialBackoff, sleep } from './retry.js';
 
 describe('exponentialBackoff', () => {
-  it('doubles up to the maximum, with jitter in the upper half of each step', () => {
+  it('doubles its ceiling up to the maximum, with full jitter: anywhere from 0 to the ceiling', () => {
     const low = exponentialBackoff({ initial: 100, max: 1000 }, () => 0);
     const high = exponentialBackoff({ initial: 100, max: 1000 }, () => 1);
-    expect([1, 2, 3, 4, 5, 10].map(low)).toEqual([50, 100, 200, 400, 500, 500]);
+    const middle = exponentialBackoff({ initial: 100, max: 1000 }, () => 0.5);
+    expect([1, 2, 3, 4, 5, 10].map(low)).toEqual([0, 0, 0, 0, 0, 0]);
     expect([1, 2, 3, 4, 5, 10].map(high)).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 10].map(middle)).toEqual([50, 100, 200, 400, 500, 500]);
   });
 
   it('gives up after the given number of attempts', () => {
@@ -17,5 +19,18 @@ describe('exponentialBackoff', () => {
 
   it('stays finite for huge attempt numbers', () => {
     expect(exponentialBackoff({ max: 5000 }, () => 1)(10_000)).toBe(5000);
+  });
+});
+
+describe('sleep', () => {
+  it('rejects with ABORTED as soon as its signal fires', async () => {
+    const controller = new AbortController();
+    const sleeping = sleep(60_000, controller.signal);
+    controller.abort();
+    await expect(sleeping).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('rejects at once for a signal that already fired', async () => {
+    await expect(sleep(60_000, AbortSignal.abort())).rejects.toMatchObject({ code: 'ABORTED' });
   });
 });

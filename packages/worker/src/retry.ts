@@ -1,3 +1,5 @@
+import { abortedError } from './calls.js';
+
 /** How long to wait before attempt `attempt` (1-based), or null to give up. */
 export type RetryPolicy = (attempt: number) => number | null;
 
@@ -11,8 +13,9 @@ export interface BackoffOptions {
 }
 
 /**
- * Exponential backoff with full jitter: many processes that lost the same ensemble at once must not come back in
- * lockstep and stampede it.
+ * Exponential backoff with full jitter (a uniform wait between 0 and the doubling ceiling): many processes that
+ * lost the same ensemble at once must not come back in lockstep and stampede it. Full rather than equal jitter
+ * spreads them widest for the same mean wait (the "Exponential Backoff And Jitter" analysis, AWS 2015).
  */
 export function exponentialBackoff(
   options: BackoffOptions = {},
@@ -22,10 +25,27 @@ export function exponentialBackoff(
   return (attempt) => {
     if (attempt > attempts) return null;
     const ceiling = Math.min(max, initial * 2 ** Math.min(attempt - 1, 30));
-    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+    return Math.round(random() * ceiling);
   };
 }
 
+/** A timer that never keeps the process alive. */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** `delay`, given up (ABORTED) as soon as `signal` fires; the timer is cleared then. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(abortedError());
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(abortedError());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms).unref();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
