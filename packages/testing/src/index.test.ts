@@ -21,6 +21,7 @@ describe('the public API', () => {
       'openObserver',
       'parseSrvr',
       'srvr',
+      'startProxy',
       'startZooKeeper',
       'uniquePath',
       'waitFor',

@@ -14,6 +14,8 @@ export type {
 export { openObserver } from './observer.js';
 export type { JvmProfile, StartOptions } from './options.js';
 export { freePorts } from './ports.js';
+export type { ProxyHandle } from './proxy.js';
+export { startProxy } from './proxy.js';
 export { startZooKeeper } from './start.js';
 export { uniquePath } from './unique-path.js';
 export type { TestingProvidedContext } from './vitest-context.js';
