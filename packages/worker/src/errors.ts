@@ -7,14 +7,17 @@ import type { WireError, ZkErrorCode } from './protocol.js';
 export class ZkError extends Error {
   override readonly name: string = 'ZkError';
   readonly path: string | undefined;
+  /** For ZOOKEEPER_ERROR: node-zookeeper-client's name for the exception (e.g. `MARSHALLING_ERROR`). */
+  readonly zkName: string | undefined;
 
   constructor(
     readonly code: ZkErrorCode,
     message: string,
-    options?: { path?: string | undefined; cause?: unknown },
+    options?: ZkErrorOptions,
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.path = options?.path;
+    this.zkName = options?.zkName;
   }
 
   toWire(): WireError {
@@ -23,8 +26,15 @@ export class ZkError extends Error {
       message: this.message,
       ...(this.path === undefined ? {} : { path: this.path }),
       ...(this.stack === undefined ? {} : { stack: this.stack }),
+      ...(this.zkName === undefined ? {} : { zkName: this.zkName }),
     };
   }
+}
+
+export interface ZkErrorOptions {
+  readonly path?: string | undefined;
+  readonly cause?: unknown;
+  readonly zkName?: string | undefined;
 }
 
 /** Bad input, refused before anything is sent to ZooKeeper. */
@@ -75,11 +85,7 @@ const CLASS_OF: Record<ZkErrorCode, typeof ZkError> = {
 };
 
 /** Builds the right subclass for a code; used on both sides of the thread boundary. */
-export function zkError(
-  code: ZkErrorCode,
-  message: string,
-  options?: { path?: string | undefined; cause?: unknown },
-): ZkError {
+export function zkError(code: ZkErrorCode, message: string, options?: ZkErrorOptions): ZkError {
   return new CLASS_OF[code](code, message, options);
 }
 
@@ -90,7 +96,7 @@ export function closedError(): ZkError {
 
 export function fromWire(wire: WireError): ZkError {
   const code = wire.code in CLASS_OF ? wire.code : 'ZOOKEEPER_ERROR';
-  const error = zkError(code, wire.message, { path: wire.path });
+  const error = zkError(code, wire.message, { path: wire.path, zkName: wire.zkName });
   if (wire.stack !== undefined) error.stack = wire.stack;
   return error;
 }
