@@ -222,6 +222,7 @@ export class WorkerService implements WorkerApi {
         registrations?.restoreAll();
       },
       onReconnected: () => watches?.reconnected(),
+      onFailure: (error) => this.emit({ type: 'failure', failure: { kind: 'session', error: error.toWire() } }),
     });
     watches = new Watches(session, this.emit, log, config.incrementalChildrenFrom);
     registrations = new Registrations(session, watches, config, log);

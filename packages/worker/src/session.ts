@@ -1,48 +1,69 @@
 import zookeeper from 'node-zookeeper-client';
-import { abortedError, throwIfAborted } from './calls.js';
+import { throwIfAborted } from './calls.js';
 import { type Deferred, deferred } from './deferred.js';
-import { closedError, zkError } from './errors.js';
+import { closedError, type ZkError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
 import type { SessionHandle, SessionInfo, SessionState, WorkerConfig } from './protocol.js';
+import { ReadyGate } from './ready-gate.js';
 import { delay, exponentialBackoff, type RetryPolicy } from './retry.js';
-import { batchWritesPerTurn } from './write-batching.js';
+import {
+  type CreateClient,
+  connectTimeout,
+  createZooKeeperClient,
+  type Link,
+  makeClient,
+  newLink,
+  stopLink,
+  verifyCredentials,
+} from './session-link.js';
 import { type Client, sessionIdHex } from './zk-ops.js';
+
+export type { CreateClient } from './session-link.js';
 
 /**
  * The session state machine. node-zookeeper-client keeps one session alive across disconnects (re-sending auth
  * and watches itself), but after EXPIRED that client is finished for good; this class replaces it with a new
- * client and tells its listeners, who restore registrations and re-arm watches.
+ * client and tells its listeners, who restore registrations and re-arm watches. A session counts as connected
+ * only once the server has answered its credentials (see verifyCredentials).
  *
  *   connecting ──▶ connected ◀──▶ disconnected
- *                     │               │
- *                     └──▶ expired ◀──┘ ──(new client, backoff)──▶ connecting ──▶ connected (new session)
+ *       │             │               │
+ *       │             └──▶ expired ◀──┘ ──(new client, backoff)──▶ connecting ──▶ connected (new session)
+ *       └──(credentials refused)──▶ auth_failed   final: no new client; calls reject with AUTH_FAILED
  *   any ──▶ closed
  */
 export interface SessionEvents {
   onState(state: SessionState, session: SessionHandle | undefined): void;
-  /** A new session replaced an expired one (or the first one resumed nothing): restore what the old one held. */
+  /** A new session replaced an expired one, or a client connected for the first time: restore what it lacks. */
   onNewSession(client: Client, epoch: number): void;
   /** The same session on a new connection (node-zookeeper-client re-set its one-shot watches itself). */
   onReconnected(): void;
+  /** A failure away from any call: ZooKeeper refused the credentials of a later session (now auth_failed). */
+  onFailure(error: ZkError): void;
 }
+
+/** Older sessions' ephemeral nodes are long expired (each within its session timeout): no need to know them. */
+const OWN_SESSIONS_KEPT = 32;
 
 export class Session {
   #state: SessionState = 'connecting';
-  #client: Client | undefined;
+  #link: Link | undefined;
   #epoch = 0;
-  #ready: Deferred<Client> = deferred();
-  /** Settles once: the first session of this worker, or the connect timeout. */
+  readonly #gate = new ReadyGate();
+  /** Settles once: the first session of this worker, or the connect timeout, or refused credentials. */
   readonly #opened: Deferred<void> = deferred();
+  #everConnected = false;
   readonly #retry: RetryPolicy;
-  /** Hex ids of every session this process held, newest last: their stale ephemeral nodes are ours. */
+  /** Hex ids of the newest sessions this process held, newest last: their stale ephemeral nodes are ours. */
   readonly ownSessions: string[];
 
   constructor(
     private readonly config: WorkerConfig,
     private readonly log: Log,
     private readonly events: SessionEvents,
+    private readonly createClient: CreateClient = createZooKeeperClient,
   ) {
-    this.ownSessions = [...config.ownSessions];
+    this.ownSessions = config.ownSessions.slice(-OWN_SESSIONS_KEPT);
     this.#retry = exponentialBackoff({ initial: 200, max: Math.max(1000, config.sessionTimeout) });
   }
 
@@ -55,24 +76,20 @@ export class Session {
   }
 
   get sessionId(): string | undefined {
-    return this.#client ? sessionIdHex(this.#client.getSessionId()) : undefined;
+    return this.#link ? sessionIdHex(this.#link.client.getSessionId()) : undefined;
   }
 
   /**
    * Resolves with a client that can take requests (it queues them through a mere disconnect); rejects with
-   * ABORTED as soon as `signal` fires.
+   * ABORTED as soon as `signal` fires, with AUTH_FAILED once the credentials were refused.
    */
   ready(signal?: AbortSignal): Promise<Client> {
-    if (this.#state === 'closed') return Promise.reject(closedError());
-    if (signal === undefined) return this.#ready.promise;
-    if (signal.aborted) return Promise.reject(abortedError());
-    return new Promise<Client>((resolve, reject) => {
-      const onAbort = () => reject(abortedError());
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#ready.promise
-        .finally(() => signal.removeEventListener('abort', onAbort))
-        .then(resolve, reject);
-    });
+    return this.#gate.wait(signal);
+  }
+
+  /** Settles when the current client is gone (expired, refused, closed): its watchers will never fire. */
+  ended(): Promise<void> {
+    return this.#link?.ended.promise ?? Promise.resolve();
   }
 
   /**
@@ -99,9 +116,12 @@ export class Session {
     }
   }
 
-  /** Opens the first session, resuming `config.resume` when given; rejects with CONNECT_TIMEOUT. */
+  /**
+   * Opens the first session, resuming `config.resume` when given. Resolves once the server accepted the
+   * credentials; rejects with CONNECT_TIMEOUT, or AUTH_FAILED (after which no other session is tried).
+   */
   async open(): Promise<SessionInfo> {
-    const client = this.#startClient(this.config.resume);
+    const link = this.#start(this.config.resume);
     const timer = setTimeout(
       () => this.#opened.reject(connectTimeout(this.config)),
       this.config.connectTimeout,
@@ -109,113 +129,152 @@ export class Session {
     try {
       await this.#opened.promise;
     } catch (error) {
-      this.#stopClient(this.#client ?? client);
+      this.#stop(this.#link ?? link);
       this.#transition('closed');
+      this.#gate.fail(closedError());
       throw error;
     } finally {
       clearTimeout(timer);
     }
-    const current = this.#client ?? client;
-    return { sessionId: sessionIdHex(current.getSessionId()), timeout: current.getSessionTimeout() };
+    const { client } = this.#link ?? link;
+    return { sessionId: sessionIdHex(client.getSessionId()), timeout: client.getSessionTimeout() };
   }
 
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
-    const client = this.#client;
+    const link = this.#link;
     // Only a connected client can send closeSession (which deletes our ephemeral nodes at once); waiting on any
     // other would only wait out the bound.
     const connected = this.#state === 'connected';
     this.#transition('closed');
-    for (const pending of [this.#ready, this.#opened]) {
-      pending.reject(closedError());
-      pending.promise.catch(() => {});
-    }
-    if (client) await closeClient(client, connected ? 2000 : 0);
+    this.#gate.fail(closedError());
+    this.#opened.reject(closedError());
+    this.#opened.promise.catch(() => {});
+    if (link) await stopLink(link, connected ? 2000 : 0, this.log);
   }
 
-  #startClient(resume: SessionHandle | undefined): Client {
-    const epoch = ++this.#epoch;
-    const client = zookeeper.createClient(this.config.connectionString, {
-      sessionTimeout: this.config.sessionTimeout,
-      spinDelay: 200,
-      retries: 0,
-      ...(resume
-        ? { sessionId: Buffer.from(resume.id, 'hex'), sessionPassword: Buffer.from(resume.password) }
-        : {}),
-    } as Partial<zookeeper.Option>);
-    for (const { scheme, credentials } of this.config.auth)
-      client.addAuthInfo(scheme, Buffer.from(credentials));
-    if (!batchWritesPerTurn(client))
-      this.log.debug({}, 'node-zookeeper-client internals changed: requests written one by one');
-    client.on('state', (state: zookeeper.State) => {
-      if (epoch === this.#epoch) this.#onClientState(client, state, resume);
+  /** The id and password that let a replacement worker resume this session. */
+  handle(): SessionHandle | undefined {
+    const client = this.#link?.client;
+    if (!client) return undefined;
+    return { id: sessionIdHex(client.getSessionId()), password: new Uint8Array(client.getSessionPassword()) };
+  }
+
+  #start(resume: SessionHandle | undefined): Link {
+    const client = makeClient(this.createClient, this.config, resume, this.log);
+    const link = newLink(client, ++this.#epoch, this.config);
+    link.client.on('state', (state: zookeeper.State) => {
+      if (link === this.#link) this.#onClientState(link, state);
     });
-    this.#client = client;
-    client.connect();
-    return client;
+    this.#link = link;
+    link.client.connect();
+    return link;
   }
 
-  #onClientState(client: Client, state: zookeeper.State, resume: SessionHandle | undefined): void {
-    if (this.#state === 'closed') return;
+  #onClientState(link: Link, state: zookeeper.State): void {
+    if (this.#state === 'closed' || this.#state === 'auth_failed') return;
     switch (state.code) {
       case zookeeper.State.SYNC_CONNECTED.code:
-        this.#onConnected(client, resume);
+        this.#onSyncConnected(link);
         return;
       case zookeeper.State.DISCONNECTED.code:
         if (this.#state === 'connected') this.#transition('disconnected');
         return;
       case zookeeper.State.EXPIRED.code:
-        this.#onExpired(client);
+        this.#onExpired(link);
         return;
       case zookeeper.State.AUTH_FAILED.code:
-        this.log.error({}, 'ZooKeeper refused the credentials; starting a new session');
-        this.#onExpired(client);
+        this.#onAuthFailed(link);
         return;
       default:
         this.log.debug({ state: state.name }, 'ignored client state');
     }
   }
 
-  #onConnected(client: Client, resume: SessionHandle | undefined): void {
+  #onSyncConnected(link: Link): void {
+    if (link.verified) {
+      this.#onConnected(link);
+      return;
+    }
+    verifyCredentials(link.client).then(
+      () => {
+        if (link !== this.#link || link.verified || this.#state === 'closed' || this.#state === 'auth_failed')
+          return;
+        link.verified = true;
+        this.#onConnected(link);
+      },
+      (error: unknown) => {
+        // Anything but a refusal was a lost connection: the next SYNC_CONNECTED sends the credentials again.
+        if ((error as ZkError).code === 'AUTH_FAILED' && link === this.#link) this.#onAuthFailed(link);
+      },
+    );
+  }
+
+  #onConnected(link: Link): void {
+    const { client } = link;
     const id = sessionIdHex(client.getSessionId());
-    const isNew = !this.ownSessions.includes(id);
-    if (isNew) this.ownSessions.push(id);
+    const first = link.first;
+    link.first = false;
+    this.#remember(id);
     this.log.info(
       { sessionId: id, timeout: client.getSessionTimeout() },
-      isNew ? 'session started' : 'reconnected',
+      first ? 'session started' : 'reconnected',
     );
+    this.#everConnected = true;
     this.#transition('connected');
-    this.#ready.resolve(client);
+    this.#gate.open(client);
     this.#opened.resolve();
-    // A resumed session (worker replaced) kept its nodes, but its watches lived in the old client: re-arm them.
-    if (isNew || resume !== undefined) this.events.onNewSession(client, this.#epoch);
+    if (first) this.events.onNewSession(client, link.epoch);
     else this.events.onReconnected();
   }
 
-  #onExpired(client: Client): void {
-    const id = sessionIdHex(client.getSessionId());
-    this.log.warn({ sessionId: id }, 'session expired; its ephemeral nodes and watches are gone');
-    this.#ready = deferred();
+  #onExpired(link: Link): void {
+    this.log.warn({ sessionId: this.sessionId }, 'session expired; its ephemeral nodes and watches are gone');
+    this.#gate.shut();
     this.#transition('expired');
-    this.#stopClient(client);
-    void this.#renew();
+    this.#stop(link);
+    // #renew ends by itself when the session closes; a throw there must not become an unhandled rejection.
+    this.#renew().catch((error: unknown) =>
+      this.log.error(errorFields(error), 'could not renew the session'),
+    );
+  }
+
+  /**
+   * Final: the same credentials would be refused again, and every try would leave one more session on the server
+   * until its timeout. The client is stopped and nothing opens another.
+   */
+  #onAuthFailed(link: Link): void {
+    if (this.#state === 'auth_failed' || this.#state === 'closed') return;
+    const error = zkError('AUTH_FAILED', 'ZooKeeper refused the credentials (ConnectOptions.auth)');
+    this.log.error(
+      { sessionId: this.sessionId },
+      'ZooKeeper refused the credentials; no new session will be opened',
+    );
+    this.#stop(link);
+    this.#gate.fail(error);
+    this.#opened.reject(error);
+    this.#transition('auth_failed');
+    if (this.#everConnected) this.events.onFailure(error);
   }
 
   /** A new session with backoff: node-zookeeper-client itself never recovers from EXPIRED. */
   async #renew(): Promise<void> {
-    for (let attempt = 1; this.#state === 'expired'; attempt++) {
-      const wait = this.#retry(attempt) ?? 5000;
-      await delay(wait);
-      if (this.#state !== 'expired') return;
+    for (let attempt = 1; this.#is('expired'); attempt++) {
+      await delay(this.#retry(attempt) ?? 5000);
+      if (!this.#is('expired')) return;
       this.#transition('connecting');
-      const client = this.#startClient(undefined);
+      const link = this.#start(undefined);
+      // close() and a refusal reject #ready: both end this loop below, through the state.
       const connected = await Promise.race([
-        this.#ready.promise.then(() => true),
+        this.#gate.wait().then(
+          () => true,
+          () => false,
+        ),
         delay(this.config.connectTimeout).then(() => false),
       ]);
-      if (connected || !this.#is('connecting')) return;
+      if (connected || link !== this.#link || !this.#is('connecting')) return;
       this.log.warn({ attempt }, 'no new session yet; retrying');
-      this.#stopClient(client);
+      this.#stop(link);
       this.#transition('expired');
     }
   }
@@ -225,9 +284,14 @@ export class Session {
     return this.#state === state;
   }
 
-  #stopClient(client: Client): void {
-    client.removeAllListeners('state');
-    void closeClient(client, 0).catch((error: unknown) => this.log.debug(errorFields(error), 'client close'));
+  #remember(id: string): void {
+    if (this.ownSessions.includes(id)) return;
+    this.ownSessions.push(id);
+    if (this.ownSessions.length > OWN_SESSIONS_KEPT) this.ownSessions.shift();
+  }
+
+  #stop(link: Link): void {
+    void stopLink(link, 0, this.log);
   }
 
   #transition(next: SessionState): void {
@@ -236,25 +300,6 @@ export class Session {
     const handle = next === 'connected' ? this.handle() : undefined;
     this.events.onState(next, handle);
   }
-
-  /** The id and password that let a replacement worker resume this session. */
-  handle(): SessionHandle | undefined {
-    const client = this.#client;
-    if (!client) return undefined;
-    return { id: sessionIdHex(client.getSessionId()), password: new Uint8Array(client.getSessionPassword()) };
-  }
-}
-
-function closeClient(client: Client, waitMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, waitMs);
-    timer.unref();
-    client.once('disconnected', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    client.close();
-  });
 }
 
 const LOST_PAUSE_MS = 50;
@@ -263,11 +308,4 @@ const LOST_PAUSE_MS = 50;
 export function isLost(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return code === 'CONNECTION_LOSS' || code === 'SESSION_EXPIRED';
-}
-
-function connectTimeout(config: WorkerConfig) {
-  return zkError(
-    'CONNECT_TIMEOUT',
-    `could not connect to ZooKeeper at ${config.connectionString} within ${config.connectTimeout} ms`,
-  );
 }
