@@ -65,4 +65,41 @@ describe('resolveOptions', () => {
     expect(bad).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     expect(bad).not.toThrow(/pw/);
   });
+
+  it.each([
+    ['an empty scheme', { scheme: '', credentials: 'alice:pw' }],
+    ['an upper-case scheme', { scheme: 'Digest', credentials: 'alice:pw' }],
+    ['a scheme with a space', { scheme: 'di gest', credentials: 'alice:pw' }],
+    ['digest credentials without a colon', { scheme: 'digest', credentials: 'alicepw' }],
+    ['digest credentials without a user', { scheme: 'digest', credentials: ':pw' }],
+    ['digest credentials without a password', { scheme: 'digest', credentials: 'alice:' }],
+    ['non-string credentials', { scheme: 'digest', credentials: 42 }],
+  ])('refuses auth with %s (INVALID_OPTION), never echoing the credentials', (_, entry) => {
+    const bad = () => resolveOptions('h:1', { auth: [entry as never] });
+    expect(bad).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(bad).not.toThrow(/pw/);
+  });
+
+  it.each([
+    { scheme: 'digest', credentials: 'alice:pass:with:colons' },
+    { scheme: 'ip', credentials: '127.0.0.1' },
+    { scheme: 'x509', credentials: 'anything' },
+  ])('takes auth %j', (entry) => {
+    expect(resolveOptions('h:1', { auth: [entry] }).auth).toEqual([entry]);
+  });
+
+  it("queues offline calls by default, takes 'reject', refuses anything else", () => {
+    expect(resolveOptions('h:1').offlineCalls).toBe('queue');
+    expect(resolveOptions('h:1', { offlineCalls: 'reject' }).offlineCalls).toBe('reject');
+    expect(() => resolveOptions('h:1', { offlineCalls: 'drop' as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+  });
+
+  it('refuses a signal that is not an AbortSignal, and keeps none in the resolved options', () => {
+    expect(() => resolveOptions('h:1', { signal: 'soon' as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+    expect(resolveOptions('h:1', { signal: new AbortController().signal })).not.toHaveProperty('signal');
+  });
 });

@@ -6,13 +6,20 @@ import {
   zkError,
 } from '@zkit/worker';
 import { type Logger, pino } from 'pino';
+import { checkSignal } from './abortable.js';
 
 export interface Auth {
-  /** e.g. `'digest'` */
+  /** A lowercase identifier, e.g. `'digest'`. */
   readonly scheme: string;
-  /** e.g. `'user:password'`; sent to ZooKeeper only, never logged. */
+  /** For `digest`: `'user:password'`. Sent to ZooKeeper only, never logged. */
   readonly credentials: string;
 }
+
+/**
+ * What a call made while the session is not connected does: `'queue'` waits for the connection to come back (as
+ * ZooKeeper's own client does; bound the wait with a `signal`), `'reject'` fails at once with NOT_CONNECTED.
+ */
+export type OfflineCalls = 'queue' | 'reject';
 
 export interface ConnectOptions {
   /** Session timeout asked of the server (which clamps it to its min/max). @default 10000 */
@@ -43,6 +50,15 @@ export interface ConnectOptions {
    * `Infinity`: never. @default 1000
    */
   readonly incrementalChildrenFrom?: number;
+  /**
+   * Calls made while the state is not `connected` (`connecting`, `disconnected`, `expired`) wait for the connection
+   * (`'queue'`) or reject at once with NOT_CONNECTED (`'reject'`), like ioredis's `enableOfflineQueue: false`. A call
+   * already sent when the connection drops still waits. Reads of views never wait, so they are not affected.
+   * @default 'queue'
+   */
+  readonly offlineCalls?: OfflineCalls;
+  /** Gives `connect()` up: it rejects at once with ABORTED, and the worker it started is stopped. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ResolvedOptions {
@@ -56,6 +72,7 @@ export interface ResolvedOptions {
   readonly parentAcl: readonly AclEntry[];
   readonly maxDataBytes: number;
   readonly incrementalChildrenFrom: number;
+  readonly offlineCalls: OfflineCalls;
 }
 
 export const WORLD_READ: readonly AclEntry[] = [{ scheme: 'world', id: 'anyone', perms: ['read'] }];
@@ -74,6 +91,8 @@ export function resolveOptions(
   connectionString: string | undefined,
   options: ConnectOptions = {},
 ): ResolvedOptions {
+  // Not kept: the signal belongs to connect() alone, which ZooKeeper.open is handed separately.
+  checkSignal(options.signal);
   return {
     connectionString: checkConnectionString(
       connectionString ?? process.env.ZK_CONNECT ?? DEFAULT_CONNECTION_STRING,
@@ -90,7 +109,14 @@ export function resolveOptions(
       'incrementalChildrenFrom',
       options.incrementalChildrenFrom ?? DEFAULT_INCREMENTAL_CHILDREN_FROM,
     ),
+    offlineCalls: offlineCalls(options.offlineCalls ?? 'queue'),
   };
+}
+
+function offlineCalls(value: unknown): OfflineCalls {
+  if (value !== 'queue' && value !== 'reject')
+    throw invalidOption('offlineCalls', "must be 'queue' or 'reject'");
+  return value;
 }
 
 const SERVER = /^(?:\[[0-9a-fA-F:.]+\]|[^\s,/:[\]]+):\d{1,5}$/;
@@ -131,11 +157,26 @@ function countOrInfinity(name: string, value: unknown): number {
   return value;
 }
 
+/** A scheme as ZooKeeper's authentication providers name them (`digest`, `ip`, `x509`, ...). */
+const SCHEME = /^[a-z][a-z0-9_-]*$/;
+/** DigestAuthenticationProvider splits at the first colon: a user name, then a password (which may hold colons). */
+const DIGEST = /^[^:]+:.+$/s;
+
+/**
+ * Checked here because ZooKeeper refuses bad credentials only after the session connected (AUTH_FAILED); a typo
+ * caught now costs no session. The credentials themselves are never echoed.
+ */
 function checkAuth(auth: readonly Auth[]): readonly Auth[] {
+  if (!Array.isArray(auth)) throw invalidOption('auth', 'must be an array');
   for (const entry of auth) {
-    if (typeof entry?.scheme !== 'string' || entry.scheme === '' || typeof entry.credentials !== 'string') {
-      // The credentials themselves are never echoed.
+    if (typeof entry?.scheme !== 'string' || typeof entry.credentials !== 'string') {
       throw invalidOption('auth', 'entries must be { scheme: string, credentials: string }');
+    }
+    if (!SCHEME.test(entry.scheme)) {
+      throw invalidOption('auth', `scheme ${JSON.stringify(entry.scheme)} is not a lowercase identifier`);
+    }
+    if (entry.scheme === 'digest' && !DIGEST.test(entry.credentials)) {
+      throw invalidOption('auth', "digest credentials must have the form 'user:password'");
     }
   }
   return auth.map(({ scheme, credentials }) => ({ scheme, credentials }));
