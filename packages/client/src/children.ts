@@ -1,7 +1,8 @@
 import { LiveView } from './live-view.js';
+import { sortedNames } from './mirrors.js';
 
 /**
- * The live set of a node's child names (for a service, its servers' `HOST:PORT`). Iterating reads the main
+ * The live set of a node's child names (for a service, its servers' `HOST:PORT`). Reading it reads the main
  * thread's mirror: no call to ZooKeeper, no await.
  */
 export class Children extends LiveView<Children> implements Iterable<string> {
@@ -13,13 +14,17 @@ export class Children extends LiveView<Children> implements Iterable<string> {
     return this.mirror.names.has(name);
   }
 
+  /**
+   * Walks the names in sorted order (the order of `toArray()`), as they were when the loop started: changes that
+   * arrive while it runs show in the next loop, not this one.
+   */
   [Symbol.iterator](): IterableIterator<string> {
-    return this.mirror.names.values();
+    return sortedNames(this.mirror)[Symbol.iterator]();
   }
 
-  /** The names, sorted: handy for logs and comparisons. */
+  /** The names, sorted: handy for logs and comparisons. A new array each time (yours to change). */
   toArray(): string[] {
-    return [...this.mirror.names].sort();
+    return [...sortedNames(this.mirror)];
   }
 
   toJSON(): string[] {

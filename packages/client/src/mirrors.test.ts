@@ -1,11 +1,15 @@
+import { zkError } from '@zkit/worker';
 import { describe, expect, it } from 'vitest';
 import {
   applyChildren,
   applyData,
   childrenMirror,
   dataMirror,
+  isFinished,
   markDeleted,
+  markEnded,
   replaceChildren,
+  sortedNames,
 } from './mirrors.js';
 
 describe('children mirrors', () => {
@@ -21,6 +25,43 @@ describe('children mirrors', () => {
     expect(replaceChildren(mirror, ['b', 'a'])).toBe(false);
     expect(replaceChildren(mirror, ['b', 'z'])).toBe(true);
     expect([...mirror.names].sort()).toEqual(['b', 'z']);
+  });
+});
+
+describe('sorted names', () => {
+  it('are a frozen snapshot, replaced (not changed) when the names change', () => {
+    const mirror = childrenMirror('/s', ['b', 'a']);
+    const before = sortedNames(mirror);
+    expect(before).toEqual(['a', 'b']);
+    expect(Object.isFrozen(before)).toBe(true);
+    expect(sortedNames(mirror)).toBe(before);
+
+    applyChildren(mirror, ['c'], ['a']);
+
+    expect(before).toEqual(['a', 'b']);
+    expect(sortedNames(mirror)).toEqual(['b', 'c']);
+  });
+
+  it('stay the same snapshot when a diff changes nothing', () => {
+    const mirror = childrenMirror('/s', ['a']);
+    const before = sortedNames(mirror);
+    applyChildren(mirror, ['a'], ['x']);
+    expect(sortedNames(mirror)).toBe(before);
+  });
+});
+
+describe('ended mirrors', () => {
+  it('keep their last state and carry the error; deleted ones empty', () => {
+    const ended = childrenMirror('/s', ['a']);
+    markEnded(ended, zkError('NO_AUTH', 'not allowed'));
+    expect(isFinished(ended)).toBe(true);
+    expect(ended.deleted).toBe(false);
+    expect(sortedNames(ended)).toEqual(['a']);
+
+    const deleted = childrenMirror('/s', ['a']);
+    markDeleted(deleted);
+    expect(isFinished(deleted)).toBe(true);
+    expect(sortedNames(deleted)).toEqual([]);
   });
 });
 

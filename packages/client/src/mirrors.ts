@@ -1,13 +1,18 @@
-import type { DataSnapshot, JsonObject, JsonValue, WatchKind } from '@zkit/worker';
+import type { DataSnapshot, JsonObject, JsonValue, WatchKind, ZkError } from '@zkit/worker';
+import { MirrorViews } from './mirror-views.js';
 
 /** The main thread's copy of one watched node, kept current by the worker's events. */
 export interface Mirror {
   readonly kind: WatchKind;
   readonly path: string;
   deleted: boolean;
+  /** Why the watch ended (it could not be kept): the mirror keeps its last state and changes no more. */
+  error: ZkError | undefined;
   names: Set<string>;
+  /** `names` sorted, computed on demand and replaced (never changed) when the names change. */
+  sorted: readonly string[] | undefined;
   data: DataSnapshot;
-  readonly views: Set<{ notify(): void; close(): void }>;
+  readonly views: MirrorViews;
   /** Views promised to callers of acquire() that have not attached yet: the mirror must not be dropped. */
   reserved: number;
 }
@@ -19,9 +24,11 @@ export function childrenMirror(path: string, names: readonly string[]): Mirror {
     kind: 'children',
     path,
     deleted: false,
+    error: undefined,
     names: new Set(names),
+    sorted: undefined,
     data: EMPTY,
-    views: new Set(),
+    views: new MirrorViews(),
     reserved: 0,
   };
 }
@@ -31,9 +38,11 @@ export function dataMirror(path: string, snapshot: DataSnapshot): Mirror {
     kind: 'data',
     path,
     deleted: false,
+    error: undefined,
     names: new Set(),
+    sorted: undefined,
     data: frozen(snapshot),
-    views: new Set(),
+    views: new MirrorViews(),
     reserved: 0,
   };
 }
@@ -48,7 +57,17 @@ export function applyChildren(mirror: Mirror, added: readonly string[], removed:
       changed = true;
     }
   }
+  if (changed) mirror.sorted = undefined;
   return changed;
+}
+
+/**
+ * The names in sorted order, as a frozen snapshot: iterating it is unaffected by changes that arrive meanwhile
+ * (they replace the snapshot, never change it), and repeated reads of an unchanged list cost nothing.
+ */
+export function sortedNames(mirror: Mirror): readonly string[] {
+  mirror.sorted ??= Object.freeze([...mirror.names].sort());
+  return mirror.sorted;
 }
 
 /** Replaces the list wholesale (after a worker restart); false when it is the same. */
@@ -69,7 +88,21 @@ export function applyData(mirror: Mirror, snapshot: DataSnapshot): boolean {
 export function markDeleted(mirror: Mirror): void {
   mirror.deleted = true;
   mirror.names.clear();
+  mirror.sorted = undefined;
   mirror.data = EMPTY;
+}
+
+/**
+ * The watch could not be kept (say NO_AUTH after an ACL change). The mirror keeps the last state it knew rather than
+ * emptying: a list of servers that stops updating is safer to route by than none at all; `error` says why it ended.
+ */
+export function markEnded(mirror: Mirror, error: ZkError): void {
+  mirror.error = error;
+}
+
+/** Deleted or ended: the mirror will not change again (a new view of the path starts a new one). */
+export function isFinished(mirror: Mirror): boolean {
+  return mirror.deleted || mirror.error !== undefined;
 }
 
 /** Views are read-only mappings; freezing makes that true of nested values too. */
@@ -77,7 +110,7 @@ function frozen(snapshot: DataSnapshot): DataSnapshot {
   return Object.freeze({ ...snapshot, properties: deepFreeze(snapshot.properties) });
 }
 
-function deepFreeze<T extends JsonValue | JsonObject>(value: T): T {
+export function deepFreeze<T extends JsonValue | JsonObject>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     for (const item of Object.values(value)) deepFreeze(item);
     Object.freeze(value);
