@@ -1,8 +1,14 @@
 import { type JsonObject, type JsonValue, type PropertiesWrite, zkError } from '@zkit/worker';
+import type { CallOptions } from './abortable.js';
 import { LiveView, type ViewOwner } from './live-view.js';
 import type { Mirror } from './mirrors.js';
 
-export type PropertiesWriter = (path: string, mode: PropertiesWrite, value: unknown) => Promise<void>;
+export type PropertiesWriter = (
+  path: string,
+  mode: PropertiesWrite,
+  value: unknown,
+  options: CallOptions,
+) => Promise<void>;
 
 /**
  * A live, read-only mapping of a node's JSON data (zc.zk's properties). Reads come from the main thread's mirror;
@@ -59,24 +65,27 @@ export class Properties extends LiveView<Properties> implements Iterable<[string
     return this.#data;
   }
 
-  /** Merges `changes` into the node's data (zc.zk's `update`); concurrent writers lose nothing. */
-  update(changes: JsonObject): Promise<void> {
-    return this.#write('update', changes);
+  /**
+   * Merges `changes` into the node's data (zc.zk's `update`); concurrent writers lose nothing. With `signal`, an
+   * abort rejects ABORTED at once and the worker writes nothing after it (a write it had already made stays).
+   */
+  update(changes: JsonObject, options: CallOptions = {}): Promise<void> {
+    return this.#write('update', changes, options);
   }
 
-  /** Replaces the node's data with `properties` (zc.zk's `set`): keys not given are removed. */
-  set(properties: JsonObject): Promise<void> {
-    return this.#write('set', properties);
+  /** Replaces the node's data with `properties` (zc.zk's `set`): keys not given are removed. `signal` as `update`. */
+  set(properties: JsonObject, options: CallOptions = {}): Promise<void> {
+    return this.#write('set', properties, options);
   }
 
   protected self(): Properties {
     return this;
   }
 
-  #write(mode: PropertiesWrite, value: unknown): Promise<void> {
+  #write(mode: PropertiesWrite, value: unknown, options: CallOptions): Promise<void> {
     if (this.deleted) {
       return Promise.reject(zkError('NO_NODE', `${this.path} was deleted`, { path: this.path }));
     }
-    return this.write(this.path, mode, value);
+    return this.write(this.path, mode, value, options ?? {});
   }
 }

@@ -1,3 +1,4 @@
+import { abortedError, type CallOptions, checkSignal, raceSignal } from './abortable.js';
 import type { RegisterOptions, ServerData } from './registrations.js';
 
 export interface RegistrationOps {
@@ -26,20 +27,32 @@ export class Registration implements AsyncDisposable {
   /**
    * Replaces the node's data; `pid` is set again, to `options.pid` when given, else to the pid this registration
    * was made with. The node is swapped in one ZooKeeper transaction, so watchers of the service never see the
-   * address missing; after a new session the new data is what is restored.
+   * address missing; after a new session the new data is what is restored. With `signal`, an abort rejects ABORTED
+   * at once and the worker writes nothing after it.
    */
   async update(data: ServerData, options: RegisterOptions = {}): Promise<void> {
     this.#data = await this.ops.update(this.path, data, options);
   }
 
-  /** Deletes the node; views of its parent in this client no longer list it when this resolves. Idempotent. */
-  unregister(): Promise<void> {
-    // A failed attempt (say, the client closed first) may be tried again; a successful one is remembered.
+  /**
+   * Deletes the node; views of its parent in this client no longer list it when this resolves. Idempotent. After
+   * the client closed (or when racing `close()`) it resolves: the node goes with the session. `signal` only stops
+   * the wait: the removal itself carries on, since a withdrawn removal would leave the address taking traffic.
+   */
+  unregister(options: CallOptions = {}): Promise<void> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = checkSignal(options.signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted) return Promise.reject(abortedError());
+    // A failed attempt may be tried again; a successful one is remembered.
     this.#gone ??= this.ops.remove(this.path).catch((error: unknown) => {
       this.#gone = undefined;
       throw error;
     });
-    return this.#gone;
+    return raceSignal(signal, this.#gone);
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -1,12 +1,13 @@
 import { encodeJsonObject, isPlainObject, type RegisterRequest, type ZkError, zkError } from '@zkit/worker';
 import type { Logger } from 'pino';
+import { type AbortableCalls, type CallOptions, checkSignal, raceSignal } from './abortable.js';
 import { Registration } from './registration.js';
 import type { WorkerCall } from './worker-handle.js';
 
 /** Data for a registration: any plain JSON object; `pid` is always set (see RegisterOptions.pid). */
 export type ServerData = Readonly<Record<string, unknown>>;
 
-export interface RegisterOptions {
+export interface RegisterOptions extends CallOptions {
   /**
    * The pid of the process that serves the address, written as `pid`. Set it only when registering on behalf of
    * another process (the PM2 plugin does); whatever `data.pid` says is overwritten with it. @default process.pid
@@ -16,12 +17,17 @@ export interface RegisterOptions {
 
 /**
  * This client's registrations, as the main thread remembers them: a replacement worker is handed these, so a
- * worker's death loses none.
+ * worker's death loses none. A registration given up through its AbortSignal is forgotten at once (a replacement
+ * must not adopt it), and taken back in the worker if it was placed before the abort got there.
  */
 export class Registrations {
   readonly #requests = new Map<string, RegisterRequest>();
+  /** Aborted registrations being taken back: registering the same path again waits for that first. */
+  readonly #withdrawing = new Map<string, Promise<void>>();
 
+  /** `calls` carries the application's calls; `call` zkit's own (undoing, checking), which nothing aborts. */
   constructor(
+    private readonly calls: AbortableCalls,
     private readonly call: WorkerCall,
     private readonly maxDataBytes: number,
     private readonly log: Logger,
@@ -34,22 +40,29 @@ export class Registrations {
 
   async register(nodePath: string, data: ServerData, options: RegisterOptions): Promise<Registration> {
     const request = this.#request(nodePath, data, options);
+    const signal = checkSignal(options.signal);
+    const withdrawing = this.#withdrawing.get(nodePath);
+    if (withdrawing) await raceSignal(signal, withdrawing);
     if (this.#requests.has(nodePath)) {
       throw zkError('NODE_EXISTS', `${nodePath} is already registered by this client`, { path: nodePath });
     }
     this.#requests.set(nodePath, request.request);
     try {
-      await this.call((api) => api.registerServer(request.request));
+      await this.calls.run(signal, (api, call) => api.registerServer(request.request, call), {
+        abandoned: (work) => this.#withdraw(nodePath, request.request, work),
+      });
     } catch (error) {
-      this.#requests.delete(nodePath);
-      if ((error as ZkError).code === 'WORKER_CRASHED') this.#discard(nodePath);
+      if (this.#requests.get(nodePath) === request.request) {
+        this.#requests.delete(nodePath);
+        if ((error as ZkError).code === 'WORKER_CRASHED') this.#discard(nodePath);
+      }
       throw error;
     }
     let pid = request.data.pid;
     return new Registration(nodePath, request.data, {
       remove: (path) => this.#unregister(path),
       update: async (path, next, overrides) => {
-        const written = await this.#update(path, next, { pid: overrides.pid ?? pid });
+        const written = await this.#update(path, next, { ...overrides, pid: overrides.pid ?? pid });
         pid = written.pid;
         return written;
       },
@@ -78,14 +91,50 @@ export class Registrations {
   ): Promise<ServerData & { pid: number }> {
     if (!this.#requests.has(path)) throw zkError('NO_NODE', `${path} is not registered`, { path });
     const next = this.#request(path, data, options);
-    await this.call((api) => api.updateRegistration(next.request));
-    this.#requests.set(path, next.request);
+    // What the worker wrote is what a replacement must restore, even when the caller gave up waiting for it.
+    const remember = () => {
+      if (this.#requests.has(path)) this.#requests.set(path, next.request);
+    };
+    await this.calls.run(options.signal, (api, call) => api.updateRegistration(next.request, call), {
+      abandoned: (work) => work.then(remember, ignore),
+    });
+    remember();
     return next.data;
   }
 
   async #unregister(path: string): Promise<void> {
-    await this.call((api) => api.unregister(path));
+    try {
+      await this.calls.run(undefined, (api) => api.unregister(path));
+    } catch (error) {
+      // Closed: the session ends with the client, and ZooKeeper deletes its ephemeral nodes with it.
+      if ((error as ZkError).code !== 'CLOSED') throw error;
+    }
     this.#requests.delete(path);
+  }
+
+  /**
+   * The caller gave up on registering `path`: forget it now, so no replacement worker adopts it, and take the node
+   * back if the worker placed it before the abort reached it (or check for a half-made one if the worker died).
+   */
+  #withdraw(path: string, request: RegisterRequest, work: Promise<void>): void {
+    if (this.#requests.get(path) === request) this.#requests.delete(path);
+    const done = work
+      .then(
+        () => this.call((api) => api.unregister(path)),
+        async (error: unknown) => {
+          if ((error as ZkError).code === 'WORKER_CRASHED') {
+            await this.call((api) => api.discardRegistration(path));
+          }
+        },
+      )
+      .catch((error: unknown) => {
+        if ((error as ZkError).code === 'CLOSED') return;
+        this.log.warn({ err: error, path }, 'could not take back an aborted registration');
+      })
+      .finally(() => {
+        if (this.#withdrawing.get(path) === done) this.#withdrawing.delete(path);
+      });
+    this.#withdrawing.set(path, done);
   }
 
   /** The worker died mid-create: the caller was told it failed, so the node must not stay if it was made. */
@@ -95,3 +144,5 @@ export class Registrations {
     );
   }
 }
+
+function ignore(): void {}
