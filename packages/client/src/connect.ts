@@ -3,15 +3,17 @@ import { ZooKeeper } from './zookeeper.js';
 
 /**
  * Connects to ZooKeeper through a session worker. `connectionString` is `host:port[,host:port...][/chroot]`,
- * by default `$ZK_CONNECT`, else `127.0.0.1:2181`. Rejects with CONNECT_TIMEOUT after `connectTimeout`.
+ * by default `$ZK_CONNECT`, else `127.0.0.1:2181`. Rejects with CONNECT_TIMEOUT after `connectTimeout`, with
+ * AUTH_FAILED when ZooKeeper refuses `auth`, and with ABORTED at once when `options.signal` fires; a failed
+ * connect() leaves nothing running.
  *
  * ```ts
- * await using zk = await connect('127.0.0.1:2181');
+ * await using zk = await connect('127.0.0.1:2181', { signal: AbortSignal.timeout(10_000) });
  * ```
  */
 export function connect(connectionString?: string, options?: ConnectOptions): Promise<ZooKeeper> {
   try {
-    return ZooKeeper.open(resolveOptions(connectionString, options));
+    return ZooKeeper.open(resolveOptions(connectionString, options), options?.signal);
   } catch (error) {
     return Promise.reject(error);
   }

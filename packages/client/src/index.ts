@@ -4,14 +4,18 @@ export type {
   Diagnostics,
   JsonObject,
   JsonValue,
+  NodeStat,
   Permission,
   SessionState,
 } from '@zkit/worker';
+export type { CallOptions } from './abortable.js';
 export { Children } from './children.js';
 export { connect } from './connect.js';
 export type { ZkErrorCode } from './errors.js';
 export { AuthError, InvalidInputError, isZkError, NodeError, SessionError, ZkError } from './errors.js';
-export type { Auth, ConnectOptions } from './options.js';
+export type { FailureListener, ZkFailure } from './failures.js';
+export type { WatchCallback } from './live-view.js';
+export type { Auth, ConnectOptions, OfflineCalls } from './options.js';
 export {
   CREATOR_ALL_WORLD_READ,
   checkConnectionString,

@@ -1,13 +1,22 @@
 // Type tests of the public API: checked by `tsc` (npm run typecheck); the assertions are no-ops at run time.
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
+  CallOptions,
   Children,
+  ConnectOptions,
+  DeleteOptions,
+  JsonObject,
   JsonValue,
+  NodeStat,
+  OfflineCalls,
   Properties,
+  RegisterOptions,
   Registration,
   SessionState,
   Subscription,
+  WatchCallback,
   ZkErrorCode,
+  ZkFailure,
   ZooKeeper,
 } from './index.js';
 import { connect, type ZkError } from './index.js';
@@ -17,6 +26,7 @@ describe('public types', () => {
     expectTypeOf(connect).returns.resolves.toEqualTypeOf<ZooKeeper>();
     expectTypeOf<ZooKeeper>().toMatchTypeOf<AsyncDisposable>();
     expectTypeOf<ZooKeeper['state']>().toEqualTypeOf<SessionState>();
+    expectTypeOf<'auth_failed'>().toMatchTypeOf<SessionState>();
   });
 
   it('registerServer takes a tuple or a string address, and JSON data', () => {
@@ -30,15 +40,60 @@ describe('public types', () => {
   it('views are iterable, disposable, and watch with a disposable subscription', () => {
     expectTypeOf<Children>().toMatchTypeOf<Iterable<string> & Disposable>();
     expectTypeOf<Properties>().toMatchTypeOf<Iterable<[string, JsonValue]> & Disposable>();
-    expectTypeOf<Children['watch']>().parameter(0).toEqualTypeOf<(view: Children) => void>();
+    expectTypeOf<Children['watch']>().parameter(0).toEqualTypeOf<WatchCallback<Children>>();
     expectTypeOf<Properties['watch']>().returns.toEqualTypeOf<Subscription>();
     expectTypeOf<Subscription>().toMatchTypeOf<(() => void) & Disposable>();
     expectTypeOf<Children['changes']>().returns.toEqualTypeOf<AsyncIterableIterator<Children>>();
     expectTypeOf<Properties['changes']>().returns.toEqualTypeOf<AsyncIterableIterator<Properties>>();
   });
 
+  it('a watch callback gets the view and its own Subscription (a one-argument callback still fits)', () => {
+    expectTypeOf<WatchCallback<Children>>().parameters.toEqualTypeOf<[Children, Subscription]>();
+    expectTypeOf<(view: Children) => void>().toMatchTypeOf<WatchCallback<Children>>();
+  });
+
+  it('a view tells why it ended', () => {
+    expectTypeOf<Children['error']>().toEqualTypeOf<ZkError | undefined>();
+    expectTypeOf<Properties['error']>().toEqualTypeOf<ZkError | undefined>();
+  });
+
+  it('one-shot reads: frozen JSON, sorted names, a stat or null', () => {
+    expectTypeOf<ZooKeeper['get']>().returns.resolves.toEqualTypeOf<JsonObject>();
+    expectTypeOf<ZooKeeper['getChildren']>().returns.resolves.toEqualTypeOf<string[]>();
+    expectTypeOf<ZooKeeper['exists']>().returns.resolves.toEqualTypeOf<NodeStat | null>();
+    expectTypeOf<NodeStat['ephemeralOwner']>().toEqualTypeOf<string | null>();
+  });
+
+  it('every call that can wait takes { signal }', () => {
+    expectTypeOf<CallOptions['signal']>().toEqualTypeOf<AbortSignal | undefined>();
+    expectTypeOf<{ signal: AbortSignal }>().toMatchTypeOf<ConnectOptions>();
+    expectTypeOf<{ signal: AbortSignal; pid: number }>().toMatchTypeOf<RegisterOptions>();
+    expectTypeOf<{ signal: AbortSignal; recursive: boolean }>().toMatchTypeOf<DeleteOptions>();
+    for (const method of ['get', 'getChildren', 'exists', 'children', 'properties'] as const) {
+      expectTypeOf<ZooKeeper[typeof method]>().parameter(1).toEqualTypeOf<CallOptions | undefined>();
+    }
+    expectTypeOf<ZooKeeper['ensure']>().parameter(2).toEqualTypeOf<CallOptions | undefined>();
+    expectTypeOf<Properties['update']>().parameter(1).toEqualTypeOf<CallOptions | undefined>();
+    expectTypeOf<Properties['set']>().parameter(1).toEqualTypeOf<CallOptions | undefined>();
+    expectTypeOf<Registration['update']>().parameter(1).toEqualTypeOf<RegisterOptions | undefined>();
+    expectTypeOf<Registration['unregister']>().parameter(0).toEqualTypeOf<CallOptions | undefined>();
+  });
+
+  it('offline calls queue or reject', () => {
+    expectTypeOf<ConnectOptions['offlineCalls']>().toEqualTypeOf<OfflineCalls | undefined>();
+    expectTypeOf<OfflineCalls>().toEqualTypeOf<'queue' | 'reject'>();
+  });
+
+  it('failures that happen later reach onFailure listeners, typed', () => {
+    expectTypeOf<ZooKeeper['onFailure']>().parameter(0).toEqualTypeOf<(failure: ZkFailure) => void>();
+    expectTypeOf<ZooKeeper['onFailure']>().returns.toEqualTypeOf<Subscription>();
+    expectTypeOf<ZkFailure['kind']>().toEqualTypeOf<'registration' | 'watch' | 'session' | 'worker'>();
+    expectTypeOf<ZkFailure['error']>().toEqualTypeOf<ZkError>();
+  });
+
   it('errors carry a code from a closed union', () => {
     expectTypeOf<ZkError['code']>().toEqualTypeOf<ZkErrorCode>();
     expectTypeOf<'NO_NODE'>().toMatchTypeOf<ZkErrorCode>();
+    expectTypeOf<'ABORTED' | 'NOT_CONNECTED' | 'AUTH_FAILED'>().toMatchTypeOf<ZkErrorCode>();
   });
 });

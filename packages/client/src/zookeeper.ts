@@ -4,20 +4,25 @@ import {
   closedError,
   type Diagnostics,
   encodeJsonObject,
+  fromWire,
   type JsonObject,
   joinPath,
+  type NodeStat,
   type PropertiesWrite,
   type SessionState,
   validatePath,
   type WorkerEvent,
+  type ZkError,
   zkError,
 } from '@zkit/worker';
 import type { Logger } from 'pino';
+import { AbortableCalls, abortedError, type CallOptions, raceSignal } from './abortable.js';
 import { Children } from './children.js';
+import { type FailureListener, FailureListeners, failureFromWire } from './failures.js';
 import { Heartbeat, heartbeatInterval } from './heartbeat.js';
-import type { ViewOwner } from './live-view.js';
 import { writeRecord, zooKeeperLogger } from './log-sink.js';
 import { MirrorRegistry } from './mirror-registry.js';
+import { deepFreeze } from './mirrors.js';
 import type { ResolvedOptions } from './options.js';
 import { Properties } from './properties.js';
 import type { Registration } from './registration.js';
@@ -26,7 +31,7 @@ import { type Subscription, subscription } from './subscription.js';
 import type { WorkerCall, WorkerHandle } from './worker-handle.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 
-export interface DeleteOptions {
+export interface DeleteOptions extends CallOptions {
   /** Delete the node's whole subtree too. @default false */
   readonly recursive?: boolean;
 }
@@ -37,24 +42,34 @@ export const supervisors = new WeakMap<ZooKeeper, WorkerSupervisor>();
 /**
  * A ZooKeeper client whose session lives in a worker thread. Views (`children`, `properties`) are mirrors on this
  * thread, kept current by the worker, so reading them never waits and a busy thread cannot expire the session.
+ * One-shot reads (`get`, `getChildren`, `exists`) ask ZooKeeper once and leave no watch behind.
  */
 export class ZooKeeper implements AsyncDisposable {
   readonly log: Logger;
   #state: SessionState = 'connecting';
   readonly #stateListeners = new Set<(state: SessionState) => void>();
+  readonly #failures: FailureListeners;
+  readonly #calls: AbortableCalls;
   readonly #mirrors: MirrorRegistry;
   readonly #registrations: Registrations;
   readonly #heartbeat: Heartbeat;
   readonly #supervisor: WorkerSupervisor;
-  readonly #viewOwner: ViewOwner;
   #closing: Promise<void> | undefined;
 
   private constructor(private readonly options: ResolvedOptions) {
     this.log = zooKeeperLogger(options.logger);
     this.#heartbeat = new Heartbeat(heartbeatInterval(options.stallTimeout));
-    this.#mirrors = new MirrorRegistry(this.#call, (command) => this.#supervisor.send(command));
-    this.#registrations = new Registrations(this.#call, options.maxDataBytes, this.log);
-    this.#viewOwner = { log: this.log, release: (mirror) => this.#mirrors.release(mirror) };
+    this.#failures = new FailureListeners(this.log);
+    this.#calls = new AbortableCalls(this.#userCall, (id) => this.#supervisor.send({ type: 'abort', id }));
+    this.#mirrors = new MirrorRegistry(
+      this.#calls,
+      {
+        send: (command) => this.#supervisor.send(command),
+        failure: (failure) => this.#failures.emit(failure),
+      },
+      this.log,
+    );
+    this.#registrations = new Registrations(this.#calls, this.#call, options.maxDataBytes, this.log);
     this.#supervisor = new WorkerSupervisor(options, this.#heartbeat, this.log, {
       onEvent: (event) => this.#onEvent(event),
       onState: (state) => this.#setState(state),
@@ -63,14 +78,23 @@ export class ZooKeeper implements AsyncDisposable {
     supervisors.set(this, this.#supervisor);
   }
 
-  /** Starts the worker and its first session; use `connect()`. */
-  static async open(options: ResolvedOptions): Promise<ZooKeeper> {
+  /**
+   * Starts the worker and its first session; use `connect()`. When that fails (CONNECT_TIMEOUT, AUTH_FAILED, a
+   * worker that cannot start) or `signal` fires (ABORTED, at once), nothing of this client lives on: no worker, no
+   * replacement loop, no timer.
+   */
+  static async open(options: ResolvedOptions, signal?: AbortSignal): Promise<ZooKeeper> {
+    if (signal?.aborted) throw abortedError();
     const zk = new ZooKeeper(options);
     try {
-      await zk.#supervisor.start();
+      await raceSignal(signal, zk.#supervisor.start(signal));
     } catch (error) {
-      zk.#heartbeat.stop();
-      zk.#setState('closed');
+      const closing = zk
+        .close()
+        .catch((closeError: unknown) =>
+          zk.log.warn({ err: closeError }, 'stopping the worker of a failed connect() failed'),
+        );
+      if ((error as ZkError).code !== 'ABORTED') await closing;
       throw error;
     }
     return zk;
@@ -92,9 +116,21 @@ export class ZooKeeper implements AsyncDisposable {
   }
 
   /**
+   * Calls `listener(failure)` for failures that happen later, away from any call: a registration that cannot be
+   * restored, a watch that cannot be kept (its views end, see `view.error`), the session (AUTH_FAILED), the worker.
+   * They are logged too; this is how the application hears of them. A listener that throws is logged, and the
+   * others still run.
+   */
+  onFailure(listener: FailureListener): Subscription {
+    if (typeof listener !== 'function') throw zkError('INVALID_OPTION', 'onFailure() takes a function');
+    return this.#failures.add(listener);
+  }
+
+  /**
    * Registers this process as a server of the service at `path`: an ephemeral node `path/HOST:PORT`, world
    * read-only, holding `data` plus `pid`. Missing parents are created. It disappears when the session ends and is
-   * put back after a new session; `unregister()` removes it at once.
+   * put back after a new session; `unregister()` removes it at once. Aborted (`options.signal`), the registration
+   * is withdrawn: it is not made later, and is taken back if the worker had made it.
    */
   async registerServer(
     path: string,
@@ -102,7 +138,8 @@ export class ZooKeeper implements AsyncDisposable {
     data: ServerData = {},
     options: RegisterOptions = {},
   ): Promise<Registration> {
-    return this.#registrations.register(joinPath(validatePath(path), addressName(address)), data, options);
+    const nodePath = joinPath(validatePath(path), addressName(address));
+    return this.#registrations.register(nodePath, data, options ?? {});
   }
 
   /**
@@ -119,29 +156,54 @@ export class ZooKeeper implements AsyncDisposable {
     if (typeof name !== 'string' || name.includes('/')) {
       throw zkError('INVALID_PATH', `a process name is one path segment, not ${JSON.stringify(name)}`);
     }
-    return this.#registrations.register(validatePath(joinPath(parent, name)), data, options);
+    return this.#registrations.register(validatePath(joinPath(parent, name)), data, options ?? {});
   }
 
   /** A live view of the names of `path`'s children; rejects NO_NODE when the node does not exist. */
-  async children(path: string): Promise<Children> {
-    const mirror = await this.#mirrors.acquire('children', validatePath(path));
-    return new Children(mirror, this.#viewOwner);
+  async children(path: string, options: CallOptions = {}): Promise<Children> {
+    const mirror = await this.#mirrors.acquire('children', validatePath(path), options?.signal);
+    return new Children(mirror, this.#mirrors.owner);
   }
 
   /** A live read-only mapping of `path`'s JSON data; rejects NO_NODE when the node does not exist. */
-  async properties(path: string): Promise<Properties> {
-    const mirror = await this.#mirrors.acquire('data', validatePath(path));
-    return new Properties(mirror, this.#viewOwner, (p, mode, value) => this.#writeProperties(p, mode, value));
+  async properties(path: string, options: CallOptions = {}): Promise<Properties> {
+    const mirror = await this.#mirrors.acquire('data', validatePath(path), options?.signal);
+    return new Properties(mirror, this.#mirrors.owner, (p, mode, value, writeOptions) =>
+      this.#writeProperties(p, mode, value, writeOptions),
+    );
+  }
+
+  /**
+   * `path`'s JSON data, read once (zc.zk's `properties(path, watch=False)`): a deeply frozen object, decoded as
+   * views decode it. Leaves no watch. Rejects NO_NODE when the node does not exist.
+   */
+  async get(path: string, options: CallOptions = {}): Promise<JsonObject> {
+    const nodePath = validatePath(path);
+    const snapshot = await this.#calls.run(options?.signal, (api, call) => api.getData(nodePath, call));
+    return deepFreeze(snapshot.properties);
+  }
+
+  /** The names of `path`'s children, read once and sorted. Leaves no watch. Rejects NO_NODE when it does not exist. */
+  async getChildren(path: string, options: CallOptions = {}): Promise<string[]> {
+    const nodePath = validatePath(path);
+    const names = await this.#calls.run(options?.signal, (api, call) => api.getChildren(nodePath, call));
+    return [...names].sort();
+  }
+
+  /** The node's stat, or null when it does not exist. Leaves no watch. */
+  async exists(path: string, options: CallOptions = {}): Promise<NodeStat | null> {
+    const nodePath = validatePath(path);
+    return this.#calls.run(options?.signal, (api, call) => api.exists(nodePath, call));
   }
 
   /**
    * Creates a persistent node holding `properties` as JSON, with any missing parents, unless it exists already (an
    * existing node is left as it is). Resolves true when it created the node.
    */
-  async ensure(path: string, properties: JsonObject = {}): Promise<boolean> {
+  async ensure(path: string, properties: JsonObject = {}, options: CallOptions = {}): Promise<boolean> {
     const nodePath = validatePath(path);
     const json = encodeJsonObject(properties, this.options.maxDataBytes, nodePath);
-    return this.#call((api) => api.ensure(nodePath, json));
+    return this.#calls.run(options?.signal, (api, call) => api.ensure(nodePath, json, call));
   }
 
   /** Deletes a node (with its subtree when `recursive`); a node already gone is not an error. */
@@ -149,7 +211,8 @@ export class ZooKeeper implements AsyncDisposable {
     const nodePath = validatePath(path);
     if (nodePath === '/')
       throw zkError('INVALID_PATH', 'the root node cannot be deleted', { path: nodePath });
-    await this.#call((api) => api.delete(nodePath, options.recursive === true));
+    const recursive = options?.recursive === true;
+    await this.#calls.run(options?.signal, (api, call) => api.delete(nodePath, recursive, call));
   }
 
   /** What the worker holds now (session, watches, registrations): for health checks and debugging. */
@@ -167,16 +230,39 @@ export class ZooKeeper implements AsyncDisposable {
     return this.close();
   }
 
+  /** zkit's own calls (diagnostics, undoing an aborted registration): refused only once the client closes. */
   readonly #call: WorkerCall = (invoke) => {
     if (this.#closing) return Promise.reject(closedError());
     return this.#supervisor.call(invoke);
   };
 
-  async #writeProperties(path: string, mode: PropertiesWrite, value: unknown): Promise<void> {
+  /** The application's calls: also refused while the session cannot serve them (see ConnectOptions.offlineCalls). */
+  readonly #userCall: WorkerCall = (invoke) => {
+    if (this.#closing) return Promise.reject(closedError());
+    // Final until close(): waiting would wait forever.
+    if (this.#state === 'auth_failed') {
+      return Promise.reject(zkError('AUTH_FAILED', 'ZooKeeper refused the credentials of this client'));
+    }
+    if (this.options.offlineCalls === 'reject' && this.#state !== 'connected') {
+      return Promise.reject(zkError('NOT_CONNECTED', `the session is ${this.#state}, not connected`));
+    }
+    return this.#supervisor.call(invoke);
+  };
+
+  async #writeProperties(
+    path: string,
+    mode: PropertiesWrite,
+    value: unknown,
+    options: CallOptions,
+  ): Promise<void> {
     const json = encodeJsonObject(value, this.options.maxDataBytes, path);
-    await this.#call((api) => api.writeProperties(path, mode, json));
+    await this.#calls.run(options.signal, (api, call) => api.writeProperties(path, mode, json, call));
   }
 
+  /**
+   * Events of the current worker. The supervisor reports a failure of the worker itself (say, replacements that
+   * keep failing) the same way: `onEvent({ type: 'failure', failure: { kind: 'worker', error } })`.
+   */
   #onEvent(event: WorkerEvent): void {
     switch (event.type) {
       case 'log':
@@ -191,12 +277,14 @@ export class ZooKeeper implements AsyncDisposable {
       case 'deleted':
         this.#mirrors.onDeleted(event.kind, event.path);
         return;
+      case 'ended':
+        this.#mirrors.onEnded(event.kind, event.path, fromWire(event.error));
+        return;
+      case 'failure':
+        this.#failures.emit(failureFromWire(event.failure));
+        return;
       case 'state':
         this.#setState(event.state);
-        return;
-      case 'ended':
-      case 'failure':
-        // TODO(core): views end with a typed reason; failures reach zk.onFailure listeners.
         return;
       default:
         event satisfies never;
@@ -230,6 +318,7 @@ export class ZooKeeper implements AsyncDisposable {
       this.#mirrors.clear();
       this.#setState('closed');
       this.#stateListeners.clear();
+      this.#failures.clear();
     }
   }
 }
