@@ -1,0 +1,157 @@
+// Convergence under churn: an invariant, not a scenario. Another process churns the children and data of a few
+// hundred nodes with many requests in flight while zkit opens and closes views of them, with or without a fault
+// injected meanwhile. Once the churn stops (and the fault healed), every open view must equal what ZooKeeper holds,
+// read by an independent session, within SETTLE_MS.
+// The choices (the churn's operations, the views opened and closed) come from a printed seed: replay a failure with
+// ZKIT_TEST_SEED=<seed>. The interleaving with the server is not reproducible; the history of choices is.
+import { startZooKeeper, waitFor, type ZooKeeperHandle } from '@zkit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexOf, isVolatile } from './support/churn-plan.js';
+import {
+  connectionDrops,
+  type Fault,
+  leaderKills,
+  noFault,
+  sessionExpiries,
+  workerTerminations,
+} from './support/faults.js';
+import { client, observer, root, zkConnect } from './support/harness.js';
+import { type FixtureProcess, startFixture } from './support/process.js';
+import { seeded, testSeed } from './support/random.js';
+import { ViewChurn } from './support/view-churn.js';
+import { differences, readTruth, report } from './support/views.js';
+
+const NODES = 300;
+const CHURN = { maxOps: 12_000, maxMs: 4000, inFlight: 64 };
+/** The invariant's bound: every open view equals ZooKeeper this long after the churn stopped and faults healed. */
+const SETTLE_MS = 1000;
+/** Faults are injected when the churner reports these many progress lines (500 operations each). */
+const FAULT_MARKS = [2, 5, 8];
+
+interface Case {
+  readonly fault: Fault;
+  /** Error codes an open may reject with under this fault (NO_NODE: the churn deleted the node). */
+  readonly allowed: readonly string[];
+  /** Where the churner and the observer connect (the ensemble, or the shared server). */
+  readonly connectionString?: string;
+}
+
+async function convergesUnderChurn({ fault, allowed, connectionString = zkConnect() }: Case): Promise<void> {
+  const seed = testSeed(`convergence (${fault.name})`, 12);
+  const base = root(`converge-${fault.name.replace(/\W+/g, '-')}`);
+  const obs = await observer(connectionString);
+  const churner = startFixture('churner.ts', [
+    connectionString,
+    base,
+    String(NODES),
+    String(seed),
+    String(CHURN.maxOps),
+    String(CHURN.maxMs),
+    String(CHURN.inFlight),
+  ]);
+  await churner.line((l) => l.type === 'ready', { timeout: 20_000 });
+  const zk = await client({ sessionTimeout: 4000 }, fault.connectString);
+  fault.attach(zk);
+  const views = new ViewChurn(zk, seeded(seed + 1), {
+    base,
+    nodes: NODES,
+    parallel: 16,
+    maxOpen: 500,
+    closeChance: 0.25,
+  });
+
+  // Views opened before the churn follow it from its first change; the others are opened during it.
+  await views.run(() => false, 150);
+  churner.child.kill('SIGUSR2');
+  await churner.line((l) => l.type === 'churning');
+  let churning = true;
+  const done = churner
+    .line((l) => l.type === 'done', { timeout: CHURN.maxMs + 30_000 })
+    .finally(() => {
+      churning = false;
+    });
+  const injected = injectAtMarks(churner, fault, () => churning);
+  await views.run(() => !churning, 50_000);
+  const summary = await done;
+  const injections = await injected;
+  await fault.heal();
+  await waitFor(() => zk.state === 'connected', { timeout: 20_000, message: 'the client connected' });
+
+  const truth = await readTruth(
+    obs,
+    views.open.map((open) => open.path),
+  );
+  const mayEnd = (path: string) => isVolatile(indexOf(base, path) ?? -1);
+  let found = differences(views.open, truth, mayEnd);
+  const deadline = Date.now() + SETTLE_MS;
+  while (found.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    found = differences(views.open, truth, mayEnd);
+  }
+
+  const failures = Object.fromEntries(views.failures);
+  console.log(
+    `convergence (${fault.name}), seed ${seed}: churn ${JSON.stringify(summary)}; ` +
+      `views opened ${views.opened}, closed ${views.closed}, open ${views.open.length}, failed ${JSON.stringify(failures)}; ` +
+      `faults injected ${injections}: ${fault.evidence() ?? 'no evidence'}`,
+  );
+  if (found.length > 0) throw new Error(`seed ${seed}, ${fault.name}: ${report(found, views.open.length)}`);
+  expect(fault.evidence(), 'the fault happened').toBeDefined();
+  expect(Object.keys(failures).filter((code) => !allowed.includes(code))).toEqual([]);
+  expect(views.open.length).toBeGreaterThan(100);
+}
+
+/** Injects the fault at each of FAULT_MARKS progress lines while the churn lasts; resolves how many it injected. */
+async function injectAtMarks(
+  churner: FixtureProcess,
+  fault: Fault,
+  churning: () => boolean,
+): Promise<number> {
+  let injected = 0;
+  for (const mark of FAULT_MARKS) {
+    await waitFor(() => !churning() || churner.lines.filter((l) => l.type === 'progress').length >= mark, {
+      timeout: CHURN.maxMs + 30_000,
+    });
+    if (!churning()) break;
+    await fault.inject();
+    injected++;
+  }
+  return injected;
+}
+
+describe('views converge to what ZooKeeper holds after a churn', () => {
+  it('with no fault', async () => {
+    await convergesUnderChurn({ fault: noFault(zkConnect()), allowed: ['NO_NODE'] });
+  });
+
+  it('with connection drops', async () => {
+    await convergesUnderChurn({ fault: await connectionDrops(zkConnect()), allowed: ['NO_NODE'] });
+  });
+
+  it('with the worker terminated', async () => {
+    await convergesUnderChurn({
+      fault: workerTerminations(zkConnect()),
+      allowed: ['NO_NODE', 'WORKER_CRASHED'],
+    });
+  });
+
+  it('with the session expired', async () => {
+    await convergesUnderChurn({ fault: sessionExpiries(zkConnect()), allowed: ['NO_NODE'] });
+  });
+
+  describe('in a 3-node ensemble', () => {
+    let ensemble: ZooKeeperHandle;
+    beforeAll(async () => {
+      ensemble = await startZooKeeper({ servers: 3 });
+    });
+    afterAll(() => ensemble?.stop());
+
+    it('with the leader killed and restarted', async () => {
+      await convergesUnderChurn({
+        fault: leaderKills(ensemble),
+        allowed: ['NO_NODE'],
+        connectionString: ensemble.connectionString,
+      });
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import type { ZooKeeper } from '@zkit/client';
+import { nodePath } from './churn-plan.js';
+import type { Random } from './random.js';
+import { type OpenView, openView, type ViewKind } from './views.js';
+
+export interface ViewChurnOptions {
+  readonly base: string;
+  readonly nodes: number;
+  /** Opens in flight at once. */
+  readonly parallel: number;
+  /** Most views open at once; past it, views are closed. */
+  readonly maxOpen: number;
+  /** Chance that a step closes a view rather than opening one. */
+  readonly closeChance: number;
+}
+
+/**
+ * Opens and closes zkit views of random nodes of the churned tree, with several opens in flight. The choices come
+ * from a seeded generator, drawn synchronously at each step so they do not depend on timing. Opens that fail are
+ * counted by error code (a view of a node the churn just deleted rejects NO_NODE).
+ */
+export class ViewChurn {
+  readonly open: OpenView[] = [];
+  readonly failures = new Map<string, number>();
+  opened = 0;
+  closed = 0;
+
+  constructor(
+    private readonly zk: ZooKeeper,
+    private readonly random: Random,
+    private readonly options: ViewChurnOptions,
+  ) {}
+
+  /** Runs steps until `stop()` holds (checked between steps), with `parallel` lanes; at most `maxSteps` steps. */
+  async run(stop: () => boolean, maxSteps: number): Promise<void> {
+    let steps = 0;
+    const lane = async () => {
+      while (!stop() && steps < maxSteps) {
+        steps++;
+        await this.step();
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.parallel }, lane));
+  }
+
+  async step(): Promise<void> {
+    const { closeChance, maxOpen, nodes, base } = this.options;
+    if (this.open.length > 0 && (this.open.length >= maxOpen || this.random.chance(closeChance))) {
+      const [closing] = this.open.splice(this.random.int(this.open.length), 1);
+      closing?.view.close();
+      this.closed++;
+      return;
+    }
+    const kind: ViewKind = this.random.chance(0.5) ? 'children' : 'properties';
+    const path = nodePath(base, this.random.int(nodes));
+    try {
+      this.open.push(await openView(this.zk, kind, path));
+      this.opened++;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const name = typeof code === 'string' ? code : String(error);
+      this.failures.set(name, (this.failures.get(name) ?? 0) + 1);
+    }
+  }
+}
