@@ -1,41 +1,35 @@
-import { parentOf } from './data.js';
+import { throwIfAborted, untilAborted } from './calls.js';
 import { type ZkError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
-import type { AclEntry, RegisterRequest } from './protocol.js';
-import { delay } from './retry.js';
-import { isLost, type Session } from './session.js';
+import { type PlacementContext, schedulePlacement } from './placement.js';
+import type { Failure, RegisterRequest } from './protocol.js';
+import { newEntry, type Registration, serially } from './registration-entry.js';
+import { RegistrationNodes, type RegistrationOptions } from './registration-nodes.js';
+import type { Session } from './session.js';
 import type { Watches } from './watches.js';
-import {
-  type Client,
-  create,
-  exists,
-  remove,
-  replaceEphemeral,
-  sessionIdHex,
-  type Watcher,
-} from './zk-ops.js';
+import { replaceEphemeral, toZkError } from './zk-ops.js';
+
+export type { RegistrationOptions } from './registration-nodes.js';
 
 /**
  * The ephemeral nodes this process registered. ZooKeeper deletes them when their session ends, so after a new
- * session (or a stall, which removes them on purpose) this registry puts them back with their last data.
+ * session (or a stall, which removes them on purpose) this registry puts them back with their latest data.
+ *
+ * Two rules keep races with restores harmless:
+ * - One entry's node operations run one at a time (`tail`): a removal starts only once the placement before it
+ *   has settled, so it never misses a node that placement was creating.
+ * - A placement only ever creates, and writes the entry's latest data; whoever stops wanting the node (unregister,
+ *   a stall, an abort) cancels the placement and then removes the node, asking the server who owns it.
+ *
+ *   register ──▶ place ──(session ends)──▶ restoreAll ──▶ place ...
+ *   unregister / suspend / abort ──▶ cancel placement ──▶ (after it settles) remove if ours
  */
-interface Registration {
-  readonly path: string;
-  data: Buffer;
-  /** Bumped on every (re)placement, so a wait from an older one gives up when a newer one starts. */
-  generation: number;
-  present: boolean;
-}
-
-export interface RegistrationOptions {
-  readonly registrationAcl: readonly AclEntry[];
-  readonly parentAcl: readonly AclEntry[];
-}
-
-type Owner = 'none' | 'current' | 'stale' | 'foreign';
-
 export class Registrations {
   readonly #entries = new Map<string, Registration>();
+  /** Aborted registrations whose node may still be being removed: registering the path again waits for it. */
+  readonly #withdrawals = new Map<string, Promise<void>>();
+  readonly #nodes: RegistrationNodes;
+  readonly #context: PlacementContext;
   #suspended = false;
 
   constructor(
@@ -43,53 +37,68 @@ export class Registrations {
     private readonly watches: Watches,
     private readonly options: RegistrationOptions,
     private readonly log: Log,
-  ) {}
+    private readonly report: (failure: Failure) => void = () => {},
+  ) {
+    this.#nodes = new RegistrationNodes(session, options);
+    this.#context = {
+      session,
+      nodes: this.#nodes,
+      log,
+      wanted: (entry) => this.#wanted(entry),
+      placed: (entry) => this.#placed(entry),
+      report: (entry, error) => this.#report(entry, error),
+    };
+  }
 
   list(): { path: string; present: boolean }[] {
-    return [...this.#entries.values()].map(({ path, present }) => ({ path, present }));
+    return [...this.#entries.values()].map((entry) => ({ path: entry.path, present: this.#present(entry) }));
   }
 
   /**
    * Creates the node; rejects NODE_EXISTS when another live session holds the address. A node left by one of this
-   * process's earlier sessions is waited out (the server deletes it within that session's timeout).
+   * process's earlier sessions is waited out (the server deletes it within that session's timeout). When `signal`
+   * fires first, rejects ABORTED at once: the placement stops, and a node it created is removed.
    */
-  async register(request: RegisterRequest): Promise<void> {
+  async register(request: RegisterRequest, signal?: AbortSignal): Promise<void> {
+    await this.#withdrawals.get(request.path);
+    throwIfAborted(signal);
     if (this.#entries.has(request.path)) {
       throw zkError('NODE_EXISTS', `${request.path} is already registered by this client`, {
         path: request.path,
       });
     }
-    const entry: Registration = {
-      path: request.path,
-      data: Buffer.from(request.data),
-      generation: 0,
-      present: false,
-    };
+    const entry = newEntry(request);
     this.#entries.set(entry.path, entry);
     try {
-      if (!this.#suspended) await this.#place(entry, 'register');
-      this.log.info({ path: entry.path }, 'server registered');
+      if (!this.#suspended) await untilAborted(schedulePlacement(this.#context, entry, signal), signal);
+      throwIfAborted(signal);
     } catch (error) {
-      this.#entries.delete(entry.path);
+      this.#withdraw(entry);
       throw error;
     }
+    this.log.info({ path: entry.path }, 'server registered');
   }
 
-  async unregister(path: string): Promise<void> {
+  async unregister(path: string, signal?: AbortSignal): Promise<void> {
     const entry = this.#entries.get(path);
     if (!entry) throw zkError('NO_NODE', `${path} is not registered by this client`, { path });
-    entry.generation++; // ends any placement in progress
-    // Forgotten only once the node is gone: a failed removal leaves it registered, and the caller may retry.
-    await this.#removeNode(entry);
-    this.#entries.delete(path);
+    entry.leaving = true;
+    try {
+      await this.#removeNode(entry, signal);
+    } catch (error) {
+      // Still registered: the caller may retry, and meanwhile the node belongs in place.
+      entry.leaving = false;
+      this.#restore(entry);
+      throw error;
+    }
+    if (this.#entries.get(path) === entry) this.#entries.delete(path);
     this.log.info({ path }, 'server unregistered');
   }
 
   async discard(path: string): Promise<void> {
     if (this.#entries.has(path)) return;
     const client = await this.session.ready();
-    if ((await this.#owner(client, path)).owner !== 'current') return;
-    await remove(client, path).catch(() => {});
+    await this.#nodes.removeIfOurs(client, path).catch(() => {});
     this.watches.childRemoved(path);
     this.log.info({ path }, 'discarded a registration whose caller was told it failed');
   }
@@ -97,37 +106,45 @@ export class Registrations {
   /** Takes over registrations made through a worker that died; they are placed as after a new session. */
   adopt(requests: readonly RegisterRequest[]): void {
     for (const request of requests) {
-      if (this.#entries.has(request.path)) continue;
-      const data = Buffer.from(request.data);
-      this.#entries.set(request.path, { path: request.path, data, generation: 0, present: false });
+      if (!this.#entries.has(request.path)) this.#entries.set(request.path, newEntry(request));
     }
     this.restoreAll();
   }
 
-  /** New data for a registration; a node in place is replaced in one transaction, so it never blinks. */
-  async update(request: RegisterRequest): Promise<void> {
+  /**
+   * New data for a registration; a node in place is replaced in one transaction, so it never blinks. A placement
+   * in flight (or a later one) writes the new data itself. ABORTED before the write is sent leaves the old data.
+   */
+  async update(request: RegisterRequest, signal?: AbortSignal): Promise<void> {
     const entry = this.#entries.get(request.path);
     if (!entry)
       throw zkError('NO_NODE', `${request.path} is not registered by this client`, { path: request.path });
-    entry.data = Buffer.from(request.data);
-    if (!entry.present) return; // placed later with the new data
-    await this.session.run(async (client) => {
-      if ((await this.#owner(client, entry.path)).owner !== 'current') return;
-      await replaceEphemeral(client, entry.path, entry.data, this.options.registrationAcl);
-    });
+    const previous = entry.data;
+    const data = Buffer.from(request.data);
+    entry.data = data;
+    if (entry.placing || this.#suspended) return;
+    try {
+      await serially(entry, () =>
+        this.session.run(
+          async (client) => {
+            if ((await this.#nodes.owner(client, entry.path)).owner !== 'current') return;
+            await replaceEphemeral(client, entry.path, entry.data, this.options.registrationAcl);
+          },
+          undefined,
+          signal,
+        ),
+      );
+    } catch (error) {
+      if ((error as ZkError).code === 'ABORTED' && entry.data === data) entry.data = previous;
+      throw error;
+    }
     this.log.info({ path: entry.path }, 'registration data updated');
   }
 
-  /** After a new session: every registration is put back, each on its own so one wait blocks no other. */
+  /** After a new session, or a stall: every registration not in place is put back, each on its own. */
   restoreAll(): void {
     if (this.#suspended) return;
-    for (const entry of this.#entries.values()) {
-      entry.present = false;
-      void this.#place(entry, 'restore').then(
-        () => this.log.info({ path: entry.path, sessionId: this.session.sessionId }, 'registration restored'),
-        (error: unknown) => this.#placeFailed(entry, error),
-      );
-    }
+    for (const entry of this.#entries.values()) this.#restore(entry);
   }
 
   /** The main thread is wedged: it should not receive traffic, so its addresses leave the service. */
@@ -141,120 +158,72 @@ export class Registrations {
     this.restoreAll();
   }
 
-  async #place(entry: Registration, why: 'register' | 'restore'): Promise<void> {
-    const generation = ++entry.generation;
-    for (let attempt = 0; ; attempt++) {
-      if (entry.generation !== generation || this.#suspended) return;
-      const client = await this.session.ready();
-      try {
-        await this.#createWithParents(client, entry);
-        if (entry.generation !== generation) {
-          // Unregistered (or replaced) while the create was in flight: the node must not outlive the request.
-          await remove(client, entry.path).catch(() => {});
-          return;
-        }
-        entry.present = true;
-        this.watches.childAdded(entry.path);
-        return;
-      } catch (error) {
-        const code = (error as ZkError).code;
-        if (code === 'NODE_EXISTS') {
-          if (await this.#settleExisting(client, entry, why)) return;
-        } else if (!isLost(error)) {
-          throw error;
-        }
-      }
-      await delay(Math.min(1000, 50 * 2 ** attempt));
-    }
+  #present(entry: Registration): boolean {
+    return entry.placedIn !== undefined && entry.placedIn === this.session.sessionId;
   }
 
-  /** true when the node is ours now; false to try creating again (after waiting for a stale node to go). */
-  async #settleExisting(client: Client, entry: Registration, why: 'register' | 'restore'): Promise<boolean> {
-    const { owner, ownerId } = await this.#owner(client, entry.path);
-    if (owner === 'current') {
-      entry.present = true;
-      this.log.debug({ path: entry.path }, 'registration already held by this session');
-      return true;
-    }
-    if (owner === 'foreign') {
-      // Never steal another session's node: it may be another live process at the same address.
-      if (why === 'register') {
-        throw zkError('NODE_EXISTS', `${entry.path} is registered by another session (${ownerId})`, {
-          path: entry.path,
-        });
-      }
-      this.log.warn(
-        { path: entry.path, owner: ownerId },
-        'address held by another session; waiting for it to go',
-      );
-    } else if (owner === 'stale') {
-      this.log.info({ path: entry.path, owner: ownerId }, 'waiting for our previous session node to expire');
-    }
-    if (owner !== 'none') await this.#deletion(client, entry.path);
-    return false;
+  #wanted(entry: Registration): boolean {
+    return this.#entries.get(entry.path) === entry && !entry.leaving && !this.#suspended;
   }
 
-  async #owner(client: Client, path: string): Promise<{ owner: Owner; ownerId?: string }> {
-    const stat = await exists(client, path);
-    if (stat === null) return { owner: 'none' };
-    // ephemeralOwner tells our own stale node (an earlier session of this process) from another session's.
-    const ownerId = sessionIdHex(stat.ephemeralOwner);
-    if (ownerId === this.session.sessionId) return { owner: 'current', ownerId };
-    if (this.session.ownSessions.includes(ownerId)) return { owner: 'stale', ownerId };
-    return { owner: 'foreign', ownerId };
+  #restore(entry: Registration): void {
+    if (!this.#wanted(entry) || entry.placing || this.#present(entry)) return;
+    schedulePlacement(this.#context, entry).then(
+      () => {
+        if (this.#present(entry))
+          this.log.info({ path: entry.path, sessionId: this.session.sessionId }, 'registration restored');
+      },
+      (error: unknown) => this.#placeFailed(entry, error),
+    );
   }
 
-  /** Resolves when the node is deleted (an exists watch), or soon after a connection loss, to look again. */
-  #deletion(client: Client, path: string): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const watcher: Watcher = () => resolve();
-      exists(client, path, watcher).then(
-        (stat) => stat === null && resolve(),
-        () => resolve(),
-      );
+  #placed(entry: Registration): void {
+    entry.placedIn = this.session.sessionId;
+    entry.reported = undefined;
+    this.watches.childAdded(entry.path);
+  }
+
+  /** Cancels the placement in flight, then deletes the node if this session owns it. */
+  #removeNode(entry: Registration, signal?: AbortSignal): Promise<void> {
+    entry.placing?.controller.abort();
+    return serially(entry, async () => {
+      if (!entry.mayExist && entry.placedIn === undefined) return;
+      // Ask the server even for a node this session created: after an expiry, or once someone deleted ours (a
+      // parent's ACL may let anyone), another process may hold the address.
+      await this.session.run((client) => this.#nodes.removeIfOurs(client, entry.path), undefined, signal);
+      entry.placedIn = undefined;
+      entry.mayExist = false;
+      this.watches.childRemoved(entry.path);
     });
   }
 
-  async #createWithParents(client: Client, entry: Registration): Promise<void> {
-    try {
-      await create(client, entry.path, entry.data, this.options.registrationAcl, true);
-    } catch (error) {
-      if ((error as ZkError).code !== 'NO_NODE') throw error;
-      await this.#mkdirs(client, parentOf(entry.path));
-      await create(client, entry.path, entry.data, this.options.registrationAcl, true);
-    }
-  }
-
-  async #mkdirs(client: Client, path: string): Promise<void> {
-    if (path === '/') return;
-    try {
-      await create(client, path, Buffer.alloc(0), this.options.parentAcl, false);
-    } catch (error) {
-      const code = (error as ZkError).code;
-      if (code === 'NODE_EXISTS') return;
-      if (code !== 'NO_NODE') throw error;
-      await this.#mkdirs(client, parentOf(path));
-      await this.#mkdirs(client, path);
-    }
-  }
-
-  async #removeNode(entry: Registration): Promise<void> {
-    if (!entry.present) return;
-    // Delete only what this session owns, and ask the server even for a node this session created: after an expiry,
-    // or once someone deleted ours (a parent's ACL may let anyone), another process may hold the address.
-    await this.session
-      .run(async (client) => {
-        if ((await this.#owner(client, entry.path)).owner === 'current') await remove(client, entry.path);
-      })
-      .catch((error: ZkError) => {
-        if (error.code !== 'NO_NODE') throw error;
-      });
-    entry.present = false;
-    this.watches.childRemoved(entry.path);
+  /** An aborted or failed registration: forgotten now, its node (if a create went out) removed in the background. */
+  #withdraw(entry: Registration): void {
+    if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path);
+    const removed = this.#removeNode(entry).catch((error: unknown) => {
+      if ((error as ZkError).code !== 'CLOSED')
+        this.log.error(
+          { path: entry.path, ...errorFields(error) },
+          'could not remove an aborted registration',
+        );
+    });
+    this.#withdrawals.set(entry.path, removed);
+    void removed.then(() => {
+      if (this.#withdrawals.get(entry.path) === removed) this.#withdrawals.delete(entry.path);
+    });
   }
 
   #placeFailed(entry: Registration, error: unknown): void {
     if ((error as ZkError).code === 'CLOSED') return;
     this.log.error({ path: entry.path, ...errorFields(error) }, 'could not restore registration');
+    this.#report(entry, error);
+  }
+
+  /** Tells the application, once per cause, that a registration is not in place and why. */
+  #report(entry: Registration, error: unknown): void {
+    const wire = toZkError(error, entry.path).toWire();
+    if (entry.reported === wire.code) return;
+    entry.reported = wire.code;
+    this.report({ kind: 'registration', path: entry.path, error: wire });
   }
 }

@@ -50,6 +50,8 @@ export class Session {
   #link: Link | undefined;
   #epoch = 0;
   readonly #gate = new ReadyGate();
+  /** Open only while connected: for requests that must not sit in the library's queue through an outage. */
+  readonly #live = new ReadyGate();
   /** Settles once: the first session of this worker, or the connect timeout, or refused credentials. */
   readonly #opened: Deferred<void> = deferred();
   #everConnected = false;
@@ -87,6 +89,15 @@ export class Session {
     return this.#gate.wait(signal);
   }
 
+  /**
+   * Resolves with the client once it is connected. A request node-zookeeper-client queues while disconnected is
+   * written on the next connection whatever became of its caller; one sent only when connected is either answered
+   * or lost with that connection, so a caller that gives up (an AbortSignal) in between leaves nothing behind.
+   */
+  connected(signal?: AbortSignal): Promise<Client> {
+    return this.#live.wait(signal);
+  }
+
   /** Settles when the current client is gone (expired, refused, closed): its watchers will never fire. */
   ended(): Promise<void> {
     return this.#link?.ended.promise ?? Promise.resolve();
@@ -95,7 +106,8 @@ export class Session {
   /**
    * Runs `op` with a live client, again after a lost connection or session, while `wanted()` holds: for requests
    * that are safe to repeat (a read, an idempotent write). A lost request may or may not have been applied.
-   * `signal` gives up (ABORTED) while waiting for a session or between attempts, never with a request in flight.
+   * `signal` gives up (ABORTED) while waiting for a session or between attempts, never with a request in flight;
+   * with a signal, requests are sent only on a live connection (see connected()).
    */
   async run<T>(
     op: (client: Client) => Promise<T>,
@@ -103,7 +115,7 @@ export class Session {
     signal?: AbortSignal,
   ): Promise<T> {
     for (;;) {
-      const client = await this.ready(signal);
+      const client = await (signal ? this.connected(signal) : this.ready());
       throwIfAborted(signal);
       try {
         return await op(client);
@@ -131,7 +143,7 @@ export class Session {
     } catch (error) {
       this.#stop(this.#link ?? link);
       this.#transition('closed');
-      this.#gate.fail(closedError());
+      this.#failAll(closedError());
       throw error;
     } finally {
       clearTimeout(timer);
@@ -147,7 +159,7 @@ export class Session {
     // other would only wait out the bound.
     const connected = this.#state === 'connected';
     this.#transition('closed');
-    this.#gate.fail(closedError());
+    this.#failAll(closedError());
     this.#opened.reject(closedError());
     this.#opened.promise.catch(() => {});
     if (link) await stopLink(link, connected ? 2000 : 0, this.log);
@@ -178,6 +190,7 @@ export class Session {
         this.#onSyncConnected(link);
         return;
       case zookeeper.State.DISCONNECTED.code:
+        this.#live.shut();
         if (this.#state === 'connected') this.#transition('disconnected');
         return;
       case zookeeper.State.EXPIRED.code:
@@ -223,6 +236,7 @@ export class Session {
     this.#everConnected = true;
     this.#transition('connected');
     this.#gate.open(client);
+    this.#live.open(client);
     this.#opened.resolve();
     if (first) this.events.onNewSession(client, link.epoch);
     else this.events.onReconnected();
@@ -231,6 +245,7 @@ export class Session {
   #onExpired(link: Link): void {
     this.log.warn({ sessionId: this.sessionId }, 'session expired; its ephemeral nodes and watches are gone');
     this.#gate.shut();
+    this.#live.shut();
     this.#transition('expired');
     this.#stop(link);
     // #renew ends by itself when the session closes; a throw there must not become an unhandled rejection.
@@ -251,7 +266,7 @@ export class Session {
       'ZooKeeper refused the credentials; no new session will be opened',
     );
     this.#stop(link);
-    this.#gate.fail(error);
+    this.#failAll(error);
     this.#opened.reject(error);
     this.#transition('auth_failed');
     if (this.#everConnected) this.events.onFailure(error);
@@ -288,6 +303,11 @@ export class Session {
     if (this.ownSessions.includes(id)) return;
     this.ownSessions.push(id);
     if (this.ownSessions.length > OWN_SESSIONS_KEPT) this.ownSessions.shift();
+  }
+
+  #failAll(error: ZkError): void {
+    this.#gate.fail(error);
+    this.#live.fail(error);
   }
 
   #stop(link: Link): void {

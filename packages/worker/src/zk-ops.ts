@@ -1,5 +1,5 @@
 import zookeeper from 'node-zookeeper-client';
-import { type ZkError, zkError } from './errors.js';
+import { isZkError, type ZkError, zkError } from './errors.js';
 import type { AclEntry, NodeStat, Permission, ZkErrorCode } from './protocol.js';
 
 /**
@@ -103,10 +103,11 @@ const BY_NUMBER: ReadonlyMap<number, ZkErrorCode> = new Map([[-118, 'SESSION_MOV
 
 /**
  * Every node-zookeeper-client exception gets a code: the common ones their own, any other ZOOKEEPER_ERROR with the
- * library's name in `zkName`. Anything else thrown here is a bug in zkit (or the library): INTERNAL, keeping the
- * original message, stack and the error itself as `cause`.
+ * library's name in `zkName`. A ZkError stays as it is. Anything else is a bug in zkit (or the library): INTERNAL,
+ * keeping the original message, stack and the error itself as `cause`.
  */
 export function toZkError(error: unknown, path: string): ZkError {
+  if (isZkError(error)) return error;
   if (error instanceof zookeeper.Exception) {
     const name = error.getName();
     const code = OWN_CODES.has(name) ? (name as ZkErrorCode) : BY_NUMBER.get(error.getCode());

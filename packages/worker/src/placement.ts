@@ -1,0 +1,119 @@
+import { throwIfAborted } from './calls.js';
+import { type ZkError, zkError } from './errors.js';
+import type { Log } from './log-forward.js';
+import { type Placement, type Registration, serially } from './registration-entry.js';
+import type { RegistrationNodes } from './registration-nodes.js';
+import { exponentialBackoff, sleep } from './retry.js';
+import { isLost, type Session } from './session.js';
+import type { Client } from './zk-ops.js';
+
+/** What a placement needs from the registry that runs it. */
+export interface PlacementContext {
+  readonly session: Session;
+  readonly nodes: RegistrationNodes;
+  readonly log: Log;
+  /** The node still belongs in place (registered, not leaving, not suspended). */
+  wanted(entry: Registration): boolean;
+  placed(entry: Registration): void;
+  /** A registration that cannot be placed for now (another session holds its address). */
+  report(entry: Registration, error: ZkError): void;
+}
+
+/** A placement waiting out a node at its address tries again after this backoff (full jitter). */
+const backoff = exponentialBackoff({ initial: 50, max: 1000 });
+
+/**
+ * Puts the entry's node in place, after the entry's earlier operations: resolves once the node is ours with the
+ * entry's latest data, or when the placement was cancelled; rejects with what cannot be retried. A `signal` (the
+ * caller's, for register()) makes a foreign node an error instead of something to wait out, and ABORTED ends it.
+ * Creates are sent only on a live connection, so one given up on is not written later from the library's queue.
+ */
+export function schedulePlacement(
+  context: PlacementContext,
+  entry: Registration,
+  signal?: AbortSignal,
+): Promise<void> {
+  const placement: Placement = { controller: new AbortController() };
+  entry.placing = placement;
+  const stop = signal ? AbortSignal.any([placement.controller.signal, signal]) : placement.controller.signal;
+  return serially(entry, () => place(context, entry, placement, stop, signal !== undefined));
+}
+
+async function place(
+  context: PlacementContext,
+  entry: Registration,
+  placement: Placement,
+  stop: AbortSignal,
+  byCaller: boolean,
+): Promise<void> {
+  try {
+    for (let attempt = 1; ; attempt++) {
+      throwIfAborted(stop);
+      if (!context.wanted(entry)) return;
+      const client = await context.session.connected(stop);
+      try {
+        if (await placeOnce(context, client, entry, stop, byCaller)) return;
+      } catch (error) {
+        if (!isLost(error)) throw error;
+      }
+      await sleep(backoff(attempt) ?? 1000, stop);
+    }
+  } catch (error) {
+    // Cancelled by whoever stopped wanting the node (who removes it next): not a failure of the placement.
+    if ((error as ZkError).code === 'ABORTED' && placement.controller.signal.aborted) return;
+    throw error;
+  } finally {
+    // Synchronously after the last data check (RegistrationNodes.syncData): an update from now on writes itself.
+    if (entry.placing === placement) entry.placing = undefined;
+  }
+}
+
+/** true once the node is ours with the latest data; false to try again (after waiting for a node to go). */
+async function placeOnce(
+  context: PlacementContext,
+  client: Client,
+  entry: Registration,
+  stop: AbortSignal,
+  byCaller: boolean,
+): Promise<boolean> {
+  const sent = entry.data;
+  entry.mayExist = true;
+  try {
+    await context.nodes.createWithParents(client, entry.path, sent);
+  } catch (error) {
+    if ((error as ZkError).code !== 'NODE_EXISTS') throw error;
+    return settleExisting(context, client, entry, stop, byCaller);
+  }
+  context.placed(entry);
+  await context.nodes.syncData(client, entry.path, () => entry.data, sent);
+  return true;
+}
+
+async function settleExisting(
+  context: PlacementContext,
+  client: Client,
+  entry: Registration,
+  stop: AbortSignal,
+  byCaller: boolean,
+): Promise<boolean> {
+  const { owner, ownerId } = await context.nodes.owner(client, entry.path);
+  throwIfAborted(stop); // cancelled meanwhile: the node is not ours to keep, whoever cancelled removes it
+  const { path } = entry;
+  if (owner === 'current') {
+    context.placed(entry);
+    context.log.debug({ path }, 'registration already held by this session');
+    await context.nodes.syncData(client, path, () => entry.data);
+    return true;
+  }
+  if (owner === 'foreign') {
+    // Never steal another session's node: it may be another live process at the same address.
+    const error = zkError('NODE_EXISTS', `${path} is registered by another session (${ownerId})`, { path });
+    if (byCaller) throw error;
+    context.log.warn({ path, owner: ownerId }, 'address held by another session; waiting for it to go');
+    context.report(entry, error);
+  } else if (owner === 'stale') {
+    context.log.info({ path, owner: ownerId }, 'waiting for our previous session node to expire');
+  }
+  if (owner !== 'none') await context.nodes.deletion(client, path, stop);
+  return false;
+}

@@ -1,0 +1,50 @@
+import type { RegisterRequest } from './protocol.js';
+
+/** One registration: what this process wants at its path, and what it knows of the node there. */
+export interface Registration {
+  readonly path: string;
+  data: Buffer;
+  /** The session the node was last placed in: present while that is the current session. */
+  placedIn: string | undefined;
+  /** A create was sent since the node was last known absent: removing must ask the server. */
+  mayExist: boolean;
+  /** The placement queued or running, which an update leaves to write the new data. */
+  placing: Placement | undefined;
+  /** unregister() is removing it: nothing places it again. */
+  leaving: boolean;
+  /** The end of its chain of node operations (see serially). */
+  tail: Promise<void>;
+  /** The code of the failure last reported for it, so one cause is reported once. */
+  reported: string | undefined;
+}
+
+export interface Placement {
+  /** Aborted by whoever stops wanting the node: the placement ends at its next wait. */
+  readonly controller: AbortController;
+}
+
+export function newEntry(request: RegisterRequest): Registration {
+  return {
+    path: request.path,
+    data: Buffer.from(request.data),
+    placedIn: undefined,
+    mayExist: false,
+    placing: undefined,
+    leaving: false,
+    tail: Promise.resolve(),
+    reported: undefined,
+  };
+}
+
+/**
+ * Runs `task` after the entry's earlier node operations have settled, however they ended: a removal never runs
+ * beside the placement it cancelled, so it cannot miss a node that placement was creating.
+ */
+export function serially<T>(entry: Registration, task: () => Promise<T>): Promise<T> {
+  const run = entry.tail.then(task);
+  entry.tail = run.then(
+    () => {},
+    () => {},
+  );
+  return run;
+}

@@ -1,0 +1,144 @@
+import { throwIfAborted } from './calls.js';
+import { parentOf } from './data.js';
+import type { ZkError } from './errors.js';
+import type { AclEntry } from './protocol.js';
+import type { Session } from './session.js';
+import {
+  type Client,
+  create,
+  exists,
+  getData,
+  remove,
+  replaceEphemeral,
+  sessionIdHex,
+  type Watcher,
+} from './zk-ops.js';
+
+export interface RegistrationOptions {
+  readonly registrationAcl: readonly AclEntry[];
+  readonly parentAcl: readonly AclEntry[];
+}
+
+/** Who holds a registration's node: nobody, this session, an earlier session of this process, or someone else. */
+export type Owner = 'none' | 'current' | 'stale' | 'foreign';
+
+/** One exists watcher per path and client, woken for everyone waiting on that path. */
+interface DeletionWatch {
+  readonly client: Client;
+  readonly watcher: Watcher;
+  readonly waiters: Set<() => void>;
+}
+
+/**
+ * The ZooKeeper requests behind registrations: the ephemeral node, its parents, who owns it, and waiting for it to
+ * go. The lifecycle (when to place, restore or remove) is registrations.ts.
+ */
+export class RegistrationNodes {
+  readonly #deletions = new Map<string, DeletionWatch>();
+
+  constructor(
+    private readonly session: Session,
+    private readonly options: RegistrationOptions,
+  ) {}
+
+  async owner(client: Client, path: string): Promise<{ owner: Owner; ownerId?: string }> {
+    const stat = await exists(client, path);
+    if (stat === null) return { owner: 'none' };
+    // ephemeralOwner tells our own stale node (an earlier session of this process) from another session's.
+    const ownerId = sessionIdHex(stat.ephemeralOwner);
+    if (ownerId === this.session.sessionId) return { owner: 'current', ownerId };
+    if (this.session.ownSessions.includes(ownerId)) return { owner: 'stale', ownerId };
+    return { owner: 'foreign', ownerId };
+  }
+
+  /** Deletes the node if this session owns it: another session may hold the address by now. */
+  async removeIfOurs(client: Client, path: string): Promise<void> {
+    if ((await this.owner(client, path)).owner !== 'current') return;
+    await remove(client, path).catch((error: ZkError) => {
+      if (error.code !== 'NO_NODE') throw error;
+    });
+  }
+
+  async createWithParents(client: Client, path: string, data: Buffer): Promise<void> {
+    try {
+      await create(client, path, data, this.options.registrationAcl, true);
+    } catch (error) {
+      if ((error as ZkError).code !== 'NO_NODE') throw error;
+      await this.#mkdirs(client, parentOf(path));
+      await create(client, path, data, this.options.registrationAcl, true);
+    }
+  }
+
+  /**
+   * Makes our node hold `wanted()`'s data, `written` being what it holds (read when unknown). A create carries the
+   * data of its time: an update since must still reach the node. Loops while updates keep coming; every write
+   * sends the latest data, so the last one sent wins.
+   */
+  async syncData(client: Client, path: string, wanted: () => Buffer, written?: Buffer): Promise<void> {
+    let held = written ?? (await getData(client, path)).data ?? Buffer.alloc(0);
+    while (!held.equals(wanted())) {
+      const next = wanted();
+      await replaceEphemeral(client, path, next, this.options.registrationAcl);
+      held = next;
+    }
+  }
+
+  /**
+   * Resolves when the node may be gone: its exists watch fired (deleted, or changed: look again), the session that
+   * set the watch ended (that client's watchers never fire), or at once when it is gone already or the request
+   * failed. Rejects with ABORTED when `signal` fires.
+   */
+  async deletion(client: Client, path: string, signal: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    const watch = this.#watch(client, path);
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    watch.waiters.add(wake);
+    signal.addEventListener('abort', wake, { once: true });
+    exists(client, path, watch.watcher).then(
+      (stat) => stat === null && wake(),
+      () => wake(),
+    );
+    try {
+      await woken;
+    } finally {
+      watch.waiters.delete(wake);
+      signal.removeEventListener('abort', wake);
+    }
+    throwIfAborted(signal);
+  }
+
+  /**
+   * node-zookeeper-client keeps every distinct watcher function until its watch fires, so each wait reuses its
+   * path's one function instead of adding a closure per try (see Watches.#watchers).
+   */
+  #watch(client: Client, path: string): DeletionWatch {
+    const known = this.#deletions.get(path);
+    if (known?.client === client) return known;
+    const waiters = new Set<() => void>();
+    const wakeAll = (): void => {
+      if (this.#deletions.get(path) === watch) this.#deletions.delete(path);
+      for (const wake of [...waiters]) wake();
+    };
+    const watch: DeletionWatch = { client, waiters, watcher: wakeAll };
+    this.#deletions.set(path, watch);
+    // The watch lives as long as the client that set it: once that client is gone, it will never fire.
+    void this.session.ended().then(wakeAll);
+    return watch;
+  }
+
+  async #mkdirs(client: Client, path: string): Promise<void> {
+    if (path === '/') return;
+    try {
+      await create(client, path, Buffer.alloc(0), this.options.parentAcl, false);
+    } catch (error) {
+      const code = (error as ZkError).code;
+      if (code === 'NODE_EXISTS') return;
+      if (code !== 'NO_NODE') throw error;
+      await this.#mkdirs(client, parentOf(path));
+      await this.#mkdirs(client, path);
+    }
+  }
+}
