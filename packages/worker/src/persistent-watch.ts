@@ -29,8 +29,10 @@ import {
   type Frame,
   intRequest,
   type PacketQueue,
+  removeWatchesRequest,
   send,
   setWatchesRequest,
+  WATCHER_TYPE,
 } from './raw-request.js';
 import { type Client, toZkError } from './zk-ops.js';
 
@@ -42,14 +44,13 @@ export interface TreeEvent {
 }
 type TreeListener = (event: TreeEvent) => void;
 
-// org.apache.zookeeper.ZooDefs.OpCode / AddWatchMode / Watcher.WatcherType, read from the 3.8 jar and 3.9 sources.
-const OP_REMOVE_WATCHES = 18;
+// org.apache.zookeeper.ZooDefs.OpCode / AddWatchMode, read from the 3.8 jar and 3.9 sources.
 const OP_ADD_WATCH = 106;
 const MODE_PERSISTENT_RECURSIVE = 1;
-/** 3.6-3.8 know Children 1, Data 2, Any 3 only, and keep a recursive watch in both the data and the child table. */
-const WATCHER_TYPE_ANY = 3;
+/** 3.6-3.8 (Any: the data and the child half). */
+const WATCHER_TYPE_ANY = WATCHER_TYPE.any;
 /** 3.9+, where modes are kept apart: removes the recursive watch alone. 3.6-3.8 answer MARSHALLING_ERROR. */
-const WATCHER_TYPE_PERSISTENT_RECURSIVE = 5;
+const WATCHER_TYPE_PERSISTENT_RECURSIVE = WATCHER_TYPE.persistentRecursive;
 
 const { Event, Exception } = zookeeper;
 const EVENT_TYPES: ReadonlyMap<number, TreeEventType> = new Map([
@@ -148,7 +149,7 @@ async function removeOnce(
     state.manager,
     () => {
       substituted = addedOn !== state.connection || (requiredConnection ?? addedOn) !== addedOn;
-      return substituted ? existsRequest(path) : intRequest(OP_REMOVE_WATCHES, path, type);
+      return substituted ? existsRequest(path) : removeWatchesRequest(path, type);
     },
     (reply) => {
       if (reply.error !== null || substituted) return;

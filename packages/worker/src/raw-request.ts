@@ -8,7 +8,13 @@
 
 // org.apache.zookeeper.ZooDefs.OpCode
 const OP_EXISTS = 3;
+export const OP_REMOVE_WATCHES = 18;
 const OP_SET_WATCHES = 101;
+/**
+ * org.apache.zookeeper.Watcher.WatcherType, as removeWatches takes it. 3.6-3.8 know Children, Data and Any only, and
+ * keep a recursive watch in both the data and the child table; 3.9+ keep modes apart and take PersistentRecursive.
+ */
+export const WATCHER_TYPE = { children: 1, data: 2, any: 3, persistentRecursive: 5 } as const;
 /**
  * The library parses a reply by its request's `header.type` and destroys the socket for a type it does not know.
  * OpCode.delete's successful reply has no body, so what follows the reply header (addWatch and removeWatches
@@ -88,6 +94,11 @@ function encode(xid: number, { opcode, body }: Frame, chroot: string): Buffer {
 /** AddWatchRequest {ustring path; int mode} and RemoveWatchesRequest {ustring path; int type}. */
 export function intRequest(opcode: number, path: string, value: number): Frame {
   return { opcode, body: (chroot) => [ustring(chrooted(chroot, path)), int32(value)] };
+}
+
+/** RemoveWatchesRequest {ustring path; int type}: one watch type of this connection on `path`. */
+export function removeWatchesRequest(path: string, type: number): Frame {
+  return intRequest(OP_REMOVE_WATCHES, path, type);
 }
 
 /** ExistsRequest {ustring path; boolean watch = false}: no side effect, NO_NODE at worst. */

@@ -7,7 +7,7 @@ import type { Client } from './zk-ops.js';
  * The persistent recursive watches the worker holds on the current connection ("roots"), kept in order:
  *
  *   add(p) ──▶ (waits for a removal of p in flight) ──▶ root p ──▶ addWatch ──▶ tree events ──▶ onEvent
- *   remove(p) ──▶ not a root ──▶ removeWatches ──▶ onRemoved(p)
+ *   remove(p) ──▶ not a root ──▶ removeWatches ──▶ onRemoved(p)      (covers(p) until then)
  *   connectionLost() ──▶ no roots (the server dropped them with the connection)
  *
  * A path is a root from the moment its addWatch is queued: a one-shot data watch set on it after that would
@@ -36,6 +36,11 @@ export class RecursiveRoots {
     return this.#roots.has(path);
   }
 
+  /** A root, or one whose removal is in flight: the server may still hold a recursive watch there. */
+  covers(path: string): boolean {
+    return this.#roots.has(path) || this.#removing.has(path);
+  }
+
   /** Resolves true once the server holds the watch, false when it has no such watches. */
   async add(client: Client, path: string): Promise<boolean> {
     await this.#removing.get(path);
@@ -59,9 +64,12 @@ export class RecursiveRoots {
     return false;
   }
 
-  /** Gives a root's watch back to the server; nothing to do for a path that is not one. */
-  remove(path: string): void {
-    if (!this.#roots.delete(path)) return;
+  /**
+   * Gives a root's watch back to the server; nothing to do for a path that is not one. Returns the removal in flight
+   * for `path`, if any, so that what must reach the server after it can wait for it.
+   */
+  remove(path: string): Promise<void> | undefined {
+    if (!this.#roots.delete(path)) return this.#removing.get(path);
     const removal: Promise<void> = this.session
       .ready()
       .then((client) => removeRecursiveWatch(client, path))
@@ -73,6 +81,7 @@ export class RecursiveRoots {
         this.onRemoved(path);
       });
     this.#removing.set(path, removal);
+    return removal;
   }
 
   connectionLost(): void {
