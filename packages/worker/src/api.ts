@@ -1,13 +1,13 @@
-import { decodeProperties, isPlainObject } from './data.js';
+import { Calls } from './calls.js';
+import { decodeProperties } from './data.js';
 import { closedError, type ZkError, zkError } from './errors.js';
 import { StallWatchdog } from './heartbeat.js';
 import { type Emit, errorFields, forwardingLog, type Log } from './log-forward.js';
-import { Calls } from './calls.js';
+import { parsePatch, writeProperties } from './properties-write.js';
 import type {
   CallContext,
   DataSnapshot,
   Diagnostics,
-  JsonObject,
   NodeStat,
   PropertiesWrite,
   RegisterRequest,
@@ -18,19 +18,9 @@ import type {
 } from './protocol.js';
 import { Registrations } from './registrations.js';
 import { Session } from './session.js';
-import { deleteTree, ensurePath } from './tree.js';
+import { createPersistent, deleteTree } from './tree.js';
 import { Watches } from './watches.js';
-import {
-  type Client,
-  exists,
-  getChildren,
-  getData,
-  nodeStat,
-  remove,
-  type Stat,
-  setData,
-  zxid,
-} from './zk-ops.js';
+import { exists, getChildren, getData, nodeStat, remove, zxid } from './zk-ops.js';
 
 interface Running {
   readonly config: WorkerConfig;
@@ -40,10 +30,11 @@ interface Running {
   readonly watchdog: StallWatchdog;
 }
 
-/** A version conflict means another writer got in between: read again and re-apply, a bounded number of times. */
-const MAX_WRITE_ATTEMPTS = 100;
-
-/** The worker side of the comlink API: one session, its watches and its registrations. */
+/**
+ * The worker side of the comlink API: one session, its watches and its registrations. Every call that can wait
+ * takes its AbortSignal from `#calls` as it arrives (synchronously: an abort command sent after the call is then
+ * sure to find it) and hands it down; see calls.ts.
+ */
 export class WorkerService implements WorkerApi {
   #log: Log;
   #running: Running | undefined;
@@ -68,16 +59,16 @@ export class WorkerService implements WorkerApi {
     }
   }
 
-  async registerServer(request: RegisterRequest): Promise<void> {
-    await this.#get().registrations.register(request);
+  registerServer(request: RegisterRequest, call?: CallContext): Promise<void> {
+    return this.#calls.run(call, (signal) => this.#get().registrations.register(request, signal));
   }
 
-  async unregister(path: string): Promise<void> {
-    await this.#get().registrations.unregister(path);
+  unregister(path: string, call?: CallContext): Promise<void> {
+    return this.#calls.run(call, (signal) => this.#get().registrations.unregister(path, signal));
   }
 
-  async updateRegistration(request: RegisterRequest): Promise<void> {
-    await this.#get().registrations.update(request);
+  updateRegistration(request: RegisterRequest, call?: CallContext): Promise<void> {
+    return this.#calls.run(call, (signal) => this.#get().registrations.update(request, signal));
   }
 
   async discardRegistration(path: string): Promise<void> {
@@ -88,17 +79,17 @@ export class WorkerService implements WorkerApi {
     this.#get().registrations.adopt(requests);
   }
 
-  watchChildren(path: string): Promise<readonly string[]> {
-    return this.#get().watches.watchChildren(path);
+  watchChildren(path: string, call?: CallContext): Promise<readonly string[]> {
+    return this.#calls.run(call, (signal) => this.#get().watches.watchChildren(path, signal));
   }
 
-  watchData(path: string): Promise<DataSnapshot> {
-    return this.#get().watches.watchData(path);
+  watchData(path: string, call?: CallContext): Promise<DataSnapshot> {
+    return this.#calls.run(call, (signal) => this.#get().watches.watchData(path, signal));
   }
 
   getData(path: string, call?: CallContext): Promise<DataSnapshot> {
-    const { session } = this.#get();
     return this.#calls.run(call, async (signal) => {
+      const { session } = this.#get();
       const { data, stat } = await session.run((client) => getData(client, path), undefined, signal);
       return {
         properties: decodeProperties(data).properties,
@@ -109,16 +100,16 @@ export class WorkerService implements WorkerApi {
   }
 
   getChildren(path: string, call?: CallContext): Promise<readonly string[]> {
-    const { session } = this.#get();
     return this.#calls.run(call, async (signal) => {
+      const { session } = this.#get();
       const { children } = await session.run((client) => getChildren(client, path), undefined, signal);
       return children.sort();
     });
   }
 
   exists(path: string, call?: CallContext): Promise<NodeStat | null> {
-    const { session } = this.#get();
     return this.#calls.run(call, async (signal) => {
+      const { session } = this.#get();
       const stat = await session.run((client) => exists(client, path), undefined, signal);
       return stat === null ? null : nodeStat(stat);
     });
@@ -140,45 +131,33 @@ export class WorkerService implements WorkerApi {
     }
   }
 
-  async writeProperties(path: string, mode: PropertiesWrite, json: string): Promise<void> {
-    const running = this.#get();
-    const patch = parsePatch(json, path);
-    const { maxDataBytes } = running.config;
-    // A watched node needs no read first: the first try writes at the version the watch last saw; if someone
-    // wrote since, compare-and-set fails and the retry reads. A node deleted since (its version would start over)
-    // has no such version until its re-read, so that try reads first.
-    let known = mode === 'update' ? running.watches.lastKnownData(path) : undefined;
-    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-      try {
-        const { properties, stat } = await running.session.run((client) =>
-          writeOnce(client, path, mode, patch, maxDataBytes, known),
-        );
-        running.watches.dataWritten(path, properties, stat);
-        return;
-      } catch (error) {
-        if ((error as ZkError).code !== 'BAD_VERSION') throw error;
-        known = undefined;
-        this.#log.debug({ path, attempt }, 'properties changed under us; retrying');
-      }
-    }
-    throw zkError('BAD_VERSION', `gave up writing ${path} after ${MAX_WRITE_ATTEMPTS} version conflicts`, {
-      path,
+  writeProperties(path: string, mode: PropertiesWrite, json: string, call?: CallContext): Promise<void> {
+    return this.#calls.run(call, (signal) => {
+      const { session, watches, config } = this.#get();
+      const writer = { session, watches, maxDataBytes: config.maxDataBytes, log: this.#log };
+      return writeProperties(writer, path, mode, json, signal);
     });
   }
 
-  async ensure(path: string, json: string): Promise<boolean> {
-    const running = this.#get();
-    parsePatch(json, path);
-    return running.session.run((client) =>
-      ensurePath(client, path, Buffer.from(json), running.config.parentAcl),
-    );
+  ensure(path: string, json: string, call?: CallContext): Promise<boolean> {
+    return this.#calls.run(call, async (signal) => {
+      const { session, config } = this.#get();
+      parsePatch(json, path);
+      return session.run(createPersistent(path, Buffer.from(json), config.parentAcl), undefined, signal);
+    });
   }
 
-  async delete(path: string, recursive: boolean): Promise<void> {
-    const running = this.#get();
-    await running.session.run(async (client) => {
-      if (recursive) await deleteTree(client, path);
-      else await remove(client, path).catch((error: ZkError) => ignoreNoNode(error));
+  delete(path: string, recursive: boolean, call?: CallContext): Promise<void> {
+    return this.#calls.run(call, async (signal) => {
+      const { session } = this.#get();
+      await session.run(
+        async (client) => {
+          if (recursive) await deleteTree(client, path);
+          else await remove(client, path).catch((error: ZkError) => ignoreNoNode(error));
+        },
+        undefined,
+        signal,
+      );
     });
   }
 
@@ -222,10 +201,13 @@ export class WorkerService implements WorkerApi {
         registrations?.restoreAll();
       },
       onReconnected: () => watches?.reconnected(),
-      onFailure: (error) => this.emit({ type: 'failure', failure: { kind: 'session', error: error.toWire() } }),
+      onFailure: (error) =>
+        this.emit({ type: 'failure', failure: { kind: 'session', error: error.toWire() } }),
     });
     watches = new Watches(session, this.emit, log, config.incrementalChildrenFrom);
-    registrations = new Registrations(session, watches, config, log);
+    registrations = new Registrations(session, watches, config, log, (failure) =>
+      this.emit({ type: 'failure', failure }),
+    );
     const owned = registrations;
     const watchdog = new StallWatchdog(
       config.heartbeat,
@@ -239,50 +221,6 @@ export class WorkerService implements WorkerApi {
     );
     return { config, session, watches, registrations, watchdog };
   }
-}
-
-function parsePatch(json: string, path: string): JsonObject {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw zkError('INVALID_DATA', 'properties must be a JSON object', { path });
-  }
-  if (!isPlainObject(parsed)) throw zkError('INVALID_DATA', 'properties must be a JSON object', { path });
-  return parsed as JsonObject;
-}
-
-async function writeOnce(
-  client: Client,
-  path: string,
-  mode: PropertiesWrite,
-  patch: JsonObject,
-  maxBytes: number,
-  known: DataSnapshot | undefined,
-): Promise<{ properties: JsonObject; stat: Stat }> {
-  // `set` replaces whatever is there, so it needs no version; `update` merges, so it must not overwrite a change
-  // made between its read and its write (compare-and-set on the node's version).
-  let properties = patch;
-  let version = -1;
-  if (mode === 'update') {
-    const current = known ?? (await readProperties(client, path));
-    properties = { ...current.properties, ...patch };
-    version = current.version;
-  }
-  const text = JSON.stringify(properties);
-  const bytes = Buffer.byteLength(text);
-  if (bytes > maxBytes) {
-    throw zkError('DATA_TOO_LARGE', `node data of ${bytes} bytes exceeds the limit of ${maxBytes} bytes`, {
-      path,
-    });
-  }
-  const stat = await setData(client, path, Buffer.from(text), version);
-  return { properties, stat };
-}
-
-async function readProperties(client: Client, path: string): Promise<Omit<DataSnapshot, 'mzxid'>> {
-  const { data, stat } = await getData(client, path);
-  return { properties: decodeProperties(data).properties, version: stat.version };
 }
 
 function ignoreNoNode(error: ZkError): void {
