@@ -190,12 +190,15 @@ describe('registerServer', () => {
     expect(props.deleted).toBe(false);
   });
 
-  it('lets a failed unregister() be tried again', async () => {
+  it('lets a failed unregister() be tried again; after close() it resolves (the node went with the session)', async () => {
     const zk = await client();
     const registration = await zk.registerServer(root('register-retry'), ['127.0.0.1', 1]);
+    await expect(registration.unregister({ signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'ABORTED',
+    });
     await zk.close();
 
-    await expect(registration.unregister()).rejects.toMatchObject({ code: 'CLOSED' });
-    await expect(registration.unregister()).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(registration.unregister()).resolves.toBeUndefined();
+    await expect(registration[Symbol.asyncDispose]()).resolves.toBeUndefined();
   });
 });
