@@ -5,7 +5,9 @@ import { client } from './support/harness.js';
 
 /** Sessions the server holds, live or waiting out their timeout after their connection closed (mntr). */
 async function globalSessions(address: string): Promise<number> {
-  const line = (await fourLetterWord(address, 'mntr')).split('\n').find((l) => l.startsWith('zk_global_sessions'));
+  const line = (await fourLetterWord(address, 'mntr'))
+    .split('\n')
+    .find((l) => l.startsWith('zk_global_sessions'));
   return Number(line?.split('\t')[1]);
 }
 

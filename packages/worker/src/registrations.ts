@@ -69,12 +69,17 @@ export class Registrations {
     }
     const entry = newEntry(request);
     this.#entries.set(entry.path, entry);
+    // Withdrawn in the abort's own dispatch: a call that follows the abort (diagnostics) no longer sees it.
+    const withdraw = () => this.#withdraw(entry);
+    signal?.addEventListener('abort', withdraw, { once: true });
     try {
       if (!this.#suspended) await untilAborted(schedulePlacement(this.#context, entry, signal), signal);
       throwIfAborted(signal);
     } catch (error) {
-      this.#withdraw(entry);
+      withdraw();
       throw error;
+    } finally {
+      signal?.removeEventListener('abort', withdraw);
     }
     this.log.info({ path: entry.path }, 'server registered');
   }
@@ -199,6 +204,8 @@ export class Registrations {
 
   /** An aborted or failed registration: forgotten now, its node (if a create went out) removed in the background. */
   #withdraw(entry: Registration): void {
+    if (entry.leaving) return;
+    entry.leaving = true;
     if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path);
     const removed = this.#removeNode(entry).catch((error: unknown) => {
       if ((error as ZkError).code !== 'CLOSED')
