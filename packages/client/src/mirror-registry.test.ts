@@ -207,7 +207,7 @@ describe('mirror registry: the end of a view', () => {
 
 describe('views', () => {
   it('lets a callback stop itself on its first call, through its second argument', async () => {
-    const { open, registry } = setup();
+    const { open, registry, records } = setup();
     const view = await open('/s', ['a']);
     let calls = 0;
 
@@ -218,6 +218,7 @@ describe('views', () => {
     registry.onChildren('/s', ['b'], []);
 
     expect(calls).toBe(1);
+    expect(records.filter((r) => r.msg.includes('callback threw'))).toEqual([]);
   });
 
   it('iterates a sorted snapshot, unaffected by changes made while iterating', async () => {
