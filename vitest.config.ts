@@ -15,7 +15,12 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'test-e2e/**/*.test.ts', 'bench/src/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'test-e2e/**/*.test.ts',
+      'bench/src/**/*.test.ts',
+      'soak/src/**/*.test.ts',
+    ],
     globalSetup: ['./packages/testing/src/vitest-setup.ts'],
     // Forks, not threads: some tests block their own main thread on purpose, or send signals to a process.
     pool: 'forks',

@@ -1,0 +1,238 @@
+/**
+ * One soak, start to end:
+ *
+ *   ensemble (3 servers) ◀── observer (truth, monitor) ── churner (plain writes)
+ *        ▲
+ *        └── client processes (zkit): register, views, update() counters
+ *
+ *   start ─▶ [ fault ─▶ heal ─▶ audit ─▶ plain writing ] x N, until --minutes is up
+ *         ─▶ final audit ─▶ close every client (exit check) ─▶ counters check ─▶ dead nodes' deadlines ─▶ stop
+ */
+import { waitFor } from '@zkit/testing';
+import { type AuditContext, type AuditResult, audit } from './audit.js';
+import { Churner } from './churner.js';
+import { HEAL_TIMEOUT_MS, IDLE_BETWEEN_FAULTS_MS, PAUSE_TIMEOUT_MS } from './config.js';
+import { Counters } from './counters.js';
+import { Ensemble } from './ensemble.js';
+import { FAULT_KINDS, FaultBag, type FaultContext, type FaultKind, inject } from './faults.js';
+import { Figures } from './figures.js';
+import { Fleet } from './fleet.js';
+import { Monitor } from './monitor.js';
+import { CONFIG, INITIAL_NODES } from './paths.js';
+import { Prng } from './prng.js';
+import { delay } from './sleep.js';
+import { Truth } from './truth.js';
+
+/** How long past the last deadline the monitor may take to look (its reads may wait out a slow server). */
+const DEAD_CHECK_SLACK_MS = 30_000;
+
+export interface SoakOptions {
+  readonly minutes: number;
+  readonly clients: number;
+  readonly seed: number;
+  /** zkit's log level in the clients (SOAK_LOG); their output then goes to stderr too. */
+  readonly logLevel: string;
+  readonly log: (line: string) => void;
+}
+
+export interface SoakResult {
+  readonly seed: number;
+  readonly minutes: number;
+  readonly clients: number;
+  readonly seconds: number;
+  readonly figures: Figures;
+  readonly faults: Record<FaultKind, number>;
+  readonly writes: {
+    readonly acknowledged: number;
+    readonly attempts: number;
+    readonly failures: Record<string, number>;
+    readonly churn: number;
+    readonly churnFailures: number;
+  };
+  readonly audits: number;
+  readonly viewsCompared: number;
+  readonly processes: number;
+  readonly monitorPolls: number;
+}
+
+/** Ends on its own once its teardown runs; the caller's exit handler kills what a crash left behind. */
+export interface SoakRun {
+  readonly result: Promise<SoakResult>;
+  /** SIGKILL every client process now (for an exit handler). */
+  killNow(): void;
+}
+
+export function startSoak(options: SoakOptions): SoakRun {
+  let fleet: Fleet | undefined;
+  const result = runSoak(options, (f) => {
+    fleet = f;
+  });
+  return { result, killNow: () => fleet?.killNow() };
+}
+
+async function runSoak(options: SoakOptions, expose: (fleet: Fleet) => void): Promise<SoakResult> {
+  const startedAt = Date.now();
+  const log = (line: string) =>
+    options.log(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s] ${line}`);
+  const prng = new Prng(options.seed);
+  const figures = new Figures(startedAt, log);
+  const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  const audits: AuditResult[] = [];
+
+  log(`seed ${options.seed}: starting a 3-node ensemble`);
+  const ensemble = await Ensemble.start();
+  let truth: Truth | undefined;
+  let churner: Churner | undefined;
+  let monitor: Monitor | undefined;
+  let counters: Counters | undefined;
+  const fleet = new Fleet(
+    options.clients,
+    ensemble.connectionString,
+    new Prng(prng.fork()),
+    figures,
+    () => ensemble.serving,
+    { logLevel: options.logLevel, verbose: options.logLevel !== 'silent' },
+  );
+  expose(fleet);
+  ensemble.onChange(() => fleet.refreshHeal());
+  try {
+    truth = await Truth.open(ensemble.connectionString);
+    for (const [path, json] of INITIAL_NODES) await truth.ensure(path, json);
+    for (let slot = 0; slot < options.clients; slot++) await fleet.start(slot);
+    log(
+      `${options.clients} clients ready: ${fleet
+        .live()
+        .map((c) => c.name)
+        .join(', ')}`,
+    );
+    churner = await Churner.open(ensemble.connectionString, new Prng(prng.fork()));
+    churner.start();
+    monitor = new Monitor(truth, fleet, ensemble, figures);
+    monitor.start();
+    const counterChecks = new Counters(truth, fleet, figures);
+    counters = counterChecks;
+    counterChecks.start();
+    const auditContext: AuditContext = {
+      truth,
+      figures,
+      pausables: [churner],
+      whilePaused: () => counterChecks.checkAcknowledged(),
+      watchesOf: (path, sessionId) => ensemble.watchesOf(path, sessionId),
+    };
+
+    const ctx: FaultContext = { fleet, ensemble, truth, prng, figures };
+    const bag = new FaultBag(prng);
+    const faultsEndAt = startedAt + options.minutes * 60_000;
+    for (let n = 1; Date.now() < faultsEndAt; n++) {
+      const kind = bag.next();
+      const idleMs = Math.round(prng.between(IDLE_BETWEEN_FAULTS_MS));
+      const began = Date.now();
+      const what = await inject(kind, ctx);
+      faults[kind]++;
+      const healMs = await healAll(fleet, figures);
+      const result = await audit(fleet.live(), auditContext);
+      audits.push(result);
+      log(
+        `fault ${n} ${kind}: ${what}; healed ${healMs} ms after its end; audit: ${result.views} views, ` +
+          `${result.stale} stale (${result.ms} ms); ${Math.round((Date.now() - began) / 100) / 10} s in all`,
+      );
+      await delay(idleMs);
+    }
+
+    log('faults over: final audit');
+    await healAll(fleet, figures);
+    audits.push(await audit(fleet.live(), auditContext));
+    await churner.pause();
+    await closeAll(fleet, figures, log);
+    await counterChecks.checkAcknowledged();
+    log(`counters checked: ${fleet.all.length} keys, ${counterChecks.reads} reads of ${CONFIG}`);
+    await awaitDeadNodes(monitor, log);
+  } finally {
+    await monitor?.stop();
+    await counters?.stop();
+    await churner?.stop().catch(() => {});
+    fleet.killNow();
+    await truth?.close();
+    await ensemble.stop();
+  }
+
+  return {
+    seed: options.seed,
+    minutes: options.minutes,
+    clients: options.clients,
+    seconds: Math.round((Date.now() - startedAt) / 1000),
+    figures,
+    faults,
+    writes: tally(fleet, churner),
+    audits: audits.length,
+    viewsCompared: audits.reduce((n, a) => n + a.views, 0),
+    processes: fleet.all.length,
+    monitorPolls: monitor?.polls ?? 0,
+  };
+}
+
+/**
+ * Waits until every live client is healed (connected, no fault on, ensemble serving). A client that is not within
+ * HEAL_TIMEOUT_MS is counted and replaced, as is one that died on its own. Resolves with how long it took.
+ */
+async function healAll(fleet: Fleet, figures: Figures): Promise<number> {
+  const started = Date.now();
+  await fleet.fill();
+  while (Date.now() - started < HEAL_TIMEOUT_MS) {
+    if (fleet.live().every((c) => c.healAt !== undefined)) return Date.now() - started;
+    await delay(50);
+    await fleet.fill();
+  }
+  for (const client of fleet.live().filter((c) => c.healAt === undefined)) {
+    figures.count(
+      'unhealedClients',
+      `${client.name} not healed ${HEAL_TIMEOUT_MS} ms after the fault ended (state ${client.state}, ` +
+        `holds ${[...client.holds].join(',') || 'none'}); replaced`,
+    );
+    await fleet.replace(client.slot);
+  }
+  return Date.now() - started;
+}
+
+/** Figure 5: every live client closes, and its process must then exit by itself. */
+async function closeAll(fleet: Fleet, figures: Figures, log: (line: string) => void): Promise<void> {
+  const clients = fleet.live();
+  // Writers first, so the counters are final before anything closes.
+  await Promise.all(clients.map((c) => c.pause(PAUSE_TIMEOUT_MS).catch(() => {})));
+  const outcomes = await Promise.all(clients.map(async (c) => ({ client: c, ...(await c.close()) })));
+  for (const { client, exited, detail } of outcomes) {
+    if (!exited) figures.count('unexitedProcesses', `${client.name}: ${detail}`);
+  }
+  log(`closed ${clients.length} clients: ${outcomes.filter((o) => o.exited).length} exited by themselves`);
+}
+
+/**
+ * Figure 3 needs every dead process's deadline to pass and its nodes to be looked at after it: waits for that.
+ * A soak whose observer cannot read them then has not checked them, and fails as a harness error.
+ */
+async function awaitDeadNodes(monitor: Monitor, log: (line: string) => void): Promise<void> {
+  const deadline = monitor.lastDeadline();
+  if (deadline === undefined) return;
+  log(
+    `waiting ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s for dead processes' sessions to expire`,
+  );
+  await waitFor(() => monitor.settled(), {
+    timeout: Math.max(0, deadline - Date.now()) + DEAD_CHECK_SLACK_MS,
+    interval: 100,
+    message: "the checks of dead processes' nodes",
+  });
+}
+
+function tally(fleet: Fleet, churner: Churner | undefined): SoakResult['writes'] {
+  const failures: Record<string, number> = {};
+  for (const process of fleet.all) {
+    for (const [code, count] of process.counter.failures) failures[code] = (failures[code] ?? 0) + count;
+  }
+  return {
+    acknowledged: fleet.all.reduce((n, p) => n + p.counter.acked, 0),
+    attempts: fleet.all.reduce((n, p) => n + p.counter.attempts, 0),
+    failures,
+    churn: churner?.writes ?? 0,
+    churnFailures: churner?.failures ?? 0,
+  };
+}
