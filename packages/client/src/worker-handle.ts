@@ -1,13 +1,13 @@
 /**
- * Starts the session worker and carries calls to it.
+ * Starts one session worker and carries calls to it.
  *
- *   ZooKeeper (main) ── call() ── comlink ──▶ Worker (@zkit/worker main.ts)
- *                    ── send() ── one-way ──▶
- *          ▲                                      │
- *          └──── onEvent ◀── tagged events ───────┘   (same port as replies, so in order)
- *          └──── onCrash ◀── 'error' / 'exit' ─────   (pending calls reject with WORKER_CRASHED)
+ *   caller ── call(invoke) ── facade ── comlink request ──▶ Worker (@zkit/worker main.ts: settlingApi)
+ *          ◀── value, or fromWire(error) thrown ◀── Outcome ─┘   (errors cross as data: wire-errors.ts)
+ *          ── send() ── tagged one-way command ──▶
+ *   onEvent ◀── tagged events ─────────────────────  (same port as replies, so in order)
+ *   onCrash ◀── 'error' / 'exit' ─────────────────  (pending calls reject with WORKER_CRASHED)
  *
- * comlink never rejects a pending call when its worker dies (it hangs), so every call races a crash promise.
+ * comlink never rejects a pending call when its worker dies (it hangs), so every call races the worker's death.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -15,9 +15,10 @@ import { Worker } from 'node:worker_threads';
 import {
   COMMAND_TAG,
   CoalescingPort,
-  installErrorTransfer,
   isTaggedEvent,
+  type OutcomeApi,
   type TaggedCommand,
+  unwrapOutcome,
   type WorkerApi,
   type WorkerCommand,
   type WorkerEvent,
@@ -26,6 +27,7 @@ import {
   zkError,
 } from '@zkit/worker';
 import { type Remote, wrap } from 'comlink';
+import { withParentFlags } from './worker-exec-argv.js';
 
 /** A call to the worker's API, through whichever layer routes it (a handle, or the supervisor). */
 export type WorkerCall = <T>(invoke: (api: Remote<WorkerApi>) => Promise<T>) => Promise<T>;
@@ -38,6 +40,9 @@ export interface WorkerHandlers {
   onPortError(error: unknown): void;
 }
 
+/** Makes the thread; unit tests of pure logic pass a fake (an EventEmitter with postMessage and terminate). */
+export type CreateWorker = () => Worker;
+
 export class WorkerHandle {
   readonly #worker: Worker;
   readonly #port: CoalescingPort;
@@ -45,13 +50,16 @@ export class WorkerHandle {
   readonly #pending = new Set<(error: ZkError) => void>();
   #dead: ZkError | undefined;
 
-  constructor(private readonly handlers: WorkerHandlers) {
-    installErrorTransfer();
-    this.#worker = spawnWorker();
+  /** Throws WORKER_CRASHED, naming the cause, when the thread cannot even be created. */
+  constructor(
+    private readonly handlers: WorkerHandlers,
+    createWorker: CreateWorker = spawnWorker,
+  ) {
+    this.#worker = create(createWorker);
     this.#port = new CoalescingPort(this.#worker, (error) => handlers.onPortError(error));
-    this.#api = memoizeMethods(wrap<WorkerApi>(this.#port.endpoint()));
+    this.#api = outcomeFacade(wrap<OutcomeApi<WorkerApi>>(this.#port.endpoint()));
     this.#port.onMessage((data) => {
-      if (isTaggedEvent(data)) handlers.onEvent(data.event);
+      if (isTaggedEvent(data) && !this.#dead) handlers.onEvent(data.event);
     });
     this.#worker.on('error', (error) => this.#die(`the ZooKeeper worker crashed: ${error.message}`, error));
     this.#worker.on('exit', (code) => this.#die(`the ZooKeeper worker exited (code ${code})`));
@@ -105,22 +113,44 @@ export class WorkerHandle {
 }
 
 /**
+ * The worker's API as callers see it: each method resolves with the value, or rejects with the worker's error
+ * rebuilt (class, code, path, zkName, stack) from the Outcome the worker answered with.
  * comlink makes a new proxy, registered with a FinalizationRegistry, on every property read (`api.watchChildren`):
- * garbage on every call. Each method's proxy is made once instead; comlink's call ignores `this`.
+ * garbage on every call. Each method is made once instead; comlink's call ignores `this`.
  */
-function memoizeMethods(api: Remote<WorkerApi>): Remote<WorkerApi> {
+function outcomeFacade(remote: Remote<OutcomeApi<WorkerApi>>): Remote<WorkerApi> {
   const methods = new Map<PropertyKey, unknown>();
-  return new Proxy(api, {
-    get(target, name) {
-      if (!methods.has(name)) methods.set(name, Reflect.get(target, name));
+  const method = (name: PropertyKey): unknown => {
+    const call = Reflect.get(remote, name) as (
+      ...args: unknown[]
+    ) => Promise<Parameters<typeof unwrapOutcome>[0]>;
+    return (...args: unknown[]) => call(...args).then(unwrapOutcome);
+  };
+  return new Proxy(remote, {
+    get(_target, name) {
+      // Not a thenable: an async function may return the API without it being awaited into a call.
+      if (name === 'then') return undefined;
+      if (!methods.has(name)) methods.set(name, method(name));
       return methods.get(name);
     },
-  });
+  }) as unknown as Remote<WorkerApi>;
 }
 
+function create(createWorker: CreateWorker): Worker {
+  try {
+    return createWorker();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw zkError('WORKER_CRASHED', `the ZooKeeper worker could not be started: ${reason}`, { cause: error });
+  }
+}
+
+/** The worker, with the flags this process was started with less those a worker cannot take. */
 function spawnWorker(): Worker {
   const entry = workerEntryUrl();
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry);
+  if (!entry.pathname.endsWith('.ts')) {
+    return withParentFlags((execArgv) => new Worker(entry, { execArgv }), process.execArgv);
+  }
   // Running from TypeScript sources (vitest, tsx): Node 20 cannot start a .ts worker, so a tiny CommonJS
   // bootstrap registers tsx's loader in the worker first, then imports the real entry.
   // tsx's CommonJS build of this API resolves its own loader wrongly, so the ES module build is imported.
@@ -133,5 +163,5 @@ function spawnWorker(): Worker {
     `  .then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })`,
     '  .catch((error) => setImmediate(() => { throw error; }));',
   ].join('\n');
-  return new Worker(bootstrap, { eval: true });
+  return withParentFlags((execArgv) => new Worker(bootstrap, { eval: true, execArgv }), process.execArgv);
 }

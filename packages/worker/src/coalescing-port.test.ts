@@ -2,7 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { expose, wrap } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoalescingPort } from './coalescing-port.js';
-import { installErrorTransfer } from './wire-errors.js';
+import { type OutcomeApi, settlingApi, unwrapOutcome } from './wire-errors.js';
 
 const channels: MessageChannel[] = [];
 afterEach(() => {
@@ -92,14 +92,18 @@ describe('CoalescingPort', () => {
   });
 
   it('answers a comlink call whose arguments or reply cannot cross with a coded error, not silence', async () => {
-    installErrorTransfer();
+    interface Api {
+      echo(value: unknown): Promise<unknown>;
+      callback(): Promise<unknown>;
+    }
     const { left, right } = pair();
-    expose({ echo: (value: unknown) => value, callback: () => () => {} }, right.endpoint());
-    const api = wrap<{ echo(value: unknown): unknown; callback(): unknown }>(left.endpoint());
+    const service: Api = { echo: async (value) => value, callback: async () => () => {} };
+    expose(settlingApi(service), right.endpoint());
+    const api = wrap<OutcomeApi<Api>>(left.endpoint());
 
-    await expect(api.echo(() => {})).rejects.toMatchObject({ code: 'INVALID_DATA' });
-    await expect(api.callback()).rejects.toMatchObject({ code: 'INVALID_DATA' });
-    expect(await api.echo('still fine')).toBe('still fine');
+    await expect(api.echo(() => {}).then(unwrapOutcome)).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    await expect(api.callback().then(unwrapOutcome)).rejects.toMatchObject({ code: 'INVALID_DATA' });
+    expect(unwrapOutcome(await api.echo('still fine'))).toBe('still fine');
   });
 
   it('delivers the rest of a batch to every listener when one listener throws', async () => {

@@ -1,6 +1,7 @@
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Endpoint } from 'comlink';
 import { zkError } from './errors.js';
+import { failed } from './wire-errors.js';
 
 /**
  * One side of the thread boundary. Everything either thread sends (comlink calls and replies, events, one-way
@@ -93,14 +94,16 @@ export class CoalescingPort {
 
   /**
    * A comlink call or reply that cannot cross is answered with an error in its place, so its caller does not wait
-   * forever: a request by this side's own listeners, a reply by the other side's.
+   * forever: a request by this side's own listeners, a reply by the other side's. The answer is a failed Outcome,
+   * the form every zkit call resolves with (wire-errors.ts), sent as a plain value: comlink's `throw` handler is
+   * left alone.
    */
   #undeliverable(message: unknown, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
     this.onError(zkError('INVALID_DATA', `a message could not be sent across threads: ${reason}`));
     if (!isComlinkMessage(message)) return;
     const failure = zkError('INVALID_DATA', `the value could not be sent across threads: ${reason}`);
-    const answer = { id: message.id, type: 'HANDLER', name: 'throw', value: failure.toWire() };
+    const answer = { id: message.id, type: 'RAW', value: failed(failure) };
     if (COMLINK_REPLY_TYPES.has(message.type)) this.target.postMessage(answer);
     else this.#deliver(answer);
   }

@@ -55,4 +55,5 @@ export { COMMAND_TAG, EVENT_TAG, isTaggedCommand, isTaggedEvent } from './protoc
 export type { BackoffOptions, RetryPolicy } from './retry.js';
 export { exponentialBackoff } from './retry.js';
 export { DEFAULT_INCREMENTAL_CHILDREN_FROM } from './watches.js';
-export { installErrorTransfer } from './wire-errors.js';
+export type { Outcome, OutcomeApi } from './wire-errors.js';
+export { failed, settle, settlingApi, toWireError, unwrapOutcome } from './wire-errors.js';

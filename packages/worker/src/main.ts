@@ -1,6 +1,10 @@
 /**
  * The worker's entry. It owns the ZooKeeper session; the main thread drives it through comlink and hears from it
- * through tagged events on the same port (see protocol.ts for the diagram).
+ * through tagged events on the same port (see protocol.ts for the whole diagram).
+ *
+ *   parentPort ── CoalescingPort ──┬── comlink requests ──▶ settlingApi(service): replies are Outcomes, never throws
+ *                                  ├── tagged commands ──▶ service.command()
+ *                                  ◀── tagged events ───── emit() (state, diffs, data, logs), before later replies
  */
 import { parentPort } from 'node:worker_threads';
 import { expose } from 'comlink';
@@ -8,7 +12,7 @@ import { WorkerService } from './api.js';
 import { CoalescingPort } from './coalescing-port.js';
 import { errorFields } from './log-forward.js';
 import { EVENT_TAG, isTaggedCommand, type TaggedEvent, type WorkerEvent } from './protocol.js';
-import { installErrorTransfer } from './wire-errors.js';
+import { settlingApi } from './wire-errors.js';
 
 if (!parentPort) throw new Error('@zkit/worker must be started as a worker thread');
 // What the port could not deliver is logged through the main thread's logger, as everything the worker logs.
@@ -16,12 +20,12 @@ const port = new CoalescingPort(parentPort, (error) =>
   emit({ type: 'log', level: 'error', fields: errorFields(error), msg: 'a message across threads failed' }),
 );
 
-installErrorTransfer();
 function emit(event: WorkerEvent): void {
   port.post({ [EVENT_TAG]: true, event } satisfies TaggedEvent);
 }
 const service = new WorkerService(emit);
-expose(service, port.endpoint());
+// Errors cross inside the reply (wire-errors.ts): comlink's process-wide transfer handlers stay as they are.
+expose(settlingApi(service), port.endpoint());
 port.onMessage((data) => {
   if (isTaggedCommand(data)) service.command(data.command);
 });
