@@ -1,39 +1,62 @@
+/**
+ * Keeps one live session worker, and owns the only loop that replaces it.
+ *
+ *   start(signal) ── spawn #1 ── api.start ──▶ running ◀─────────────────────────────────────────────┐
+ *      │ fails / signal fires: #1 terminated, start() rejects;                                         │
+ *      │ nothing is left running (no worker, no loop, no timer)     'error'/'exit' of the current handle │
+ *      ▼                                                                                  ▼             │
+ *   stopped ◀── stop() from anywhere:            replacing (one loop): spawn #n ── api.start ── restore ┘
+ *      the current worker ends its session          │ any step fails (a crash of #n during its own start
+ *      (bounded grace), then is terminated;         │ too): #n terminated, 'connecting', a 'worker' failure,
+ *      a backoff wait ends at once                  └── backoff (cleared by stop()), then #n+1
+ *
+ * Every handle gets an epoch; events and crashes of a handle that is no longer the newest are dropped, so a worker
+ * being replaced can neither feed the mirrors nor start a second loop.
+ * A new worker resumes the same ZooKeeper session (its id and password came with every `connected` event), so
+ * registrations never blink; if the session is gone by then, the worker starts a new one and restores them.
+ */
 import type { Worker } from 'node:worker_threads';
 import {
   closedError,
   exponentialBackoff,
   type SessionHandle,
+  toWireError,
   type WorkerCommand,
   type WorkerConfig,
   type WorkerEvent,
+  type ZkError,
+  zkError,
 } from '@zkit/worker';
 import type { Logger } from 'pino';
 import type { Heartbeat } from './heartbeat.js';
 import type { ResolvedOptions } from './options.js';
-import type { WorkerCall } from './worker-handle.js';
-import { WorkerHandle } from './worker-handle.js';
+import { type CreateWorker, type WorkerCall, WorkerHandle } from './worker-handle.js';
 
 export interface SupervisorHooks {
   onEvent(event: WorkerEvent): void;
   onState(state: 'connecting'): void;
   /** Gives a replacement worker what the dead one held (registrations, watches). */
   restore(handle: WorkerHandle): Promise<void>;
+  /** Makes each worker thread; unit tests pass a fake. By default, the real worker with this process's flags. */
+  createWorker?: CreateWorker;
 }
 
 /** How long close() waits for the worker to end the session before terminating it anyway. */
 const CLOSE_GRACE_MS = 3000;
 
-/**
- * Keeps one live worker. When a worker dies, the next one resumes the same ZooKeeper session (its id and password
- * came with every `connected` event), so registrations never blink; if the session is gone by then, the worker
- * starts a new one and restores them.
- */
+type Phase = 'idle' | 'starting' | 'running' | 'replacing' | 'stopped';
+
 export class WorkerSupervisor {
+  #phase: Phase = 'idle';
+  /** What calls wait for: the running handle, or the replacement under way. */
   #current: Promise<WorkerHandle> | undefined;
+  /** The newest handle (running, or the attempt in progress). */
   #handle: WorkerHandle | undefined;
+  #epoch = 0;
   #session: SessionHandle | undefined;
   readonly #ownSessions: string[] = [];
-  #stopped = false;
+  /** Fires on stop(): ends a backoff wait at once. */
+  readonly #stopping = new AbortController();
   readonly #retry = exponentialBackoff({ initial: 100, max: 5000 });
 
   constructor(
@@ -52,45 +75,84 @@ export class WorkerSupervisor {
     return this.#session;
   }
 
-  async start(): Promise<void> {
-    const handle = await this.#spawn();
-    this.#current = Promise.resolve(handle);
+  /**
+   * Starts the first worker and its session. When that fails, or `signal` fires (ABORTED), the worker is terminated
+   * and nothing of this supervisor runs on: the process can exit.
+   */
+  async start(signal?: AbortSignal): Promise<void> {
+    if (this.#phase !== 'idle') throw zkError('INVALID_OPTION', 'the worker supervisor was already started');
+    this.#phase = 'starting';
+    try {
+      const handle = await this.#launch(signal);
+      // stop() came first: it is closing this worker already.
+      if (this.#stopped()) throw closedError();
+      this.#phase = 'running';
+      this.#current = Promise.resolve(handle);
+    } catch (error) {
+      this.#phase = 'stopped';
+      throw error;
+    }
   }
 
   readonly call: WorkerCall = (invoke) => {
-    if (this.#stopped || !this.#current) return Promise.reject(closedError());
+    if (this.#phase === 'stopped' || !this.#current) return Promise.reject(closedError());
     return this.#current.then((handle) => handle.call(invoke));
   };
 
-  /** A one-way command to the live worker; dropped while none is (a replacement starts without that state). */
+  /** A one-way command to the newest worker; dropped while none is alive (a replacement starts without that state). */
   send(command: WorkerCommand): void {
-    if (!this.#stopped) this.#handle?.send(command);
+    if (this.#phase !== 'stopped' && this.#handle?.alive) this.#handle.send(command);
   }
 
+  /** Ends the session and the worker; a replacement under way stops at its next step. */
   async stop(): Promise<void> {
-    this.#stopped = true;
+    this.#phase = 'stopped';
+    this.#stopping.abort();
     const handle = this.#handle;
-    if (!handle) return;
-    const closing = handle.call((api) => api.close()).catch(() => {});
-    const timer = new Promise<void>((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref());
-    await Promise.race([closing, timer]);
-    await handle.terminate(closedError());
+    this.#handle = undefined;
+    if (handle?.alive) await closeGracefully(handle);
   }
 
-  async #spawn(): Promise<WorkerHandle> {
-    const handle = new WorkerHandle({
-      onEvent: (event) => this.#onEvent(event),
-      onCrash: (error) => this.#onCrash(handle, error),
-      onPortError: (error) =>
-        this.log.error({ err: error }, 'a message to or from the ZooKeeper worker failed'),
-    });
-    this.#handle = handle;
+  /** A method, not a field read: TypeScript would keep a narrowed phase across the awaits where stop() can run. */
+  #stopped(): boolean {
+    return this.#phase === 'stopped';
+  }
+
+  /** Spawns a worker and starts its session; on any failure the worker is terminated before this rejects. */
+  async #launch(signal?: AbortSignal): Promise<WorkerHandle> {
+    if (signal?.aborted) throw abortedError(signal);
+    const handle = this.#spawn();
+    const abort = (): void => void handle.terminate(abortedError(signal));
+    signal?.addEventListener('abort', abort, { once: true });
     try {
       await handle.call((api) => api.start(this.#config()));
+      return handle;
     } catch (error) {
       await handle.terminate(closedError());
       throw error;
+    } finally {
+      signal?.removeEventListener('abort', abort);
     }
+  }
+
+  #spawn(): WorkerHandle {
+    const epoch = ++this.#epoch;
+    this.#handle = undefined;
+    const current = (): boolean => epoch === this.#epoch;
+    const handle = new WorkerHandle(
+      {
+        onEvent: (event) => {
+          if (current()) this.#onEvent(event);
+        },
+        onCrash: (error) => {
+          if (current()) this.#onCrash(error);
+        },
+        onPortError: (error) =>
+          this.log.error({ err: error }, 'a message to or from the ZooKeeper worker failed'),
+      },
+      this.hooks.createWorker,
+    );
+    this.#handle = handle;
     return handle;
   }
 
@@ -122,28 +184,82 @@ export class WorkerSupervisor {
     this.hooks.onEvent(event);
   }
 
-  #onCrash(handle: WorkerHandle, error: Error): void {
-    if (this.#stopped || handle !== this.#handle) return;
+  /**
+   * Only a worker that was running starts the loop: a crash while starting is that start's failure, and a crash
+   * of a replacement is that attempt's failure, handled by the one loop already running.
+   */
+  #onCrash(error: ZkError): void {
+    if (this.#phase !== 'running') return;
+    this.#phase = 'replacing';
     this.log.error({ err: error }, 'ZooKeeper worker died; starting a new one to resume the session');
     this.hooks.onState('connecting');
-    this.#current = this.#replace();
-    this.#current.catch(() => {});
+    const replacement = this.#replace();
+    this.#current = replacement;
+    replacement.catch(() => {});
   }
 
   async #replace(): Promise<WorkerHandle> {
     for (let attempt = 1; ; attempt++) {
-      if (this.#stopped) throw closedError();
+      if (this.#stopped()) throw closedError();
+      let handle: WorkerHandle | undefined;
       try {
-        const handle = await this.#spawn();
+        handle = await this.#launch();
         await this.hooks.restore(handle);
+        if (this.#stopped()) throw closedError();
+        if (!handle.alive) throw zkError('WORKER_CRASHED', 'the new ZooKeeper worker died while taking over');
+        this.#phase = 'running';
         this.log.info({ attempt }, 'new ZooKeeper worker took over');
         return handle;
       } catch (error) {
-        if (this.#stopped) throw closedError();
-        const wait = this.#retry(attempt) ?? 5000;
-        this.log.warn({ err: error, attempt, wait }, 'replacement worker failed to start; retrying');
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        // Never two workers on one session: this one goes before the next one resumes the session.
+        await handle?.terminate(closedError());
+        if (this.#stopped()) throw closedError();
+        this.#attemptFailed(error, attempt);
+        await this.#backoff(this.#retry(attempt) ?? 5000);
       }
     }
   }
+
+  #attemptFailed(error: unknown, attempt: number): void {
+    this.log.warn({ err: error, attempt }, 'replacement worker failed to start; retrying');
+    // The failed attempt may have reported 'connected' before it failed.
+    this.hooks.onState('connecting');
+    this.hooks.onEvent({ type: 'failure', failure: { kind: 'worker', error: toWireError(error) } });
+  }
+
+  /**
+   * Waits between attempts. The timer is not unref'd: an open client lives as long as its worker would have, and a
+   * worker is always ref'd. stop() clears it, so it never outlives close().
+   */
+  #backoff(ms: number): Promise<void> {
+    const stopping = this.#stopping.signal;
+    return new Promise((resolve) => {
+      if (stopping.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        stopping.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      stopping.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** Lets the worker end the session (ZooKeeper then deletes its ephemeral nodes at once), within a bound. */
+async function closeGracefully(handle: WorkerHandle): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, CLOSE_GRACE_MS);
+  });
+  try {
+    await Promise.race([handle.call((api) => api.close()).catch(() => {}), grace]);
+  } finally {
+    clearTimeout(timer);
+  }
+  await handle.terminate(closedError());
+}
+
+function abortedError(signal: AbortSignal | undefined): ZkError {
+  return zkError('ABORTED', 'connecting was aborted', { cause: signal?.reason });
 }
