@@ -1,8 +1,8 @@
 import { SessionError } from '@zkit/client';
 import { workerThread } from '@zkit/client/internal';
-import { waitFor } from '@zkit/testing';
-import { describe, expect, it } from 'vitest';
-import { client, observer, root } from './support/harness.js';
+import { startProxy, waitFor } from '@zkit/testing';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { client, observer, root, zkConnect } from './support/harness.js';
 
 describe('a worker that dies', () => {
   it('rejects in-flight calls with WORKER_CRASHED, then a new worker resumes the session and its views', async () => {
@@ -59,6 +59,30 @@ describe('a worker that dies', () => {
       await zk.diagnostics();
       expect(await obs.getChildren(service)).toEqual(['127.0.0.1:1']);
     }
+  });
+
+  it('rejects a registration the dying worker was still placing with WORKER_CRASHED, and leaves no node', async () => {
+    // The test above accepts either outcome; here no answer can come back before the worker dies: its connection
+    // goes through a proxy that holds every byte until the worker is gone.
+    const proxy = await startProxy(zkConnect());
+    onTestFinished(() => proxy.close());
+    const zk = await client({ sessionTimeout: 10_000 }, proxy.connectString);
+    const obs = await observer();
+    const service = root('crash-pending');
+    await zk.ensure(service);
+    const worker = workerThread(zk);
+
+    proxy.pause();
+    const attempt = zk.registerServer(service, ['127.0.0.1', 1]);
+    // diagnostics() is answered by the worker itself, after the registration it received first.
+    await waitFor(async () => (await zk.diagnostics()).registrations.length === 1);
+    await worker?.terminate();
+    proxy.resume();
+
+    await expect(attempt).rejects.toMatchObject({ code: 'WORKER_CRASHED' });
+    // Whatever reached ZooKeeper from the old worker, nothing may stay once the new one is up.
+    await zk.diagnostics();
+    await waitFor(async () => (await obs.getChildren(service)).length === 0, { timeout: 15_000 });
   });
 
   it('close() during a replacement ends cleanly and later calls reject CLOSED', async () => {
