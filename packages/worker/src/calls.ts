@@ -12,9 +12,12 @@ import type { CallContext } from './protocol.js';
 export class Calls {
   readonly #controllers = new Map<number, AbortController>();
 
-  /** The signal of a call; calls without a context get one that never fires. `release` when the call is done. */
+  /**
+   * The signal of a call; calls without a context get one that never fires (their own: a shared one would collect
+   * the abort listeners of every call waiting at once). `release` when the call is done.
+   */
   signal(call: CallContext | undefined): AbortSignal {
-    if (call === undefined) return NEVER;
+    if (call === undefined) return new AbortController().signal;
     const controller = new AbortController();
     this.#controllers.set(call.id, controller);
     return controller.signal;
@@ -44,8 +47,6 @@ export class Calls {
     controller?.abort(abortedError());
   }
 }
-
-const NEVER = new AbortController().signal;
 
 export function abortedError() {
   return zkError('ABORTED', 'the call was aborted by its AbortSignal');

@@ -47,3 +47,34 @@ export class ReadyGate {
     this.#ready.promise.catch(() => {});
   }
 }
+
+/**
+ * The two gates of a session: `ready` for requests that node-zookeeper-client may queue through a disconnect,
+ * `live` for requests that must go out on a live connection or not at all (see Session.connected).
+ */
+export class SessionGates {
+  readonly ready = new ReadyGate();
+  readonly live = new ReadyGate();
+
+  connected(client: Client): void {
+    this.ready.open(client);
+    this.live.open(client);
+  }
+
+  /** The connection dropped; the library queues requests until it is back. */
+  disconnected(): void {
+    this.live.shut();
+  }
+
+  /** The session is gone: wait for the next one. */
+  expired(): void {
+    this.ready.shut();
+    this.live.shut();
+  }
+
+  /** Closed, or the credentials were refused: every waiter, now and later, gets `error`. */
+  fail(error: ZkError): void {
+    this.ready.fail(error);
+    this.live.fail(error);
+  }
+}

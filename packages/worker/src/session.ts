@@ -4,7 +4,7 @@ import { type Deferred, deferred } from './deferred.js';
 import { closedError, type ZkError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
 import type { SessionHandle, SessionInfo, SessionState, WorkerConfig } from './protocol.js';
-import { ReadyGate } from './ready-gate.js';
+import { SessionGates } from './ready-gate.js';
 import { delay, exponentialBackoff, type RetryPolicy } from './retry.js';
 import {
   type CreateClient,
@@ -49,9 +49,7 @@ export class Session {
   #state: SessionState = 'connecting';
   #link: Link | undefined;
   #epoch = 0;
-  readonly #gate = new ReadyGate();
-  /** Open only while connected: for requests that must not sit in the library's queue through an outage. */
-  readonly #live = new ReadyGate();
+  readonly #gates = new SessionGates();
   /** Settles once: the first session of this worker, or the connect timeout, or refused credentials. */
   readonly #opened: Deferred<void> = deferred();
   #everConnected = false;
@@ -86,7 +84,7 @@ export class Session {
    * ABORTED as soon as `signal` fires, with AUTH_FAILED once the credentials were refused.
    */
   ready(signal?: AbortSignal): Promise<Client> {
-    return this.#gate.wait(signal);
+    return this.#gates.ready.wait(signal);
   }
 
   /**
@@ -95,7 +93,7 @@ export class Session {
    * or lost with that connection, so a caller that gives up (an AbortSignal) in between leaves nothing behind.
    */
   connected(signal?: AbortSignal): Promise<Client> {
-    return this.#live.wait(signal);
+    return this.#gates.live.wait(signal);
   }
 
   /** Settles when the current client is gone (expired, refused, closed): its watchers will never fire. */
@@ -143,7 +141,7 @@ export class Session {
     } catch (error) {
       this.#stop(this.#link ?? link);
       this.#transition('closed');
-      this.#failAll(closedError());
+      this.#gates.fail(closedError());
       throw error;
     } finally {
       clearTimeout(timer);
@@ -159,7 +157,7 @@ export class Session {
     // other would only wait out the bound.
     const connected = this.#state === 'connected';
     this.#transition('closed');
-    this.#failAll(closedError());
+    this.#gates.fail(closedError());
     this.#opened.reject(closedError());
     this.#opened.promise.catch(() => {});
     if (link) await stopLink(link, connected ? 2000 : 0, this.log);
@@ -190,7 +188,7 @@ export class Session {
         this.#onSyncConnected(link);
         return;
       case zookeeper.State.DISCONNECTED.code:
-        this.#live.shut();
+        this.#gates.disconnected();
         if (this.#state === 'connected') this.#transition('disconnected');
         return;
       case zookeeper.State.EXPIRED.code:
@@ -235,8 +233,7 @@ export class Session {
     );
     this.#everConnected = true;
     this.#transition('connected');
-    this.#gate.open(client);
-    this.#live.open(client);
+    this.#gates.connected(client);
     this.#opened.resolve();
     if (first) this.events.onNewSession(client, link.epoch);
     else this.events.onReconnected();
@@ -244,8 +241,7 @@ export class Session {
 
   #onExpired(link: Link): void {
     this.log.warn({ sessionId: this.sessionId }, 'session expired; its ephemeral nodes and watches are gone');
-    this.#gate.shut();
-    this.#live.shut();
+    this.#gates.expired();
     this.#transition('expired');
     this.#stop(link);
     // #renew ends by itself when the session closes; a throw there must not become an unhandled rejection.
@@ -266,7 +262,7 @@ export class Session {
       'ZooKeeper refused the credentials; no new session will be opened',
     );
     this.#stop(link);
-    this.#failAll(error);
+    this.#gates.fail(error);
     this.#opened.reject(error);
     this.#transition('auth_failed');
     if (this.#everConnected) this.events.onFailure(error);
@@ -281,7 +277,7 @@ export class Session {
       const link = this.#start(undefined);
       // close() and a refusal reject #ready: both end this loop below, through the state.
       const connected = await Promise.race([
-        this.#gate.wait().then(
+        this.#gates.ready.wait().then(
           () => true,
           () => false,
         ),
@@ -303,11 +299,6 @@ export class Session {
     if (this.ownSessions.includes(id)) return;
     this.ownSessions.push(id);
     if (this.ownSessions.length > OWN_SESSIONS_KEPT) this.ownSessions.shift();
-  }
-
-  #failAll(error: ZkError): void {
-    this.#gate.fail(error);
-    this.#live.fail(error);
   }
 
   #stop(link: Link): void {
