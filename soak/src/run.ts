@@ -11,6 +11,7 @@
 import { waitFor } from '@zkit/testing';
 import { type AuditContext, type AuditResult, audit } from './audit.js';
 import { Churner } from './churner.js';
+import type { ClientProcess } from './client-process.js';
 import { HEAL_TIMEOUT_MS, IDLE_BETWEEN_FAULTS_MS, PAUSE_TIMEOUT_MS } from './config.js';
 import { Counters } from './counters.js';
 import { Ensemble } from './ensemble.js';
@@ -52,7 +53,6 @@ export interface SoakResult {
   readonly audits: number;
   readonly viewsCompared: number;
   readonly processes: number;
-  readonly monitorPolls: number;
 }
 
 /** Ends on its own once its teardown runs; the caller's exit handler kills what a crash left behind. */
@@ -63,112 +63,163 @@ export interface SoakRun {
 }
 
 export function startSoak(options: SoakOptions): SoakRun {
-  let fleet: Fleet | undefined;
-  const result = runSoak(options, (f) => {
-    fleet = f;
-  });
-  return { result, killNow: () => fleet?.killNow() };
+  const soak = new Soak(options);
+  return { result: soak.run(), killNow: () => soak.killNow() };
 }
 
-async function runSoak(options: SoakOptions, expose: (fleet: Fleet) => void): Promise<SoakResult> {
-  const startedAt = Date.now();
-  const log = (line: string) =>
-    options.log(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)}s] ${line}`);
-  const prng = new Prng(options.seed);
-  const figures = new Figures(startedAt, log);
-  const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
-  const audits: AuditResult[] = [];
+/** The parts of one soak, set up in order and torn down in reverse, whatever failed in between. */
+class Soak {
+  readonly #startedAt = Date.now();
+  readonly #prng: Prng;
+  readonly #figures: Figures;
+  readonly #faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  readonly #audits: AuditResult[] = [];
+  #ensemble: Ensemble | undefined;
+  #fleet: Fleet | undefined;
+  #truth: Truth | undefined;
+  #churner: Churner | undefined;
+  #monitor: Monitor | undefined;
+  #counters: Counters | undefined;
 
-  log(`seed ${options.seed}: starting a 3-node ensemble`);
-  const ensemble = await Ensemble.start();
-  let truth: Truth | undefined;
-  let churner: Churner | undefined;
-  let monitor: Monitor | undefined;
-  let counters: Counters | undefined;
-  const fleet = new Fleet(
-    options.clients,
-    ensemble.connectionString,
-    new Prng(prng.fork()),
-    figures,
-    () => ensemble.serving,
-    { logLevel: options.logLevel, verbose: options.logLevel !== 'silent' },
-  );
-  expose(fleet);
-  ensemble.onChange(() => fleet.refreshHeal());
-  try {
-    truth = await Truth.open(ensemble.connectionString);
+  constructor(private readonly options: SoakOptions) {
+    this.#prng = new Prng(options.seed);
+    this.#figures = new Figures(this.#startedAt, (line) => this.#log(line));
+  }
+
+  async run(): Promise<SoakResult> {
+    try {
+      const parts = await this.#setUp();
+      await this.#faultLoop(parts);
+      await this.#windDown(parts);
+    } finally {
+      await this.#tearDown();
+    }
+    return this.#result();
+  }
+
+  killNow(): void {
+    this.#fleet?.killNow();
+  }
+
+  async #setUp(): Promise<Parts> {
+    const { clients, seed, logLevel } = this.options;
+    this.#log(`seed ${seed}: starting a 3-node ensemble`);
+    const ensemble = await Ensemble.start();
+    this.#ensemble = ensemble;
+    const fleet = new Fleet(
+      clients,
+      ensemble.connectionString,
+      new Prng(this.#prng.fork()),
+      this.#figures,
+      () => ensemble.serving,
+      {
+        logLevel,
+        verbose: logLevel !== 'silent',
+      },
+    );
+    this.#fleet = fleet;
+    ensemble.onChange(() => fleet.refreshHeal());
+    const truth = await Truth.open(ensemble.connectionString);
+    this.#truth = truth;
     for (const [path, json] of INITIAL_NODES) await truth.ensure(path, json);
-    for (let slot = 0; slot < options.clients; slot++) await fleet.start(slot);
-    log(
-      `${options.clients} clients ready: ${fleet
+    for (let slot = 0; slot < clients; slot++) await fleet.start(slot);
+    this.#log(
+      `${clients} clients ready: ${fleet
         .live()
         .map((c) => c.name)
         .join(', ')}`,
     );
-    churner = await Churner.open(ensemble.connectionString, new Prng(prng.fork()));
+    const churner = await Churner.open(ensemble.connectionString, new Prng(this.#prng.fork()));
+    this.#churner = churner;
     churner.start();
-    monitor = new Monitor(truth, fleet, ensemble, figures);
-    monitor.start();
-    const counterChecks = new Counters(truth, fleet, figures);
-    counters = counterChecks;
-    counterChecks.start();
-    const auditContext: AuditContext = {
+    this.#monitor = new Monitor(truth, fleet, ensemble, this.#figures);
+    this.#monitor.start();
+    const counters = new Counters(truth, fleet, this.#figures);
+    this.#counters = counters;
+    counters.start();
+    const audit: AuditContext = {
       truth,
-      figures,
+      figures: this.#figures,
       pausables: [churner],
-      whilePaused: () => counterChecks.checkAcknowledged(),
+      whilePaused: () => counters.checkAcknowledged(),
       watchesOf: (path, sessionId) => ensemble.watchesOf(path, sessionId),
     };
+    const faults: FaultContext = { fleet, ensemble, truth, prng: this.#prng, figures: this.#figures };
+    return { fleet, truth, churner, counters, monitor: this.#monitor, audit, faults };
+  }
 
-    const ctx: FaultContext = { fleet, ensemble, truth, prng, figures };
-    const bag = new FaultBag(prng);
-    const faultsEndAt = startedAt + options.minutes * 60_000;
+  /** Fault, heal, audit, plain writing; again until --minutes is up. */
+  async #faultLoop({ fleet, audit: auditContext, faults }: Parts): Promise<void> {
+    const bag = new FaultBag(this.#prng);
+    const faultsEndAt = this.#startedAt + this.options.minutes * 60_000;
     for (let n = 1; Date.now() < faultsEndAt; n++) {
       const kind = bag.next();
-      const idleMs = Math.round(prng.between(IDLE_BETWEEN_FAULTS_MS));
+      const idleMs = Math.round(this.#prng.between(IDLE_BETWEEN_FAULTS_MS));
       const began = Date.now();
-      const what = await inject(kind, ctx);
-      faults[kind]++;
-      const healMs = await healAll(fleet, figures);
+      const what = await inject(kind, faults);
+      this.#faults[kind]++;
+      const healMs = await healAll(fleet, this.#figures);
       const result = await audit(fleet.live(), auditContext);
-      audits.push(result);
-      log(
+      this.#audits.push(result);
+      this.#log(
         `fault ${n} ${kind}: ${what}; healed ${healMs} ms after its end; audit: ${result.views} views, ` +
           `${result.stale} stale (${result.ms} ms); ${Math.round((Date.now() - began) / 100) / 10} s in all`,
       );
+      // Plain writing: the writers run undisturbed for a while before the next fault.
       await delay(idleMs);
     }
-
-    log('faults over: final audit');
-    await healAll(fleet, figures);
-    audits.push(await audit(fleet.live(), auditContext));
-    await churner.pause();
-    await closeAll(fleet, figures, log);
-    await counterChecks.checkAcknowledged();
-    log(`counters checked: ${fleet.all.length} keys, ${counterChecks.reads} reads of ${CONFIG}`);
-    await awaitDeadNodes(monitor, log);
-  } finally {
-    await monitor?.stop();
-    await counters?.stop();
-    await churner?.stop().catch(() => {});
-    fleet.killNow();
-    await truth?.close();
-    await ensemble.stop();
   }
 
-  return {
-    seed: options.seed,
-    minutes: options.minutes,
-    clients: options.clients,
-    seconds: Math.round((Date.now() - startedAt) / 1000),
-    figures,
-    faults,
-    writes: tally(fleet, churner),
-    audits: audits.length,
-    viewsCompared: audits.reduce((n, a) => n + a.views, 0),
-    processes: fleet.all.length,
-    monitorPolls: monitor?.polls ?? 0,
-  };
+  /** The final audit, then close every client, then the checks that need everyone gone. */
+  async #windDown({ fleet, churner, counters, monitor, audit: auditContext }: Parts): Promise<void> {
+    this.#log('faults over: final audit');
+    await healAll(fleet, this.#figures);
+    this.#audits.push(await audit(fleet.live(), auditContext));
+    await churner.pause();
+    await closeAll(fleet, this.#figures, (line) => this.#log(line));
+    await counters.checkAcknowledged();
+    this.#log(`counters checked: ${fleet.all.length} keys, ${counters.reads} reads of ${CONFIG}`);
+    await awaitDeadNodes(monitor, (line) => this.#log(line));
+  }
+
+  async #tearDown(): Promise<void> {
+    await this.#monitor?.stop();
+    await this.#counters?.stop();
+    await this.#churner?.stop().catch(() => {});
+    this.#fleet?.killNow();
+    await this.#truth?.close();
+    await this.#ensemble?.stop();
+  }
+
+  #result(): SoakResult {
+    const all = this.#fleet?.all ?? [];
+    return {
+      seed: this.options.seed,
+      minutes: this.options.minutes,
+      clients: this.options.clients,
+      seconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      figures: this.#figures,
+      faults: this.#faults,
+      writes: tally(all, this.#churner),
+      audits: this.#audits.length,
+      viewsCompared: this.#audits.reduce((n, a) => n + a.views, 0),
+      processes: all.length,
+    };
+  }
+
+  #log(line: string): void {
+    this.options.log(`[${((Date.now() - this.#startedAt) / 1000).toFixed(1).padStart(6)}s] ${line}`);
+  }
+}
+
+interface Parts {
+  readonly fleet: Fleet;
+  readonly truth: Truth;
+  readonly churner: Churner;
+  readonly counters: Counters;
+  readonly monitor: Monitor;
+  readonly audit: AuditContext;
+  readonly faults: FaultContext;
 }
 
 /**
@@ -223,14 +274,14 @@ async function awaitDeadNodes(monitor: Monitor, log: (line: string) => void): Pr
   });
 }
 
-function tally(fleet: Fleet, churner: Churner | undefined): SoakResult['writes'] {
+function tally(all: readonly ClientProcess[], churner: Churner | undefined): SoakResult['writes'] {
   const failures: Record<string, number> = {};
-  for (const process of fleet.all) {
+  for (const process of all) {
     for (const [code, count] of process.counter.failures) failures[code] = (failures[code] ?? 0) + count;
   }
   return {
-    acknowledged: fleet.all.reduce((n, p) => n + p.counter.acked, 0),
-    attempts: fleet.all.reduce((n, p) => n + p.counter.attempts, 0),
+    acknowledged: all.reduce((n, p) => n + p.counter.acked, 0),
+    attempts: all.reduce((n, p) => n + p.counter.attempts, 0),
     failures,
     churn: churner?.writes ?? 0,
     churnFailures: churner?.failures ?? 0,
