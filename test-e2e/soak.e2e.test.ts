@@ -73,7 +73,10 @@ describe('npm run soak (short)', () => {
       const story = `${stdout}\n--- soak log (tail) ---\n${stderr}`;
       expect(existsSync(json), story).toBe(true);
       const result = JSON.parse(await readFile(json, 'utf8')) as SoakJson;
-      expect(Object.values(result.faults).reduce((a, b) => a + b, 0), story).toBeGreaterThan(0);
+      expect(
+        Object.values(result.faults).reduce((a, b) => a + b, 0),
+        story,
+      ).toBeGreaterThan(0);
       expect(result.writes.acknowledged, story).toBeGreaterThan(0);
       expect(result.viewsCompared, story).toBeGreaterThan(0);
       expect(result.figures, story).toEqual({
