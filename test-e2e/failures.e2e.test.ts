@@ -120,7 +120,7 @@ describe('authentication failures', () => {
     }
   });
 
-  it('rejects connect() with AUTH_FAILED when ZooKeeper refuses the credentials, leaving nothing running', async () => {
+  it('rejects connect() with AUTH_FAILED when ZooKeeper refuses the credentials', async () => {
     const attempt = connect(zkConnect(), {
       auth: [{ scheme: 'nosuchscheme', credentials: 'x' }],
       logger: pino({ level: 'silent' }),
