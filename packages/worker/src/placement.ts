@@ -33,10 +33,11 @@ export function schedulePlacement(
   entry: Registration,
   signal?: AbortSignal,
 ): Promise<void> {
-  const placement: Placement = { controller: new AbortController() };
+  const placement: Placement = { controller: new AbortController(), done: Promise.resolve() };
   entry.placing = placement;
   const stop = signal ? AbortSignal.any([placement.controller.signal, signal]) : placement.controller.signal;
-  return serially(entry, () => place(context, entry, placement, stop, signal !== undefined));
+  placement.done = serially(entry, () => place(context, entry, placement, stop, signal !== undefined));
+  return placement.done;
 }
 
 async function place(

@@ -12,6 +12,11 @@ export interface Registration {
   placing: Placement | undefined;
   /** unregister() is removing it: nothing places it again. */
   leaving: boolean;
+  /**
+   * Handed over by the client after a worker died, and not yet claimed by a register() call: the client hands over
+   * registrations whose call the dead worker never answered, and that call then reaches this worker too.
+   */
+  adopted: boolean;
   /** The end of its chain of node operations (see serially). */
   tail: Promise<void>;
   /** The code of the failure last reported for it, so one cause is reported once. */
@@ -21,6 +26,8 @@ export interface Registration {
 export interface Placement {
   /** Aborted by whoever stops wanting the node: the placement ends at its next wait. */
   readonly controller: AbortController;
+  /** Settles when the placement does (see schedulePlacement). */
+  done: Promise<void>;
 }
 
 export function newEntry(request: RegisterRequest): Registration {
@@ -31,6 +38,7 @@ export function newEntry(request: RegisterRequest): Registration {
     mayExist: false,
     placing: undefined,
     leaving: false,
+    adopted: false,
     tail: Promise.resolve(),
     reported: undefined,
   };

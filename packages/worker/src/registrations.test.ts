@@ -442,6 +442,37 @@ describe('Registrations: stalls, stale nodes and failures (C12)', () => {
   });
 });
 
+describe('Registrations: a replacement worker', () => {
+  it('lets the register call of a registration it adopted join it, instead of rejecting NODE_EXISTS', async () => {
+    // The client hands over every registration it holds, including one whose register() call the dead worker
+    // never answered; that call then reaches the new worker too.
+    const { zk, session, registrations } = setup();
+    registrations.adopt([request({ v: 1 })]);
+    await registrations.register(request({ v: 1 }));
+    await quiesce(session.client);
+
+    expect(zk.data('/svc/a')).toEqual({ v: 1 });
+    expect(registrations.list()).toEqual([{ path: '/svc/a', present: true }]);
+    await expect(registrations.register(request({ v: 1 }))).rejects.toMatchObject({ code: 'NODE_EXISTS' });
+  });
+
+  it('withdraws an adopted registration whose register call is aborted', async () => {
+    const { zk, session, registrations } = setup();
+    session.down();
+    registrations.adopt([request({ v: 1 })]);
+    const controller = new AbortController();
+    const registering = registrations.register(request({ v: 1 }), controller.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+
+    await expect(registering).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(registrations.list()).toEqual([]);
+    session.up();
+    await quiesce(session.client);
+    expect(zk.nodes.has('/svc/a')).toBe(false);
+  });
+});
+
 describe('Registrations: abort (C9)', () => {
   it('forgets a registration aborted while ZooKeeper is unreachable: nothing is created later', async () => {
     const { zk, session, registrations } = setup();

@@ -62,18 +62,12 @@ export class Registrations {
   async register(request: RegisterRequest, signal?: AbortSignal): Promise<void> {
     await this.#withdrawals.get(request.path);
     throwIfAborted(signal);
-    if (this.#entries.has(request.path)) {
-      throw zkError('NODE_EXISTS', `${request.path} is already registered by this client`, {
-        path: request.path,
-      });
-    }
-    const entry = newEntry(request);
-    this.#entries.set(entry.path, entry);
+    const entry = this.#claim(request);
     // Withdrawn in the abort's own dispatch: a call that follows the abort (diagnostics) no longer sees it.
     const withdraw = () => this.#withdraw(entry);
     signal?.addEventListener('abort', withdraw, { once: true });
     try {
-      if (!this.#suspended) await untilAborted(schedulePlacement(this.#context, entry, signal), signal);
+      if (!this.#suspended) await untilAborted(this.#placing(entry, signal), signal);
       throwIfAborted(signal);
     } catch (error) {
       withdraw();
@@ -82,6 +76,30 @@ export class Registrations {
       signal?.removeEventListener('abort', withdraw);
     }
     this.log.info({ path: entry.path }, 'server registered');
+  }
+
+  /** A new entry for `request`, or the adopted one its call was cut off from; NODE_EXISTS for any other. */
+  #claim(request: RegisterRequest): Registration {
+    const known = this.#entries.get(request.path);
+    if (known?.adopted && !known.leaving) {
+      known.adopted = false;
+      known.data = Buffer.from(request.data);
+      return known;
+    }
+    if (known) {
+      throw zkError('NODE_EXISTS', `${request.path} is already registered by this client`, {
+        path: request.path,
+      });
+    }
+    const entry = newEntry(request);
+    this.#entries.set(entry.path, entry);
+    return entry;
+  }
+
+  /** The placement of an entry: none if in place, the one in flight (an adopted entry's), or a new one. */
+  #placing(entry: Registration, signal: AbortSignal | undefined): Promise<void> {
+    if (this.#present(entry)) return Promise.resolve();
+    return entry.placing?.done ?? schedulePlacement(this.#context, entry, signal);
   }
 
   async unregister(path: string, signal?: AbortSignal): Promise<void> {
@@ -111,7 +129,10 @@ export class Registrations {
   /** Takes over registrations made through a worker that died; they are placed as after a new session. */
   adopt(requests: readonly RegisterRequest[]): void {
     for (const request of requests) {
-      if (!this.#entries.has(request.path)) this.#entries.set(request.path, newEntry(request));
+      if (this.#entries.has(request.path)) continue;
+      const entry = newEntry(request);
+      entry.adopted = true;
+      this.#entries.set(request.path, entry);
     }
     this.restoreAll();
   }
