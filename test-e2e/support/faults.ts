@@ -86,6 +86,8 @@ export function workerTerminations(connectString: string): Fault {
       note();
     },
     inject: async () => {
+      // The worker now, possibly a replacement still starting (terminating that is a fault worth surviving too).
+      note();
       const thread = client && workerThread(client);
       await thread?.terminate();
     },

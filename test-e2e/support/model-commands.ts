@@ -313,43 +313,65 @@ class UnregisterCommand implements Command {
   toString = () => `unregister :${this.port}`;
 }
 
+// Faults change nothing in the model and do not wait to settle: the next command runs while zkit recovers (a write
+// racing a restore, an unregister racing a re-registration), and its own settle checks the outcome.
+
 class DropConnectionCommand implements Command {
   check = () => true;
-  async run(model: Model, real: Real): Promise<void> {
+  async run(_model: Model, real: Real): Promise<void> {
     real.proxy.dropConnections();
-    await settle(model, real);
   }
   toString = () => 'drop the connection';
 }
 
+/** A partition shorter than the session timeout, with a write by another session during it. */
+class PartitionCommand implements Command {
+  constructor(
+    readonly target: DataNode,
+    readonly value: number,
+  ) {}
+  check = (model: Readonly<Model>) => model.nodes.has(this.target);
+  async run(model: Model, real: Real): Promise<void> {
+    const node = model.nodes.get(this.target);
+    if (!node) return;
+    real.proxy.pause();
+    try {
+      await real.obs.setData(pathOf(real, this.target), JSON.stringify({ v: this.value }));
+    } finally {
+      real.proxy.resume();
+    }
+    node.data = { v: this.value };
+    node.version++;
+    await settle(model, real);
+  }
+  toString = () => `partition while the observer writes ${this.target} {v:${this.value}}`;
+}
+
 class ExpireCommand implements Command {
   check = () => true;
-  async run(model: Model, real: Real): Promise<void> {
+  async run(_model: Model, real: Real): Promise<void> {
     // A session still being replaced after the previous expiry has nothing to expire yet.
     await waitFor(() => real.zk.state === 'connected', {
       timeout: SETTLE_MS,
       message: 'a session to expire',
     });
     await expireSession(real.zk, { connectionString: real.direct });
-    await settle(model, real);
   }
   toString = () => 'expire the session';
 }
 
 class TerminateWorkerCommand implements Command {
   check = () => true;
-  async run(model: Model, real: Real): Promise<void> {
+  async run(_model: Model, real: Real): Promise<void> {
     await workerThread(real.zk)?.terminate();
-    await settle(model, real);
   }
   toString = () => 'terminate the worker';
 }
 
 class StallCommand implements Command {
   check = () => true;
-  async run(model: Model, real: Real): Promise<void> {
+  async run(): Promise<void> {
     blockThread(STALL_MS);
-    await settle(model, real);
   }
   toString = () => `stall the main thread ${STALL_MS} ms`;
 }
@@ -401,6 +423,7 @@ export const commands: fc.Arbitrary<Command>[] = [
   fc.tuple(port, value).map(([p, v]) => new UpdateRegistrationCommand(p, v)),
   port.map((p) => new UnregisterCommand(p)),
   fc.constant(new DropConnectionCommand()),
+  fc.tuple(dataNode, value).map(([target, v]) => new PartitionCommand(target, v)),
   fc.constant(new ExpireCommand()),
   fc.constant(new TerminateWorkerCommand()),
   fc.constant(new StallCommand()),

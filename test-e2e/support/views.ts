@@ -112,14 +112,26 @@ export function differences(
   return views.flatMap((open) => differenceOf(open, truth.get(open.path), mayEnd) ?? []);
 }
 
-/** The first `limit` differences, one a line, for a failure message. */
+/** The first `limit` differences, one a line per watched path (views of one path share what they show). */
 export function report(found: readonly Difference[], total: number, limit = 20): string {
-  const lines = found
+  const byPath = new Map<string, { difference: Difference; views: number }>();
+  for (const difference of found) {
+    const key = `${difference.kind} ${difference.path}`;
+    const seen = byPath.get(key);
+    if (seen) seen.views++;
+    else byPath.set(key, { difference, views: 1 });
+  }
+  const lines = [...byPath.entries()]
     .slice(0, limit)
     .map(
-      (d) =>
-        `  ${d.kind} ${d.path}: view ${JSON.stringify(d.view)}, ZooKeeper ${JSON.stringify(d.zookeeper)}`,
+      ([key, { difference, views }]) =>
+        `  ${key}${views > 1 ? ` (${views} views)` : ''}: view ${JSON.stringify(difference.view)}, ` +
+        `ZooKeeper ${JSON.stringify(difference.zookeeper)}`,
     );
-  const more = found.length > limit ? [`  ... and ${found.length - limit} more`] : [];
-  return [`${found.length} of ${total} open views differ from ZooKeeper:`, ...lines, ...more].join('\n');
+  const more = byPath.size > limit ? [`  ... and ${byPath.size - limit} more paths`] : [];
+  return [
+    `${found.length} of ${total} open views (${byPath.size} paths) differ from ZooKeeper:`,
+    ...lines,
+    ...more,
+  ].join('\n');
 }

@@ -91,6 +91,31 @@ describe('startProxy', () => {
     expect(through.accepted).toBe(1);
   });
 
+  it('forwards nothing from the server either while paused: a notification waits for resume()', async () => {
+    const through = await proxy();
+    const direct = await observer();
+    const { client } = await plainClient(through.connectString + chroot);
+    const path = uniquePath('proxy-pause-notify');
+    await direct.create(path, 'v1');
+    let fired = 0;
+    await new Promise<void>((resolve, reject) =>
+      client.getData(
+        path,
+        () => fired++,
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+
+    through.pause();
+    await direct.setData(path, 'v2');
+    // An observation window, as above: the server sent the notification; the proxy holds it.
+    await delay(300);
+    expect(fired).toBe(0);
+    through.resume();
+
+    await waitFor(() => fired === 1);
+  });
+
   it('a partition longer than the session timeout expires the session, seen by the client once it heals', async () => {
     const through = await proxy();
     const direct = await observer();
