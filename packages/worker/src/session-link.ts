@@ -91,15 +91,24 @@ export async function verifyCredentials(client: Client): Promise<void> {
   await exists(client, '/');
 }
 
-/** Closes `client`, waiting up to `waitMs` for its closeSession to go out (which ends the session at once). */
+/**
+ * Closes `client`, waiting up to `waitMs` for its closeSession to go out (which ends the session at once).
+ * Listens to 'state' itself: the library emits 'disconnected' from its own 'state' listener, which stopLink has
+ * just removed with ours.
+ */
 function closeClient(client: Client, waitMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, waitMs);
-    timer.unref();
-    client.once('disconnected', () => {
+    const done = () => {
       clearTimeout(timer);
+      client.removeListener('state', onState);
       resolve();
-    });
+    };
+    const onState = (state: zookeeper.State) => {
+      if (state.code === zookeeper.State.DISCONNECTED.code) done();
+    };
+    const timer = setTimeout(done, waitMs);
+    timer.unref();
+    client.on('state', onState);
     client.close();
   });
 }

@@ -25,6 +25,10 @@ class ScriptedClient extends EventEmitter {
     readonly options: Partial<zookeeper.Option> & { sessionId?: Buffer },
   ) {
     super();
+    // As the library's own defaultStateListener: 'disconnected' is emitted from a 'state' listener.
+    this.on('state', (state: zookeeper.State) => {
+      if (state === zookeeper.State.DISCONNECTED) this.emit('disconnected');
+    });
   }
 
   getSessionId(): Buffer {
@@ -44,7 +48,8 @@ class ScriptedClient extends EventEmitter {
   }
   close(): void {
     this.closed = true;
-    this.emit('disconnected');
+    // The library reports the closed socket through its state machine, later than the call.
+    queueMicrotask(() => this.emit('state', zookeeper.State.DISCONNECTED));
   }
   exists(path: string, done: (error: Error | null, stat?: object) => void): void {
     this.requests.push({ path, answer: (error) => (error ? done(error) : done(null, {})) });
@@ -239,6 +244,20 @@ describe('Session: new sessions and reconnects', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('close() returns once the client reports its socket closed, without waiting out the bound', async () => {
+    const { session, last } = setup();
+    const opening = session.open();
+    last().state(zookeeper.State.SYNC_CONNECTED);
+    await opening;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let closed = false;
+    void session.close().then(() => {
+      closed = true;
+    });
+    await vi.waitFor(() => expect(closed).toBe(true), { timeout: 1000, interval: 5 });
+    expect(last().closed).toBe(true);
   });
 
   it('ended() settles when the client is gone, so waits on its watchers can stop', async () => {
