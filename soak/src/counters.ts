@@ -6,7 +6,8 @@
  *   failed value is retried as is), so a key going down means some update() merged onto a stale version and its
  *   compare-and-set let it through: the overwritten writes were lost. Counted once per drop, by its size.
  * - at every audit, while the writers are paused, and at the end: each process's key against what the process was
- *   told (see counter.ts for the rule). A mismatch is counted once, until it changes.
+ *   told (see counter.ts for the rule), read after a sync (Truth.sync: the observer's server may lag behind the
+ *   one that acknowledged a write). A mismatch is counted once, until it changes.
  *
  * The observer's reads are monotonic (node-zookeeper-client sends the last zxid it saw when it reconnects, and a
  * server that is behind refuses it), so a drop it sees is ZooKeeper's, not a lagging server's.
@@ -49,9 +50,10 @@ export class Counters {
 
   /**
    * Every process's key against what it was told. Call it only while no process writes (paused, closed or dead):
-   * then the value of each key is final for now.
+   * then the value of each key is final for now. The read follows a sync, so it sees every acknowledged write.
    */
   async checkAcknowledged(): Promise<void> {
+    await this.truth.sync();
     const config = await this.truth.data(CONFIG);
     this.observe(config);
     for (const process of this.fleet.all) {
@@ -72,7 +74,7 @@ export class Counters {
       if (unexpected > 0)
         this.figures.count(
           'lostUpdates',
-          `${key} of ${process.name}: ZooKeeper holds ${value}, more than ${told} (a write reported failed applied)`,
+          `${key} of ${process.name}: ZooKeeper holds ${value}, more than ${told} (a write reported failed was applied)`,
           unexpected,
         );
     }

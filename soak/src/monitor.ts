@@ -4,11 +4,11 @@
  * - figure 2: each registration node of every healed client (alive, connected, no fault on) that healed at least
  *   REGISTRATION_GRACE_MS ago exists and is owned by the client's current session. One episode of a node missing
  *   (or held by another session) counts once, however many polls see it, and only if the client still reports no
- *   fault of its own REGISTRATION_CONFIRM_MS later.
+ *   fault of its own REGISTRATION_CONFIRM_MS later and a read after a sync (Truth.sync) still finds it so.
  * - figure 3: each registration node of a dead process (SIGKILLed, crashed or closed) is gone once its session
  *   could not have lasted any longer: SESSION_TIMEOUT_MS + EXPIRY_SLACK_MS after the later of its death and the
  *   leader's session clock starting (a new leader gives every session its full timeout again). Counted once per
- *   node; checks pause while a leader is down, as no session expires then.
+ *   node, once a read after a sync still finds it; checks pause while a leader is down, as no session expires then.
  */
 import type { ClientProcess } from './client-process.js';
 import {
@@ -123,7 +123,10 @@ export class Monitor {
     });
   }
 
-  /** Counts a missing registration unless the client reports a fault of its own within REGISTRATION_CONFIRM_MS. */
+  /**
+   * Counts a missing registration unless the client reports a fault of its own within REGISTRATION_CONFIRM_MS, or a
+   * read after a sync finds it in place after all (the observer's server may lag behind the client's).
+   */
   async #confirm(
     process: ClientProcess,
     healAt: number,
@@ -132,7 +135,14 @@ export class Monitor {
     problem: string,
   ): Promise<void> {
     await delay(REGISTRATION_CONFIRM_MS);
-    if (process.healAt !== healAt || process.sessionId !== sessionId) {
+    let held = false;
+    try {
+      await this.truth.sync();
+      held = (await this.truth.exists(path))?.ephemeralOwner === sessionId;
+    } catch {
+      // Unreadable now: what the poll saw stands.
+    }
+    if (held || process.healAt !== healAt || process.sessionId !== sessionId) {
       this.#missing.delete(path);
       return;
     }
@@ -147,18 +157,23 @@ export class Monitor {
     if (deadline === undefined || now < deadline) return;
     const paths = registrationPaths(process.id).filter((path) => !this.#settled.has(path));
     if (paths.length === 0) return;
-    const stats = await Promise.all(paths.map((path) => this.truth.exists(path)));
+    let stats = await Promise.all(paths.map((path) => this.truth.exists(path)));
+    // Still there: read again after a sync, as the observer's server may not have applied the expiry yet.
+    if (stats.some((stat) => stat !== null)) {
+      await this.truth.sync();
+      stats = await Promise.all(paths.map((path) => this.truth.exists(path)));
+    }
     // A leader that went down while we read restarts the clock: not a leftover yet.
     if (this.#deadline(process) !== deadline) return;
     paths.forEach((path, i) => {
       const stat = stats[i];
       this.#settled.add(path);
       if (stat === null || stat === undefined) return;
-      const late = Math.round(now - deadline + SESSION_TIMEOUT_MS + EXPIRY_SLACK_MS);
+      const late = Math.round(Date.now() - deadline + SESSION_TIMEOUT_MS + EXPIRY_SLACK_MS);
       this.figures.count(
         'leftoverNodes',
         `${path} of ${process.name}, ${process.death?.how} at ${this.#since(process)}, still there ${late} ms ` +
-          `later (owner ${stat.ephemeralOwner})`,
+          `after its death or the leader's session clock restart (owner ${stat.ephemeralOwner})`,
       );
     });
   }

@@ -7,6 +7,7 @@
  *   /soak/config             every client's compare-and-set counter key, c<gen>: the contended node
  *   /soak/settings           data the churner rewrites
  *   /soak/shards/<i>         data and children (x-N) the churner changes; clients open and close views of them
+ *   /soak/sync               the observer's own writes, to order its next read after every acknowledged write
  *
  * Names carry the client's generation (a new one for each process started), so a dead process's nodes are told
  * apart from its replacement's.
@@ -16,6 +17,8 @@ export const WEB = `${ROOT}/services/web`;
 export const JOBS = `${ROOT}/services/jobs`;
 export const CONFIG = `${ROOT}/config`;
 export const SETTINGS = `${ROOT}/settings`;
+/** Written by the observer before a read that must see every write acknowledged so far (see Truth.sync). */
+export const SYNC = `${ROOT}/sync`;
 export const SHARD_COUNT = 4;
 export const SHARDS: readonly string[] = Array.from({ length: SHARD_COUNT }, (_, i) => `${ROOT}/shards/${i}`);
 
@@ -31,6 +34,7 @@ export const INITIAL_NODES: readonly (readonly [string, string])[] = [
   [JOBS, '{}'],
   [CONFIG, '{}'],
   [SETTINGS, '{}'],
+  [SYNC, '{}'],
   [`${ROOT}/shards`, '{}'],
   ...SHARDS.map((path): readonly [string, string] => [path, '{}']),
 ];

@@ -5,7 +5,7 @@
 import type { JsonObject } from '@zkit/client';
 import { type NodeStat, type Observer, openObserver, ZooKeeperOperationError } from '@zkit/testing';
 import { OBSERVER_SESSION_TIMEOUT_MS } from './config.js';
-import { CHILDREN_PATHS, DATA_PATHS } from './paths.js';
+import { CHILDREN_PATHS, DATA_PATHS, SYNC } from './paths.js';
 import { delay, within } from './sleep.js';
 
 /** One read, however long the ensemble takes to answer: a read that would hang is given up and retried. */
@@ -50,6 +50,16 @@ export class Truth {
 
   exists(path: string): Promise<NodeStat | null> {
     return this.#read((o) => o.exists(path));
+  }
+
+  /**
+   * Orders this session's next reads after every write any session has had acknowledged. ZooKeeper serves reads
+   * from the server a session is connected to, which may not have applied yet a write another server acknowledged;
+   * node-zookeeper-client has no sync(), so the observer writes: a server answers a write only once it has applied
+   * it, and with it everything committed before. A reconnect keeps the order (the client sends the last zxid it saw).
+   */
+  async sync(): Promise<void> {
+    await this.#read((o) => o.setData(SYNC, '{}'));
   }
 
   async snapshot(): Promise<Snapshot> {
