@@ -146,6 +146,10 @@ describe('views converge to what ZooKeeper holds after a churn', () => {
     await convergesUnderChurn({ fault: await connectionDrops(zkConnect()), allowed: ['NO_NODE'] });
   });
 
+  it('with connection drops whose reconnect is held, as during an election', async () => {
+    await convergesUnderChurn({ fault: await connectionDrops(zkConnect(), 300), allowed: ['NO_NODE'] });
+  });
+
   it('with the worker terminated', async () => {
     await convergesUnderChurn({
       fault: workerTerminations(zkConnect()),

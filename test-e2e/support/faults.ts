@@ -45,20 +45,39 @@ export function noFault(connectString: string): Fault {
   };
 }
 
-/** Connection drops through a proxy: each `inject()` resets the client's connection. */
-export async function connectionDrops(connectionString: string): Promise<Fault> {
+/**
+ * Connection drops through a proxy: each `inject()` resets the client's connection. With `holdReconnect`, the
+ * reconnect is held (the proxy accepts it but forwards nothing) for `holdReconnect` ms after the client noticed, as
+ * while an ensemble elects a leader: requests retried meanwhile wait in the client's queue and go out only after
+ * the reconnect, behind its handshake.
+ */
+export async function connectionDrops(connectionString: string, holdReconnect = 0): Promise<Fault> {
   const proxy = await proxyFor(connectionString);
+  let client: ZooKeeper | undefined;
   let seen: ReturnType<typeof recorder> | undefined;
   let drops = 0;
   return {
-    name: 'connection drops',
+    name: holdReconnect > 0 ? 'connection drops, reconnect held' : 'connection drops',
     connectString: proxy.connectString + chrootOf(connectionString),
     attach: (zk) => {
+      client = zk;
       seen = recorder(zk);
     },
     inject: async () => {
       drops++;
+      if (holdReconnect === 0) {
+        proxy.dropConnections();
+        return;
+      }
+      proxy.pause();
       proxy.dropConnections();
+      try {
+        await waitFor(() => client?.state === 'disconnected', { message: 'the client to notice the drop' });
+        // The length of the outage is the fault itself (an election takes about this long), not a wait for a result.
+        await new Promise((resolve) => setTimeout(resolve, holdReconnect));
+      } finally {
+        proxy.resume();
+      }
     },
     heal: async () => {},
     evidence: () => {
