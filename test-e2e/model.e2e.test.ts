@@ -16,7 +16,7 @@ import { commands, knownHistories, SETTLE_MS, settle } from './support/model-com
 import { testSeed } from './support/random.js';
 
 /** Histories per run of the file; ZKIT_TEST_RUNS=<n> explores longer (the budget is about a minute on 2 cores). */
-const RUNS = Number(process.env.ZKIT_TEST_RUNS ?? 16);
+const RUNS = Number(process.env.ZKIT_TEST_RUNS ?? 40);
 const MAX_COMMANDS = 24;
 
 /** A fresh world for one run: its own base path, observer, proxy and client. Shrinking replays runs from here. */
@@ -72,7 +72,7 @@ describe('zkit against a model', () => {
       await fc.assert(
         fc.asyncProperty(
           incrementalFrom,
-          fc.commands(commands, { maxCommands: MAX_COMMANDS }),
+          fc.commands(commands, { maxCommands: MAX_COMMANDS, size: 'medium' }),
           async (incrementalChildrenFrom, history) => {
             const { model, real, close } = await world(incrementalChildrenFrom);
             try {
