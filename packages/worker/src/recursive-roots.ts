@@ -15,6 +15,11 @@ import type { Client } from './zk-ops.js';
  */
 export class RecursiveRoots {
   readonly #roots = new Set<string>();
+  /**
+   * Roots whose addWatch has no answer yet. One still queued in the library when the connection was lost is written
+   * on the next connection (the library reports the new connection, then writes its queue): it stays a root.
+   */
+  readonly #adding = new Map<string, number>();
   /** A new watch of a path must reach the server after the removal of the old one. */
   readonly #removing = new Map<string, Promise<void>>();
   readonly #listening = new WeakSet<Client>();
@@ -49,6 +54,7 @@ export class RecursiveRoots {
       this.#listening.add(client);
     }
     this.#roots.add(path);
+    this.#adding.set(path, (this.#adding.get(path) ?? 0) + 1);
     let held: boolean;
     try {
       held = await addRecursiveWatch(client, path);
@@ -56,6 +62,10 @@ export class RecursiveRoots {
       // Not a root after all: a data view of the path must set a one-shot watch of its own.
       this.#roots.delete(path);
       throw error;
+    } finally {
+      const left = (this.#adding.get(path) ?? 1) - 1;
+      if (left > 0) this.#adding.set(path, left);
+      else this.#adding.delete(path);
     }
     if (held) return true;
     this.#supported = false;
@@ -84,7 +94,13 @@ export class RecursiveRoots {
     return removal;
   }
 
+  /**
+   * The server dropped our recursive watches with the connection. An add written on that connection has failed by
+   * now (the library fails what it sent when the socket closes, before it reports a new connection); one still in
+   * #adding was never written and goes out on the next connection, so its path stays a root: dropping it would let
+   * a one-shot data watch on it replace the recursive watch the server is about to hold (ZOOKEEPER-4466).
+   */
   connectionLost(): void {
-    this.#roots.clear();
+    for (const path of this.#roots) if (!this.#adding.has(path)) this.#roots.delete(path);
   }
 }

@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { deferred } from './deferred.js';
+import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
+import { RecursiveRoots } from './recursive-roots.js';
+import type { Session } from './session.js';
+import type { Client } from './zk-ops.js';
+
+const adds: ReturnType<typeof deferred<boolean>>[] = [];
+vi.mock('./persistent-watch.js', () => ({
+  addRecursiveWatch: () => {
+    const reply = deferred<boolean>();
+    adds.push(reply);
+    return reply.promise;
+  },
+  removeRecursiveWatch: async () => {},
+  onTreeEvents: () => () => {},
+}));
+
+function roots(): RecursiveRoots {
+  const session = { ready: () => Promise.resolve({} as Client) } as unknown as Session;
+  return new RecursiveRoots(
+    session,
+    forwardingLog(() => {}, LOG_SEVERITY.silent),
+    () => {},
+    () => {},
+  );
+}
+
+afterEach(() => {
+  adds.length = 0;
+});
+
+describe('RecursiveRoots across a lost connection', () => {
+  it('keeps a root whose addWatch was still queued when the connection was lost: it goes out on the next one', async () => {
+    // node-zookeeper-client reports the new connection, then writes what it queued meanwhile: an addWatch queued
+    // while disconnected is answered on the new connection, and the server holds that watch.
+    const tree = roots();
+    const adding = tree.add({} as Client, '/svc');
+    await vi.waitFor(() => expect(adds).toHaveLength(1));
+    tree.connectionLost();
+    adds[0]?.resolve(true);
+
+    expect(await adding).toBe(true);
+    expect(tree.has('/svc')).toBe(true);
+  });
+
+  it('drops a root whose addWatch failed with the lost connection', async () => {
+    const tree = roots();
+    const adding = tree.add({} as Client, '/svc');
+    await vi.waitFor(() => expect(adds).toHaveLength(1));
+    tree.connectionLost();
+    adds[0]?.reject(Object.assign(new Error('lost'), { code: 'CONNECTION_LOSS' }));
+
+    await expect(adding).rejects.toMatchObject({ code: 'CONNECTION_LOSS' });
+    expect(tree.has('/svc')).toBe(false);
+  });
+
+  it('drops the roots the server already held when the connection was lost', async () => {
+    const tree = roots();
+    const adding = tree.add({} as Client, '/svc');
+    await vi.waitFor(() => expect(adds).toHaveLength(1));
+    adds[0]?.resolve(true);
+    await adding;
+    tree.connectionLost();
+    expect(tree.has('/svc')).toBe(false);
+  });
+});
