@@ -89,6 +89,23 @@ export function zkError(code: ZkErrorCode, message: string, options?: ZkErrorOpt
   return new CLASS_OF[code](code, message, options);
 }
 
+/**
+ * What a throw that is not a ZkError becomes: a bug in zkit (or a library), INTERNAL, keeping the original message,
+ * stack and the error itself as `cause`. A ZkError is returned as it is.
+ */
+export function asZkError(error: unknown, path?: string): ZkError {
+  if (isZkError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const internal = zkError('INTERNAL', path === undefined ? message : `${message} (${path})`, {
+    path,
+    cause: error,
+  });
+  // The original stack says where it went wrong; this one would only point here. A thrown non-Error has none.
+  if (error instanceof Error && error.stack !== undefined) internal.stack = error.stack;
+  else delete internal.stack;
+  return internal;
+}
+
 /** The one error every call made after close() gets, on either side of the thread boundary. */
 export function closedError(): ZkError {
   return zkError('CLOSED', 'the ZooKeeper client is closed');

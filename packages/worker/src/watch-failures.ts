@@ -1,5 +1,3 @@
-import { isZkError, zkError } from './errors.js';
-import type { WireError } from './protocol.js';
 import { exponentialBackoff, type RetryPolicy } from './retry.js';
 
 /**
@@ -44,13 +42,4 @@ export function classifyFailure(error: unknown): RereadFailure {
     default:
       return 'permanent';
   }
-}
-
-/** The error as it crosses to the main thread: a ZkError as it is, anything else as INTERNAL with its stack. */
-export function toWireError(error: unknown, path: string): WireError {
-  if (isZkError(error)) return error.toWire();
-  const message = error instanceof Error ? error.message : String(error);
-  const internal = zkError('INTERNAL', message, { path, cause: error });
-  if (error instanceof Error && error.stack !== undefined) internal.stack = error.stack;
-  return internal.toWire();
 }

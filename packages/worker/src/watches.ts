@@ -10,8 +10,9 @@ import type { DataSnapshot, JsonObject, WatchKind } from './protocol.js';
 import { delay, type RetryPolicy } from './retry.js';
 import type { Session } from './session.js';
 import { type AnyEntry, childrenEntry, dataEntry, entryKey, viewClosed } from './watch-entry.js';
-import { classifyFailure, REREAD_RETRY, toWireError } from './watch-failures.js';
+import { classifyFailure, REREAD_RETRY } from './watch-failures.js';
 import { WatchReads } from './watch-reads.js';
+import { toWireError } from './wire-errors.js';
 import { EventType, type Stat, zxid } from './zk-ops.js';
 
 /** Children views of nodes this big follow changes one by one (see ConnectOptions.incrementalChildrenFrom). */

@@ -11,7 +11,7 @@
  * across the boundary at all: every method resolves with an outcome, and the main side rebuilds the error from its
  * wire form (class from `code`, with path, zkName and stack).
  */
-import { fromWire, isZkError } from './errors.js';
+import { asZkError, fromWire } from './errors.js';
 import type { WireError } from './protocol.js';
 
 export type Outcome<T> =
@@ -29,14 +29,8 @@ export type OutcomeApi<Api> = {
  * An error as it crosses: a ZkError as itself; anything else is a bug in zkit, so it crosses as INTERNAL with its
  * original message and stack (a plain Error's class would be lost anyway).
  */
-export function toWireError(error: unknown): WireError {
-  if (isZkError(error)) return error.toWire();
-  const stack = error instanceof Error ? error.stack : undefined;
-  return {
-    code: 'INTERNAL',
-    message: error instanceof Error ? error.message : String(error),
-    ...(stack === undefined ? {} : { stack }),
-  };
+export function toWireError(error: unknown, path?: string): WireError {
+  return asZkError(error, path).toWire();
 }
 
 export function failed(error: unknown): Outcome<never> {

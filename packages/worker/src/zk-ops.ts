@@ -1,5 +1,5 @@
 import zookeeper from 'node-zookeeper-client';
-import { isZkError, type ZkError, zkError } from './errors.js';
+import { asZkError, isZkError, type ZkError, zkError } from './errors.js';
 import type { AclEntry, NodeStat, Permission, ZkErrorCode } from './protocol.js';
 
 /**
@@ -117,10 +117,7 @@ export function toZkError(error: unknown, path: string): ZkError {
       zkName: name,
     });
   }
-  const message = error instanceof Error ? error.message : String(error);
-  const internal = zkError('INTERNAL', `${message} (${path})`, { path, cause: error });
-  if (error instanceof Error && error.stack !== undefined) internal.stack = error.stack;
-  return internal;
+  return asZkError(error, path);
 }
 
 function describe(code: ZkErrorCode): string {
