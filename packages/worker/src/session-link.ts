@@ -2,6 +2,7 @@ import zookeeper from 'node-zookeeper-client';
 import { type Deferred, deferred } from './deferred.js';
 import { type ZkError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
+import { boundHandshake } from './nzc-patches.js';
 import type { SessionHandle, WorkerConfig } from './protocol.js';
 import { batchWritesPerTurn } from './write-batching.js';
 import { type Client, exists } from './zk-ops.js';
@@ -71,6 +72,7 @@ export function makeClient(
       : {}),
   } as Partial<zookeeper.Option>);
   for (const { scheme, credentials } of config.auth) client.addAuthInfo(scheme, Buffer.from(credentials));
+  if (!boundHandshake(client)) log.warn({}, 'node-zookeeper-client internals changed: handshakes unbounded');
   if (!batchWritesPerTurn(client))
     log.debug({}, 'node-zookeeper-client internals changed: requests written one by one');
   return client;
