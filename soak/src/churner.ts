@@ -6,8 +6,9 @@
 import { type Observer, openObserver, ZooKeeperOperationError } from '@zkit/testing';
 import { CHURN_INTERVAL_MS, OBSERVER_SESSION_TIMEOUT_MS } from './config.js';
 import { SETTINGS, SHARDS, WEB } from './paths.js';
+import { PausableLoop } from './pausable-loop.js';
 import type { Prng } from './prng.js';
-import { Sleeper, within } from './sleep.js';
+import { within } from './sleep.js';
 
 /** One write may wait out an outage this long; then it is given up (it may still land: the audit allows that). */
 const WRITE_TIMEOUT_MS = 5000;
@@ -18,13 +19,8 @@ const SHARD_CHILDREN = 6;
 export class Churner {
   writes = 0;
   failures = 0;
-  #paused = false;
-  #stopped = false;
-  #inFlight: Promise<void> | undefined;
-  #loop: Promise<void> | undefined;
-  #resume: (() => void) | undefined;
   #tick = 0;
-  readonly #sleeper = new Sleeper();
+  readonly #loop = new PausableLoop(() => this.#writeOnce(), CHURN_INTERVAL_MS);
 
   private constructor(
     private session: Observer,
@@ -37,44 +33,21 @@ export class Churner {
   }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#loop.start();
   }
 
   /** Resolves when no write is in flight, and none starts until resume(). */
-  async pause(): Promise<void> {
-    this.#paused = true;
-    this.#sleeper.cancel();
-    await this.#inFlight;
+  pause(): Promise<void> {
+    return this.#loop.pause();
   }
 
   resume(): void {
-    this.#paused = false;
-    const resume = this.#resume;
-    this.#resume = undefined;
-    resume?.();
+    this.#loop.resume();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.pause();
-    this.resume();
-    await this.#loop;
+    await this.#loop.stop();
     await this.session.close();
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      if (this.#paused) {
-        await new Promise<void>((resolve) => {
-          this.#resume = resolve;
-        });
-        continue;
-      }
-      this.#inFlight = this.#writeOnce();
-      await this.#inFlight;
-      this.#inFlight = undefined;
-      if (!this.#stopped && !this.#paused) await this.#sleeper.sleep(CHURN_INTERVAL_MS);
-    }
   }
 
   async #writeOnce(): Promise<void> {

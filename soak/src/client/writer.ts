@@ -1,5 +1,5 @@
 import { isZkError, type Properties } from '@zkit/client';
-import { Sleeper } from '../sleep.js';
+import { PausableLoop } from '../pausable-loop.js';
 import { writeOutcome } from '../write-outcome.js';
 import { send } from './channel.js';
 
@@ -10,58 +10,32 @@ import { send } from './channel.js';
  */
 export class CounterWriter {
   #acked = 0;
-  #paused = false;
-  #stopped = false;
-  #inFlight: Promise<void> | undefined;
-  #loop: Promise<void> | undefined;
-  #resume: (() => void) | undefined;
-  readonly #sleeper = new Sleeper();
+  readonly #loop: PausableLoop;
 
   constructor(
     private readonly view: Properties,
     private readonly key: string,
-    private readonly interval: number,
-  ) {}
+    interval: number,
+  ) {
+    this.#loop = new PausableLoop(() => this.#attempt(), interval);
+  }
 
   start(): void {
-    this.#loop ??= this.#run();
+    this.#loop.start();
   }
 
   /** Resolves when no update is in flight, and none starts until resume(). */
-  async pause(): Promise<void> {
-    this.#paused = true;
-    this.#sleeper.cancel();
-    await this.#inFlight;
+  pause(): Promise<void> {
+    return this.#loop.pause();
   }
 
   resume(): void {
-    this.#paused = false;
-    const resume = this.#resume;
-    this.#resume = undefined;
-    resume?.();
+    this.#loop.resume();
   }
 
   /** Ends the loop after the update in flight, if any. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.pause();
-    this.resume();
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
-    while (!this.#stopped) {
-      if (this.#paused) {
-        await new Promise<void>((resolve) => {
-          this.#resume = resolve;
-        });
-        continue;
-      }
-      this.#inFlight = this.#attempt();
-      await this.#inFlight;
-      this.#inFlight = undefined;
-      if (!this.#stopped && !this.#paused) await this.#sleeper.sleep(this.interval);
-    }
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   async #attempt(): Promise<void> {
