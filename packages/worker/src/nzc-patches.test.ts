@@ -3,6 +3,7 @@ import zookeeper from 'node-zookeeper-client';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   boundHandshake,
+  failQueued,
   handshakeTimeoutMs,
   MIN_HANDSHAKE_TIMEOUT_MS,
   NO_WATCHER,
@@ -244,3 +245,19 @@ describe('boundHandshake', () => {
 function disposable<T extends { close(): Promise<void> }>(value: T): { value: T } & AsyncDisposable {
   return { value, [Symbol.asyncDispose]: () => value.close() };
 }
+
+describe('failQueued', () => {
+  it('answers CONNECTION_LOSS to the requests a client queued but never wrote, which the library would keep forever', async () => {
+    // Never connected: requests wait in the library's packetQueue, which neither close() nor an expiry empties
+    // (cleanupPendingQueue answers only the requests already written).
+    const client = zookeeper.createClient('127.0.0.1:1', { retries: 0 });
+    client.connect();
+    const answer = new Promise<unknown>((resolve) => client.getData('/a', (error) => resolve(error)));
+    expect(failQueued(client)).toBe(1);
+    const error = await answer;
+    expect(error).toBeInstanceOf(zookeeper.Exception);
+    expect((error as zookeeper.Exception).getCode()).toBe(zookeeper.Exception.CONNECTION_LOSS);
+    // The library's close() throws while it has no socket (it writes its closeSession at once); it stops anyway.
+    expect(() => client.close()).toThrow();
+  });
+});

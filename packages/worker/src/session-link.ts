@@ -2,7 +2,7 @@ import zookeeper from 'node-zookeeper-client';
 import { type Deferred, deferred } from './deferred.js';
 import { type ZkError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
-import { boundHandshake } from './nzc-patches.js';
+import { boundHandshake, failQueued } from './nzc-patches.js';
 import type { SessionHandle, WorkerConfig } from './protocol.js';
 import { batchWritesPerTurn } from './write-batching.js';
 import { type Client, exists } from './zk-ops.js';
@@ -50,6 +50,8 @@ export function stopLink(link: Link, waitMs: number, log: Log): Promise<void> {
   link.ended.resolve();
   if (link.stopped) return Promise.resolve();
   link.stopped = true;
+  // What it queued while disconnected would otherwise never be answered: the callers retry on the next client.
+  failQueued(link.client);
   return closeClient(link.client, waitMs).catch((error: unknown) =>
     log.debug(errorFields(error), 'client close'),
   );
