@@ -82,9 +82,14 @@ export async function connectionDrops(connectionString: string, holdReconnect = 
     heal: async () => {},
     evidence: () => {
       const disconnects = seen?.states.filter((state) => state === 'disconnected').length ?? 0;
-      return disconnects > 0 && seen?.sessions.size === 1
-        ? `${drops} drops, ${disconnects} disconnects, one session, ${proxy.accepted} connections accepted`
-        : undefined;
+      if (disconnects > 0 && seen?.sessions.size === 1)
+        return `${drops} drops, ${disconnects} disconnects, one session, ${proxy.accepted} connections accepted`;
+      // Said on stdout, so a failing run tells which half of the evidence was missing.
+      console.log(
+        `connection drops: no evidence: ${drops} drops, states ${JSON.stringify(seen?.states)}, ` +
+          `sessions ${JSON.stringify([...(seen?.sessions ?? [])])}, ${proxy.accepted} connections accepted`,
+      );
+      return undefined;
     },
   };
 }
