@@ -8,6 +8,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     alias: [
+      { find: /^@zkit\/protocol$/, replacement: src('protocol') },
       { find: /^@zkit\/worker$/, replacement: src('worker') },
       { find: /^@zkit\/client$/, replacement: src('client') },
       { find: /^@zkit\/client\/internal$/, replacement: src('client').replace(/index.ts$/, 'internal.ts') },

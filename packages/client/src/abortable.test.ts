@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import type { CallContext, WorkerApi } from '@zkit/worker';
+import type { CallContext, WorkerApi } from '@zkit/protocol';
 import type { Remote } from 'comlink';
 import { describe, expect, it } from 'vitest';
 import { AbortableCalls } from './abortable.js';

@@ -10,7 +10,7 @@
  * and the call would then run in full). What a call did anyway, because its reply was already on its way when the
  * abort arrived, is handed to `abandoned` so the caller can undo it (a registration) or give its watch back.
  */
-import { type CallContext, type WorkerApi, zkError } from '@zkit/worker';
+import { abortedError, type CallContext, type WorkerApi, zkError } from '@zkit/protocol';
 import type { Remote } from 'comlink';
 import type { WorkerCall } from './worker-handle.js';
 
@@ -33,10 +33,6 @@ export interface AbortHooks<T> {
    * rejects unhandled). Use it to undo what the call did if it completed anyway.
    */
   abandoned?(work: Promise<T>): void;
-}
-
-export function abortedError() {
-  return zkError('ABORTED', 'the call was aborted by its AbortSignal');
 }
 
 /** Refuses a `signal` option that is not an AbortSignal (INVALID_OPTION), before anything is sent. */

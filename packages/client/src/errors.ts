@@ -1,3 +1,18 @@
-// The error classes are defined beside the thread protocol (both threads raise them); users import them from here.
-export type { ZkErrorCode } from '@zkit/worker';
-export { AuthError, InvalidInputError, isZkError, NodeError, SessionError, ZkError } from '@zkit/worker';
+// zkit's one error hierarchy is defined in @zkit/protocol (both threads raise it); users import it from here.
+export type {
+  AuthErrorCode,
+  InvalidInputErrorCode,
+  NodeErrorCode,
+  SessionErrorCode,
+  ZkErrorCode,
+} from '@zkit/protocol';
+export {
+  AuthError,
+  InvalidInputError,
+  isZkError,
+  isZkitError,
+  NodeError,
+  SessionError,
+  ZkError,
+  ZkitError,
+} from '@zkit/protocol';

@@ -1,4 +1,4 @@
-import { type Failure, fromWire, type ZkError } from '@zkit/worker';
+import { type Failure, fromWire, type ZkError } from '@zkit/protocol';
 import type { Logger } from 'pino';
 import { type Subscription, subscription } from './subscription.js';
 

@@ -7,12 +7,27 @@ export type {
   NodeStat,
   Permission,
   SessionState,
-} from '@zkit/worker';
+} from '@zkit/protocol';
 export type { CallOptions } from './abortable.js';
 export { Children } from './children.js';
 export { connect } from './connect.js';
-export type { ZkErrorCode } from './errors.js';
-export { AuthError, InvalidInputError, isZkError, NodeError, SessionError, ZkError } from './errors.js';
+export type {
+  AuthErrorCode,
+  InvalidInputErrorCode,
+  NodeErrorCode,
+  SessionErrorCode,
+  ZkErrorCode,
+} from './errors.js';
+export {
+  AuthError,
+  InvalidInputError,
+  isZkError,
+  isZkitError,
+  NodeError,
+  SessionError,
+  ZkError,
+  ZkitError,
+} from './errors.js';
 export type { FailureListener, ZkFailure } from './failures.js';
 export type { WatchCallback } from './live-view.js';
 export type { Auth, ConnectOptions, OfflineCalls } from './options.js';

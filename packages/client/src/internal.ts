@@ -2,7 +2,7 @@
  * `@zkit/client/internal`: fault injection for tests of zkit and of applications built on it. Not a stable API.
  */
 import type { Worker } from 'node:worker_threads';
-import { type SessionHandle, zkError } from '@zkit/worker';
+import { type SessionHandle, zkError } from '@zkit/protocol';
 import zookeeper, { type Client } from 'node-zookeeper-client';
 import { supervisors, type ZooKeeper } from './zookeeper.js';
 

@@ -1,4 +1,4 @@
-import { type ZkError, zkError } from '@zkit/worker';
+import { type ZkError, zkError } from '@zkit/protocol';
 import type { Logger } from 'pino';
 import type { MirrorView } from './mirror-views.js';
 import { isFinished, type Mirror } from './mirrors.js';

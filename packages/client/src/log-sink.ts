@@ -1,4 +1,4 @@
-import type { LogLevel } from '@zkit/worker';
+import type { LogLevel } from '@zkit/protocol';
 import type { Logger } from 'pino';
 
 /** The worker's log records, written by the caller's pino logger under the `ZooKeeper` child with their levels. */

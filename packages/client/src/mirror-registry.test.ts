@@ -6,7 +6,7 @@ import {
   type WorkerApi,
   type WorkerCommand,
   zkError,
-} from '@zkit/worker';
+} from '@zkit/protocol';
 import type { Remote } from 'comlink';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
 import {
+  abortedError,
   closedError,
   type DataSnapshot,
   isZkError,
@@ -6,9 +7,9 @@ import {
   type WorkerCommand,
   type ZkError,
   zkError,
-} from '@zkit/worker';
+} from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { type AbortableCalls, abortedError, checkSignal, onAbort } from './abortable.js';
+import { type AbortableCalls, checkSignal, onAbort } from './abortable.js';
 import type { ZkFailure } from './failures.js';
 import type { ViewOwner } from './live-view.js';
 import type { MirrorView } from './mirror-views.js';

@@ -1,4 +1,4 @@
-import { zkError } from '@zkit/worker';
+import { zkError } from '@zkit/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   applyChildren,

@@ -1,4 +1,4 @@
-import type { DataSnapshot, JsonObject, JsonValue, WatchKind, ZkError } from '@zkit/worker';
+import type { DataSnapshot, JsonObject, JsonValue, WatchKind, ZkError } from '@zkit/protocol';
 import { MirrorViews } from './mirror-views.js';
 
 /** The main thread's copy of one watched node, kept current by the worker's events. */

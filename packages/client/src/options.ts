@@ -4,7 +4,7 @@ import {
   DEFAULT_MAX_DATA_BYTES,
   validatePath,
   zkError,
-} from '@zkit/worker';
+} from '@zkit/protocol';
 import { type Logger, pino } from 'pino';
 import { checkSignal } from './abortable.js';
 

@@ -1,4 +1,4 @@
-import { type JsonObject, type JsonValue, type PropertiesWrite, zkError } from '@zkit/worker';
+import { type JsonObject, type JsonValue, type PropertiesWrite, zkError } from '@zkit/protocol';
 import type { CallOptions } from './abortable.js';
 import { LiveView, type ViewOwner } from './live-view.js';
 import type { Mirror } from './mirrors.js';

@@ -1,4 +1,5 @@
-import { abortedError, type CallOptions, checkSignal, raceSignal } from './abortable.js';
+import { abortedError } from '@zkit/protocol';
+import { type CallOptions, checkSignal, raceSignal } from './abortable.js';
 import type { RegisterOptions, ServerData } from './registrations.js';
 
 export interface RegistrationOps {

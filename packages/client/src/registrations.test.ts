@@ -1,4 +1,4 @@
-import { closedError, type RegisterRequest, type WorkerApi, zkError } from '@zkit/worker';
+import { closedError, type RegisterRequest, type WorkerApi, zkError } from '@zkit/protocol';
 import type { Remote } from 'comlink';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';

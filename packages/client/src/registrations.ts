@@ -1,4 +1,4 @@
-import { encodeJsonObject, isPlainObject, type RegisterRequest, type ZkError, zkError } from '@zkit/worker';
+import { encodeJsonObject, isPlainObject, type RegisterRequest, type ZkError, zkError } from '@zkit/protocol';
 import type { Logger } from 'pino';
 import { type AbortableCalls, type CallOptions, checkSignal, raceSignal } from './abortable.js';
 import { Registration } from './registration.js';

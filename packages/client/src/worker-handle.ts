@@ -22,10 +22,10 @@ import {
   type WorkerApi,
   type WorkerCommand,
   type WorkerEvent,
-  workerEntryUrl,
   type ZkError,
   zkError,
-} from '@zkit/worker';
+} from '@zkit/protocol';
+import { workerEntryUrl } from '@zkit/worker';
 import { type Remote, wrap } from 'comlink';
 import { withParentFlags } from './worker-exec-argv.js';
 

@@ -19,6 +19,7 @@ import type { Worker } from 'node:worker_threads';
 import {
   closedError,
   exponentialBackoff,
+  PROTOCOL_VERSION,
   type SessionHandle,
   toWireError,
   type WorkerCommand,
@@ -26,7 +27,7 @@ import {
   type WorkerEvent,
   type ZkError,
   zkError,
-} from '@zkit/worker';
+} from '@zkit/protocol';
 import type { Logger } from 'pino';
 import type { Heartbeat } from './heartbeat.js';
 import type { ResolvedOptions } from './options.js';
@@ -159,6 +160,7 @@ export class WorkerSupervisor {
   #config(): WorkerConfig {
     const o = this.options;
     return {
+      protocolVersion: PROTOCOL_VERSION,
       connectionString: o.connectionString,
       sessionTimeout: o.sessionTimeout,
       connectTimeout: o.connectTimeout,

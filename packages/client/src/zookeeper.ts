@@ -1,10 +1,12 @@
 import {
   type Address,
+  abortedError,
   addressName,
   closedError,
   type Diagnostics,
   encodeJsonObject,
   fromWire,
+  heartbeatInterval,
   type JsonObject,
   joinPath,
   type NodeStat,
@@ -14,12 +16,12 @@ import {
   type WorkerEvent,
   type ZkError,
   zkError,
-} from '@zkit/worker';
+} from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { AbortableCalls, abortedError, type CallOptions, raceSignal } from './abortable.js';
+import { AbortableCalls, type CallOptions, raceSignal } from './abortable.js';
 import { Children } from './children.js';
 import { type FailureListener, FailureListeners, failureFromWire } from './failures.js';
-import { Heartbeat, heartbeatInterval } from './heartbeat.js';
+import { Heartbeat } from './heartbeat.js';
 import { writeRecord, zooKeeperLogger } from './log-sink.js';
 import { MirrorRegistry } from './mirror-registry.js';
 import { deepFreeze } from './mirrors.js';

@@ -1,21 +1,24 @@
+import {
+  type CallContext,
+  closedError,
+  type DataSnapshot,
+  type Diagnostics,
+  decodeProperties,
+  type NodeStat,
+  PROTOCOL_VERSION,
+  type PropertiesWrite,
+  type RegisterRequest,
+  type SessionInfo,
+  type WorkerApi,
+  type WorkerCommand,
+  type WorkerConfig,
+  type ZkError,
+  zkError,
+} from '@zkit/protocol';
 import { Calls } from './calls.js';
-import { decodeProperties } from './data.js';
-import { closedError, type ZkError, zkError } from './errors.js';
 import { StallWatchdog } from './heartbeat.js';
 import { type Emit, errorFields, forwardingLog, type Log } from './log-forward.js';
 import { parsePatch, writeProperties } from './properties-write.js';
-import type {
-  CallContext,
-  DataSnapshot,
-  Diagnostics,
-  NodeStat,
-  PropertiesWrite,
-  RegisterRequest,
-  SessionInfo,
-  WorkerApi,
-  WorkerCommand,
-  WorkerConfig,
-} from './protocol.js';
 import { Registrations } from './registrations.js';
 import { Session } from './session.js';
 import { createPersistent, deleteTree } from './tree.js';
@@ -46,6 +49,12 @@ export class WorkerService implements WorkerApi {
 
   async start(config: WorkerConfig): Promise<SessionInfo> {
     if (this.#running) throw zkError('INVALID_OPTION', 'the worker was already started');
+    if (config.protocolVersion !== PROTOCOL_VERSION) {
+      throw zkError(
+        'INVALID_OPTION',
+        `the main thread speaks protocol ${String(config.protocolVersion)}, this worker ${PROTOCOL_VERSION}`,
+      );
+    }
     this.#log = forwardingLog(this.emit, config.minimumLogSeverity);
     const running = this.#assemble(config);
     this.#running = running;

@@ -1,5 +1,4 @@
-import { zkError } from './errors.js';
-import type { CallContext } from './protocol.js';
+import { abortedError, type CallContext } from '@zkit/protocol';
 
 /**
  * The calls in flight that the main thread may abort. The main thread gives each abortable call an id and sends
@@ -46,10 +45,6 @@ export class Calls {
     this.#controllers.delete(id);
     controller?.abort(abortedError());
   }
-}
-
-export function abortedError() {
-  return zkError('ABORTED', 'the call was aborted by its AbortSignal');
 }
 
 /** Throws ABORTED if `signal` fired: call it at every point where giving up still loses nothing. */

@@ -1,7 +1,8 @@
+import { readBeats } from '@zkit/protocol';
 import type { Log } from './log-forward.js';
 
 /**
- * The stall watchdog. The main thread bumps slot 0 of a shared Int32Array on a timer; timers only run when its
+ * The stall watchdog. The main thread beats a shared counter (@zkit/protocol's heartbeat.ts) on a timer; timers only run when its
  * event loop turns, so a counter that stops moving means the main thread is wedged (a CPU-bound request, sync
  * I/O, a long GC). The session itself lives here and stays alive either way; what the watchdog decides is
  * whether a wedged process should still be advertised.
@@ -26,7 +27,7 @@ export class StallWatchdog {
     private readonly log: Log,
   ) {
     this.#beats = new Int32Array(heartbeat);
-    this.#lastValue = Atomics.load(this.#beats, 0);
+    this.#lastValue = readBeats(this.#beats);
   }
 
   get stalled(): boolean {
@@ -45,7 +46,7 @@ export class StallWatchdog {
   }
 
   check(now = performance.now()): void {
-    const value = Atomics.load(this.#beats, 0);
+    const value = readBeats(this.#beats);
     if (value !== this.#lastValue) {
       const stalledMs = now - this.#lastChange;
       this.#lastValue = value;

@@ -1,8 +1,7 @@
+import { splitPath, type WatchKind } from '@zkit/protocol';
 import { applyChanges, ChildChanges } from './child-changes.js';
-import { splitPath } from './data.js';
 import { errorFields, type Log } from './log-forward.js';
 import type { TreeEvent } from './persistent-watch.js';
-import type { WatchKind } from './protocol.js';
 import { RecursiveRoots } from './recursive-roots.js';
 import { isLost, type Session } from './session.js';
 import { type AnyEntry, type ChildrenEntry, entryKey, viewClosed } from './watch-entry.js';

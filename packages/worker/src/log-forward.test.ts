@@ -1,6 +1,6 @@
+import type { WorkerEvent } from '@zkit/protocol';
 import { describe, expect, it } from 'vitest';
 import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
-import type { WorkerEvent } from './protocol.js';
 
 describe('forwardingLog', () => {
   it('sends only records at or above the main-thread logger level', () => {

@@ -1,4 +1,4 @@
-import type { LogLevel, WorkerEvent } from './protocol.js';
+import type { LogLevel, WorkerEvent } from '@zkit/protocol';
 
 export type Emit = (event: WorkerEvent) => void;
 

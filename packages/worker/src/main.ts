@@ -7,12 +7,17 @@
  *                                  ◀── tagged events ───── emit() (state, diffs, data, logs), before later replies
  */
 import { parentPort } from 'node:worker_threads';
+import {
+  CoalescingPort,
+  EVENT_TAG,
+  isTaggedCommand,
+  settlingApi,
+  type TaggedEvent,
+  type WorkerEvent,
+} from '@zkit/protocol';
 import { expose } from 'comlink';
 import { WorkerService } from './api.js';
-import { CoalescingPort } from './coalescing-port.js';
 import { errorFields } from './log-forward.js';
-import { EVENT_TAG, isTaggedCommand, type TaggedEvent, type WorkerEvent } from './protocol.js';
-import { settlingApi } from './wire-errors.js';
 
 if (!parentPort) throw new Error('@zkit/worker must be started as a worker thread');
 // What the port could not deliver is logged through the main thread's logger, as everything the worker logs.

@@ -21,9 +21,9 @@
  * Not handled: a getData or exists *with a watcher* on exactly the root after addRecursiveWatch replaces the data
  * half with that one-shot watch; from then on only deletions below the root are reported. Don't, on 3.6-3.8.
  */
+
+import { parentOf, validatePath, zkError } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
-import { parentOf, validatePath } from './data.js';
-import { zkError } from './errors.js';
 import {
   existsRequest,
   type Frame,

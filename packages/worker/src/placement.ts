@@ -1,9 +1,8 @@
+import { exponentialBackoff, sleep, type ZkError, zkError } from '@zkit/protocol';
 import { throwIfAborted } from './calls.js';
-import { type ZkError, zkError } from './errors.js';
 import type { Log } from './log-forward.js';
 import { type Placement, type Registration, serially } from './registration-entry.js';
 import type { RegistrationNodes } from './registration-nodes.js';
-import { exponentialBackoff, sleep } from './retry.js';
 import { isLost, type Session } from './session.js';
 import type { Client } from './zk-ops.js';
 

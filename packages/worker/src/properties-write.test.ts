@@ -1,9 +1,8 @@
+import { abortedError, type DataSnapshot } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it, vi } from 'vitest';
-import { abortedError } from './calls.js';
 import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
 import { type PropertiesWriter, writeProperties } from './properties-write.js';
-import type { DataSnapshot } from './protocol.js';
 import type { Session } from './session.js';
 import type { Client } from './zk-ops.js';
 

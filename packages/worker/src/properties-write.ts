@@ -1,8 +1,16 @@
-import { decodeProperties, isPlainObject } from './data.js';
-import { type ZkError, zkError } from './errors.js';
+import {
+  type DataSnapshot,
+  decodeProperties,
+  exponentialBackoff,
+  isPlainObject,
+  type JsonObject,
+  type PropertiesWrite,
+  type RetryPolicy,
+  sleep,
+  type ZkError,
+  zkError,
+} from '@zkit/protocol';
 import type { Log } from './log-forward.js';
-import type { DataSnapshot, JsonObject, PropertiesWrite } from './protocol.js';
-import { exponentialBackoff, type RetryPolicy, sleep } from './retry.js';
 import type { Session } from './session.js';
 import type { Watches } from './watches.js';
 import { type Client, getData, type Stat, setData } from './zk-ops.js';

@@ -1,6 +1,5 @@
-import { abortedError } from './calls.js';
+import { abortedError, type ZkError } from '@zkit/protocol';
 import { type Deferred, deferred } from './deferred.js';
-import type { ZkError } from './errors.js';
 import type { Client } from './zk-ops.js';
 
 /**

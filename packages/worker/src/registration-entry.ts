@@ -1,4 +1,4 @@
-import type { RegisterRequest } from './protocol.js';
+import type { RegisterRequest } from '@zkit/protocol';
 
 /** One registration: what this process wants at its path, and what it knows of the node there. */
 export interface Registration {

@@ -1,7 +1,5 @@
+import { type AclEntry, parentOf, type ZkError } from '@zkit/protocol';
 import { throwIfAborted } from './calls.js';
-import { parentOf } from './data.js';
-import type { ZkError } from './errors.js';
-import type { AclEntry } from './protocol.js';
 import type { Session } from './session.js';
 import {
   type Client,

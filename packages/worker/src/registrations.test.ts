@@ -1,9 +1,8 @@
+import { abortedError, type Failure } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it, vi } from 'vitest';
-import { abortedError } from './calls.js';
 import { type Deferred, deferred } from './deferred.js';
 import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
-import type { Failure } from './protocol.js';
 import { Registrations } from './registrations.js';
 import type { Session } from './session.js';
 import { isLost } from './session.js';

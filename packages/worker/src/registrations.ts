@@ -1,8 +1,7 @@
+import { type Failure, type RegisterRequest, type ZkError, zkError } from '@zkit/protocol';
 import { throwIfAborted, untilAborted } from './calls.js';
-import { type ZkError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
 import { type PlacementContext, schedulePlacement } from './placement.js';
-import type { Failure, RegisterRequest } from './protocol.js';
 import { newEntry, type Registration, serially } from './registration-entry.js';
 import { RegistrationNodes, type RegistrationOptions } from './registration-nodes.js';
 import type { Session } from './session.js';

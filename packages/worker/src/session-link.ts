@@ -1,9 +1,8 @@
+import { type SessionHandle, type WorkerConfig, type ZkError, zkError } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { type Deferred, deferred } from './deferred.js';
-import { type ZkError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
 import { boundHandshake, failQueued } from './nzc-patches.js';
-import type { SessionHandle, WorkerConfig } from './protocol.js';
 import { batchWritesPerTurn } from './write-batching.js';
 import { type Client, exists } from './zk-ops.js';
 

@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
+import type { SessionState, WorkerConfig, ZkError } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ZkError } from './errors.js';
 import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
-import type { SessionState, WorkerConfig } from './protocol.js';
 import { type CreateClient, Session, type SessionEvents } from './session.js';
 import type { Client } from './zk-ops.js';
 

@@ -1,11 +1,20 @@
+import {
+  closedError,
+  delay,
+  exponentialBackoff,
+  type RetryPolicy,
+  type SessionHandle,
+  type SessionInfo,
+  type SessionState,
+  type WorkerConfig,
+  type ZkError,
+  zkError,
+} from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { throwIfAborted } from './calls.js';
 import { type Deferred, deferred } from './deferred.js';
-import { closedError, type ZkError, zkError } from './errors.js';
 import { errorFields, type Log } from './log-forward.js';
-import type { SessionHandle, SessionInfo, SessionState, WorkerConfig } from './protocol.js';
 import { SessionGates } from './ready-gate.js';
-import { delay, exponentialBackoff, type RetryPolicy } from './retry.js';
 import {
   type CreateClient,
   connectTimeout,

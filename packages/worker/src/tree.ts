@@ -1,6 +1,4 @@
-import { joinPath, parentOf } from './data.js';
-import type { ZkError } from './errors.js';
-import type { AclEntry } from './protocol.js';
+import { type AclEntry, joinPath, parentOf, type ZkError } from '@zkit/protocol';
 import { isLost } from './session.js';
 import { type Client, create, getChildren, getData, lastSeenZxid, remove, zxid } from './zk-ops.js';
 

@@ -1,6 +1,5 @@
+import { type DataSnapshot, type WatchKind, zkError } from '@zkit/protocol';
 import type zookeeper from 'node-zookeeper-client';
-import { zkError } from './errors.js';
-import type { DataSnapshot, WatchKind } from './protocol.js';
 import type { Client, Watcher } from './zk-ops.js';
 
 /** One watched (kind, path), shared by every view the main thread holds of it. */

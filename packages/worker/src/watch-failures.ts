@@ -1,4 +1,4 @@
-import { exponentialBackoff, type RetryPolicy } from './retry.js';
+import { exponentialBackoff, type RetryPolicy } from '@zkit/protocol';
 
 /**
  * What a failed re-read of a watched node means for its watch (the one-shot watch has fired: nothing re-arms it

@@ -1,7 +1,6 @@
-import { decodeProperties } from './data.js';
+import { type DataSnapshot, decodeProperties } from '@zkit/protocol';
 import type { IncrementalChildren } from './incremental-children.js';
 import { type Emit, errorFields, type Log } from './log-forward.js';
-import type { DataSnapshot } from './protocol.js';
 import type { Session } from './session.js';
 import { type AnyEntry, type ChildrenEntry, type DataEntry, viewClosed } from './watch-entry.js';
 import { type Client, getData, type Stat, toZkError, type Watcher, zxid } from './zk-ops.js';

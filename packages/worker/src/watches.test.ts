@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import { abortedError, type LogLevel, type WorkerEvent } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it, vi } from 'vitest';
-import { abortedError } from './calls.js';
 import { type Deferred, deferred } from './deferred.js';
 import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
-import type { LogLevel, WorkerEvent } from './protocol.js';
 import type { Session } from './session.js';
 import { Watches } from './watches.js';
 import type { Client, Stat, Watcher } from './zk-ops.js';

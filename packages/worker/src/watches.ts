@@ -1,18 +1,23 @@
+import {
+  abortedError,
+  type DataSnapshot,
+  delay,
+  type JsonObject,
+  type RetryPolicy,
+  splitPath,
+  toWireError,
+  type WatchKind,
+  type ZkError,
+} from '@zkit/protocol';
 import type zookeeper from 'node-zookeeper-client';
-import { abortedError } from './calls.js';
-import { splitPath } from './data.js';
-import type { ZkError } from './errors.js';
 import { IncrementalChildren } from './incremental-children.js';
 import { type Emit, errorFields, type Log } from './log-forward.js';
 import { patchLibrary } from './nzc-patches.js';
 import { OneShotWatches } from './one-shot-watches.js';
-import type { DataSnapshot, JsonObject, WatchKind } from './protocol.js';
-import { delay, type RetryPolicy } from './retry.js';
 import type { Session } from './session.js';
 import { type AnyEntry, childrenEntry, dataEntry, entryKey, viewClosed } from './watch-entry.js';
 import { classifyFailure, REREAD_RETRY } from './watch-failures.js';
 import { WatchReads } from './watch-reads.js';
-import { toWireError } from './wire-errors.js';
 import { EventType, type Stat, zxid } from './zk-ops.js';
 
 /** Children views of nodes this big follow changes one by one (see ConnectOptions.incrementalChildrenFrom). */

@@ -1,6 +1,6 @@
+import { fromWire } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it } from 'vitest';
-import { fromWire } from './errors.js';
 import { toZkError } from './zk-ops.js';
 
 // The library builds its exceptions with Exception.create, which @types/node-zookeeper-client does not declare.

@@ -1,6 +1,14 @@
+import {
+  type AclEntry,
+  asZkError,
+  isZkError,
+  type NodeStat,
+  type Permission,
+  type ZkError,
+  type ZkErrorCode,
+  zkError,
+} from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
-import { asZkError, isZkError, type ZkError, zkError } from './errors.js';
-import type { AclEntry, NodeStat, Permission, ZkErrorCode } from './protocol.js';
 
 /**
  * Promise forms of the node-zookeeper-client calls zkit uses. Callbacks only settle promises: a throw inside a

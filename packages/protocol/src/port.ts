@@ -1,7 +1,7 @@
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Endpoint } from 'comlink';
 import { zkError } from './errors.js';
-import { failed } from './wire-errors.js';
+import { failed } from './outcome.js';
 
 /**
  * One side of the thread boundary. Everything either thread sends (comlink calls and replies, events, one-way

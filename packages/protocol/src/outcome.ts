@@ -12,7 +12,7 @@
  * wire form (class from `code`, with path, zkName and stack).
  */
 import { asZkError, fromWire } from './errors.js';
-import type { WireError } from './protocol.js';
+import type { WireError } from './messages.js';
 
 export type Outcome<T> =
   | { readonly ok: true; readonly value: T }

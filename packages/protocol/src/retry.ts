@@ -1,4 +1,4 @@
-import { abortedError } from './calls.js';
+import { abortedError } from './errors.js';
 
 /** How long to wait before attempt `attempt` (1-based), or null to give up. */
 export type RetryPolicy = (attempt: number) => number | null;

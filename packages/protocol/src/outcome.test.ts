@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NodeError, zkError } from './errors.js';
-import { settle, settlingApi, toWireError, unwrapOutcome } from './wire-errors.js';
+import { settle, settlingApi, toWireError, unwrapOutcome } from './outcome.js';
 
 describe('outcomes across the thread boundary', () => {
   it('rebuilds a ZkError with its class, code, path, zkName and stack', async () => {

@@ -1,8 +1,8 @@
 import { MessageChannel } from 'node:worker_threads';
 import { expose, wrap } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CoalescingPort } from './coalescing-port.js';
-import { type OutcomeApi, settlingApi, unwrapOutcome } from './wire-errors.js';
+import { type OutcomeApi, settlingApi, unwrapOutcome } from './outcome.js';
+import { CoalescingPort } from './port.js';
 
 const channels: MessageChannel[] = [];
 afterEach(() => {

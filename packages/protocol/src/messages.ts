@@ -1,57 +1,26 @@
 /**
  * The messages between the main thread (@zkit/client) and the session worker (@zkit/worker).
- * Both sides import this file; nothing else crosses the thread boundary.
+ * Both sides import this module (@zkit/protocol); nothing else crosses the thread boundary.
  *
  *   main thread                                   worker thread
  *   ───────────                                   ─────────────
- *   comlink calls  ── WorkerApi (request) ──────▶ api.ts → session / watches / registrations
+ *   comlink calls  ── WorkerApi (request) ──────▶ service.ts → session / watches / registrations
  *                  ◀── reply (value or WireError)
  *   event handler  ◀── WorkerEvent (postMessage) ─ state changes, children diffs, data, log records
- *   send()         ── WorkerCommand (one-way) ──▶ api.ts (no reply: e.g. dropping a watch)
- *   heartbeat SAB  ── Atomics counter ──────────▶ heartbeat.ts (stall watchdog)
+ *   send()         ── WorkerCommand (one-way) ──▶ service.ts (no reply: e.g. dropping a watch)
+ *   heartbeat SAB  ── Atomics counter ──────────▶ stall watchdog (layout: heartbeat.ts)
  *
- * Replies, events and commands share one CoalescingPort per side, so they arrive in the order they were sent
+ * Replies, events and commands share one CoalescingPort (port.ts) per side, so they arrive in the order they were sent
  * (what one turn of an event loop sends crosses as one message): the worker posts a write's effect on watched
  * nodes before the write's reply (read-your-writes on the main thread).
  */
+import type { ZkErrorCode } from './errors.js';
 
 /**
  * What users see of the session. `auth_failed` is final: ZooKeeper refused the credentials, and trying again with
  * the same ones would only open more sessions (calls reject with AUTH_FAILED until close()).
  */
 export type SessionState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'auth_failed' | 'closed';
-
-/** Stable error codes: callers switch on these, never on messages. */
-export type ZkErrorCode =
-  | 'NO_NODE'
-  | 'NODE_EXISTS'
-  | 'NOT_EMPTY'
-  | 'BAD_VERSION'
-  | 'INVALID_PATH'
-  | 'INVALID_ADDRESS'
-  | 'INVALID_DATA'
-  | 'INVALID_OPTION'
-  | 'DATA_TOO_LARGE'
-  | 'CONNECT_TIMEOUT'
-  | 'CLOSED'
-  | 'NO_AUTH'
-  | 'AUTH_FAILED'
-  | 'INVALID_ACL'
-  | 'CONNECTION_LOSS'
-  | 'SESSION_EXPIRED'
-  | 'WORKER_CRASHED'
-  /** The caller's AbortSignal fired: the call was given up, and what it would have written does not happen later. */
-  | 'ABORTED'
-  /** Refused at once because the session is not connected (ConnectOptions.offlineCalls: 'reject'). */
-  | 'NOT_CONNECTED'
-  /** ZooKeeper refuses ephemeral nodes as parents (NoChildrenForEphemerals). */
-  | 'NO_CHILDREN_FOR_EPHEMERALS'
-  /** The server did not answer in time (OperationTimeout), or the session moved to another server (SessionMoved). */
-  | 'OPERATION_TIMEOUT'
-  | 'SESSION_MOVED'
-  /** A bug in zkit (an unexpected exception in the worker); the original message and stack are kept. */
-  | 'INTERNAL'
-  | 'ZOOKEEPER_ERROR';
 
 /** An error as it crosses the thread boundary: class is rebuilt from `code` on the other side. */
 export interface WireError {
@@ -85,7 +54,14 @@ export interface SessionHandle {
   readonly password: Uint8Array;
 }
 
+/**
+ * The version of these messages. The client pins its worker package exactly, so the two always match when installed
+ * by npm; a tool that starts the worker itself must send this, and the worker refuses any other (INVALID_OPTION).
+ */
+export const PROTOCOL_VERSION = 1;
+
 export interface WorkerConfig {
+  readonly protocolVersion: typeof PROTOCOL_VERSION;
   readonly connectionString: string;
   readonly sessionTimeout: number;
   readonly connectTimeout: number;
