@@ -1,6 +1,6 @@
 import { type Failure, fromWire, type ZkError } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { type Subscription, subscription } from './subscription.js';
+import { type Subscription, subscription } from './views/subscription.js';
 
 /**
  * Something that went wrong later, away from any call the application made, so no promise of its can reject:

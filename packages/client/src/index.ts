@@ -8,8 +8,8 @@ export type {
   Permission,
   SessionState,
 } from '@zkit/protocol';
-export type { CallOptions } from './abortable.js';
-export { Children } from './children.js';
+export type { CallOptions } from './thread/abortable.js';
+export { Children } from './views/children.js';
 export { connect } from './connect.js';
 export type {
   AuthErrorCode,
@@ -29,7 +29,7 @@ export {
   ZkitError,
 } from './errors.js';
 export type { FailureListener, ZkFailure } from './failures.js';
-export type { WatchCallback } from './live-view.js';
+export type { WatchCallback } from './views/live-view.js';
 export type { Auth, ConnectOptions, OfflineCalls } from './options.js';
 export {
   CREATOR_ALL_WORLD_READ,
@@ -38,9 +38,9 @@ export {
   OPEN,
   WORLD_READ,
 } from './options.js';
-export { Properties } from './properties.js';
-export { Registration } from './registration.js';
-export type { RegisterOptions, ServerData } from './registrations.js';
-export type { Subscription } from './subscription.js';
+export { Properties } from './views/properties.js';
+export { Registration } from './registrations/registration.js';
+export type { RegisterOptions, ServerData } from './registrations/registration-list.js';
+export type { Subscription } from './views/subscription.js';
 export type { DeleteOptions } from './zookeeper.js';
 export { ZooKeeper } from './zookeeper.js';

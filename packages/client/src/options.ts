@@ -6,7 +6,7 @@ import {
   zkError,
 } from '@zkit/protocol';
 import { type Logger, pino } from 'pino';
-import { checkSignal } from './abortable.js';
+import { checkSignal } from './thread/abortable.js';
 
 export interface Auth {
   /** A lowercase identifier, e.g. `'digest'`. */

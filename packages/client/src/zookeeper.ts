@@ -18,20 +18,20 @@ import {
   zkError,
 } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { AbortableCalls, type CallOptions, raceSignal } from './abortable.js';
-import { Children } from './children.js';
+import { AbortableCalls, type CallOptions, raceSignal } from './thread/abortable.js';
+import { Children } from './views/children.js';
 import { type FailureListener, FailureListeners, failureFromWire } from './failures.js';
-import { Heartbeat } from './heartbeat.js';
-import { writeRecord, zooKeeperLogger } from './log-sink.js';
-import { MirrorRegistry } from './mirror-registry.js';
-import { deepFreeze } from './mirrors.js';
+import { Heartbeat } from './thread/heartbeat.js';
+import { writeRecord, zooKeeperLogger } from './thread/log-sink.js';
+import { MirrorRegistry } from './views/mirror-registry.js';
+import { deepFreeze } from './views/mirror.js';
 import type { ResolvedOptions } from './options.js';
-import { Properties } from './properties.js';
-import type { Registration } from './registration.js';
-import { type RegisterOptions, Registrations, type ServerData } from './registrations.js';
-import { type Subscription, subscription } from './subscription.js';
-import type { WorkerCall, WorkerHandle } from './worker-handle.js';
-import { WorkerSupervisor } from './worker-supervisor.js';
+import { Properties } from './views/properties.js';
+import type { Registration } from './registrations/registration.js';
+import { type RegisterOptions, Registrations, type ServerData } from './registrations/registration-list.js';
+import { type Subscription, subscription } from './views/subscription.js';
+import type { WorkerCall, WorkerHandle } from './thread/worker-handle.js';
+import { WorkerSupervisor } from './thread/worker-supervisor.js';
 
 export interface DeleteOptions extends CallOptions {
   /** Delete the node's whole subtree too. @default false */

@@ -1,7 +1,7 @@
 import { type ZkError, zkError } from '@zkit/protocol';
 import type { Logger } from 'pino';
 import type { MirrorView } from './mirror-views.js';
-import { isFinished, type Mirror } from './mirrors.js';
+import { isFinished, type Mirror } from './mirror.js';
 import { type Subscription, subscription } from './subscription.js';
 
 /** What a view needs from its owner: to notice a view dropped without close(), and to free a mirror no view uses. */

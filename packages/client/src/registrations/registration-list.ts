@@ -1,8 +1,8 @@
 import { encodeJsonObject, isPlainObject, type RegisterRequest, type ZkError, zkError } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { type AbortableCalls, type CallOptions, checkSignal, raceSignal } from './abortable.js';
+import { type AbortableCalls, type CallOptions, checkSignal, raceSignal } from '../thread/abortable.js';
 import { Registration } from './registration.js';
-import type { WorkerCall } from './worker-handle.js';
+import type { WorkerCall } from '../thread/worker-handle.js';
 
 /** Data for a registration: any plain JSON object; `pid` is always set (see RegisterOptions.pid). */
 export type ServerData = Readonly<Record<string, unknown>>;

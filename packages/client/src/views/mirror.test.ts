@@ -10,7 +10,7 @@ import {
   markEnded,
   replaceChildren,
   sortedNames,
-} from './mirrors.js';
+} from './mirror.js';
 
 describe('children mirrors', () => {
   it('applies diffs and says whether anything changed', () => {

@@ -1,6 +1,6 @@
 import { abortedError } from '@zkit/protocol';
-import { type CallOptions, checkSignal, raceSignal } from './abortable.js';
-import type { RegisterOptions, ServerData } from './registrations.js';
+import { type CallOptions, checkSignal, raceSignal } from '../thread/abortable.js';
+import type { RegisterOptions, ServerData } from './registration-list.js';
 
 export interface RegistrationOps {
   remove(path: string): Promise<void>;

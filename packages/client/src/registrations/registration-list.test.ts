@@ -2,9 +2,9 @@ import { closedError, type RegisterRequest, type WorkerApi, zkError } from '@zki
 import type { Remote } from 'comlink';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { AbortableCalls } from './abortable.js';
-import { Registrations } from './registrations.js';
-import type { WorkerCall } from './worker-handle.js';
+import { AbortableCalls } from '../thread/abortable.js';
+import { Registrations } from './registration-list.js';
+import type { WorkerCall } from '../thread/worker-handle.js';
 
 /** A worker whose registerServer waits for the test; every call is recorded by name and path. */
 function setup() {

@@ -9,8 +9,8 @@ import {
   zkError,
 } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { type AbortableCalls, checkSignal, onAbort } from './abortable.js';
-import type { ZkFailure } from './failures.js';
+import { type AbortableCalls, checkSignal, onAbort } from '../thread/abortable.js';
+import type { ZkFailure } from '../failures.js';
 import type { ViewOwner } from './live-view.js';
 import type { MirrorView } from './mirror-views.js';
 import {
@@ -22,9 +22,9 @@ import {
   markDeleted,
   markEnded,
   replaceChildren,
-} from './mirrors.js';
+} from './mirror.js';
 import { ViewFinalizer } from './view-finalizer.js';
-import type { WorkerCall } from './worker-handle.js';
+import type { WorkerCall } from '../thread/worker-handle.js';
 
 /** A caller of acquire() waiting for a mirror being loaded. */
 interface Waiter {

@@ -1,5 +1,5 @@
 import { LiveView } from './live-view.js';
-import { sortedNames } from './mirrors.js';
+import { sortedNames } from './mirror.js';
 
 /**
  * The live set of a node's child names (for a service, its servers' `HOST:PORT`). Reading it reads the main

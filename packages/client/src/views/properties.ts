@@ -1,7 +1,7 @@
 import { type JsonObject, type JsonValue, type PropertiesWrite, zkError } from '@zkit/protocol';
-import type { CallOptions } from './abortable.js';
+import type { CallOptions } from '../thread/abortable.js';
 import { LiveView, type ViewOwner } from './live-view.js';
-import type { Mirror } from './mirrors.js';
+import type { Mirror } from './mirror.js';
 
 export type PropertiesWriter = (
   path: string,

@@ -30,7 +30,7 @@ import {
 } from '@zkit/protocol';
 import type { Logger } from 'pino';
 import type { Heartbeat } from './heartbeat.js';
-import type { ResolvedOptions } from './options.js';
+import type { ResolvedOptions } from '../options.js';
 import { type CreateWorker, type WorkerCall, WorkerHandle } from './worker-handle.js';
 
 export interface SupervisorHooks {
