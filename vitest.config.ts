@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@zkit\/protocol$/, replacement: src('protocol') },
+      { find: /^@zkit\/worker\/nzc$/, replacement: src('worker').replace(/index.ts$/, 'nzc/index.ts') },
       { find: /^@zkit\/worker$/, replacement: src('worker') },
       { find: /^@zkit\/client$/, replacement: src('client') },
       { find: /^@zkit\/client\/internal$/, replacement: src('client').replace(/index.ts$/, 'internal.ts') },

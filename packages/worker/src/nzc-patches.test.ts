@@ -1,6 +1,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { toZkError } from './nzc/exceptions.js';
 import {
   boundHandshake,
   failQueued,
@@ -10,7 +11,6 @@ import {
   PATCHED_VERSION,
   patchLibrary,
 } from './nzc-patches.js';
-import { toZkError } from './zk-ops.js';
 
 /** node-zookeeper-client's ConnectionManager, as far as reading a reply goes. */
 interface Manager {

@@ -24,6 +24,7 @@
 
 import { parentOf, validatePath, zkError } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
+import { toZkError } from './nzc/exceptions.js';
 import {
   existsRequest,
   type Frame,
@@ -34,7 +35,7 @@ import {
   setWatchesRequest,
   WATCHER_TYPE,
 } from './raw-request.js';
-import { type Client, toZkError } from './zk-ops.js';
+import type { Client } from './zk-ops.js';
 
 export type TreeEventType = 'created' | 'deleted' | 'dataChanged';
 /** `path` as the application sees it: node-zookeeper-client has already stripped the chroot. */

@@ -2,6 +2,7 @@ import { type SessionHandle, type WorkerConfig, type ZkError, zkError } from '@z
 import zookeeper from 'node-zookeeper-client';
 import { type Deferred, deferred } from './deferred.js';
 import { errorFields, type Log } from './log-forward.js';
+import { closeClient } from './nzc/close.js';
 import { boundHandshake, failQueued } from './nzc-patches.js';
 import { batchWritesPerTurn } from './write-batching.js';
 import { type Client, exists } from './zk-ops.js';
@@ -51,6 +52,7 @@ export function stopLink(link: Link, waitMs: number, log: Log): Promise<void> {
   link.stopped = true;
   // What it queued while disconnected would otherwise never be answered: the callers retry on the next client.
   failQueued(link.client);
+  // closeClient hears the end from the connection's own state, not from the 'state' listener just removed.
   return closeClient(link.client, waitMs).catch((error: unknown) =>
     log.debug(errorFields(error), 'client close'),
   );
@@ -92,28 +94,6 @@ export function makeClient(
  */
 export async function verifyCredentials(client: Client): Promise<void> {
   await exists(client, '/');
-}
-
-/**
- * Closes `client`, waiting up to `waitMs` for its closeSession to go out (which ends the session at once).
- * Listens to 'state' itself: the library emits 'disconnected' from its own 'state' listener, which stopLink has
- * just removed with ours.
- */
-function closeClient(client: Client, waitMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.removeListener('state', onState);
-      resolve();
-    };
-    const onState = (state: zookeeper.State) => {
-      if (state.code === zookeeper.State.DISCONNECTED.code) done();
-    };
-    const timer = setTimeout(done, waitMs);
-    timer.unref();
-    client.on('state', onState);
-    client.close();
-  });
 }
 
 export function connectTimeout(config: WorkerConfig): ZkError {

@@ -1,7 +1,7 @@
 import { fromWire } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it } from 'vitest';
-import { toZkError } from './zk-ops.js';
+import { toZkError } from './exceptions.js';
 
 // The library builds its exceptions with Exception.create, which @types/node-zookeeper-client does not declare.
 const { create } = zookeeper.Exception as unknown as { create(code: number): Error };
