@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { hostInName, primaryAddress } from './address.js';
+import { primaryAddress } from './address.js';
 
 function info(address: string, family: 'IPv4' | 'IPv6', internal = false): NetworkInterfaceInfo {
   const base = { address, netmask: '', mac: '00:00:00:00:00:00', internal, cidr: null };
@@ -21,12 +21,5 @@ describe('primaryAddress', () => {
   it('falls back to a global IPv6 address, then to 127.0.0.1', () => {
     expect(primaryAddress({ eth0: [info('fe80::1', 'IPv6'), info('fd00::5', 'IPv6')] })).toBe('fd00::5');
     expect(primaryAddress({ lo: [info('127.0.0.1', 'IPv4', true)] })).toBe('127.0.0.1');
-  });
-});
-
-describe('hostInName', () => {
-  it('brackets IPv6', () => {
-    expect(hostInName('fd00::5')).toBe('[fd00::5]');
-    expect(hostInName('10.0.0.5')).toBe('10.0.0.5');
   });
 });

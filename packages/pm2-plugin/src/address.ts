@@ -21,8 +21,3 @@ export function primaryAddress(interfaces: Interfaces = networkInterfaces()): st
 function isLinkLocal6(info: NetworkInterfaceInfo): boolean {
   return /^fe[89ab]/i.test(info.address);
 }
-
-/** `host` as it appears inside a node name: IPv6 addresses in brackets, as `@zkit/client` writes `[::1]:8080`. */
-export function hostInName(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}

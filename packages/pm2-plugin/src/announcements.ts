@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { JsonObject, JsonValue } from '@zkit/client';
+import type { JsonObject } from '@zkit/client';
+import { encodeJsonObject, isPlainObject, validatePath } from '@zkit/protocol';
 import type { Logger } from 'pino';
 import { ANNOUNCE_TYPE } from './announce.js';
 import { PluginError } from './errors.js';
@@ -11,11 +12,10 @@ import type { Announcement } from './reconcile.js';
  * `path` (absolute, optional) and any other JSON fields as extra node data. Throws INVALID_MESSAGE.
  */
 export function parseAnnouncement(pmId: number, name: string, data: unknown): Announcement {
-  if (!isRecord(data)) throw invalidMessage(name, 'data must be an object');
-  const { port, path, ...rest } = data;
-  const extra = toJson(rest, name);
-  if (!isRecord(extra)) throw invalidMessage(name, 'data must be an object');
-  return { pmId, name, port: parsePort(port, name), path: parsePath(path, name), extra };
+  if (!isPlainObject(data)) throw invalidMessage(name, 'data must be an object');
+  const { port, path, ...extra } = data;
+  checkJson(extra, name);
+  return { pmId, name, port: parsePort(port, name), path: parsePath(path, name), extra: extra as JsonObject };
 }
 
 function parsePort(value: unknown, name: string): number | undefined {
@@ -27,39 +27,39 @@ function parsePort(value: unknown, name: string): number | undefined {
   return port;
 }
 
+/** A parent to register under, by ZooKeeper's rules (`validatePath`); not the root, which holds no servers. */
 function parsePath(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  const ok =
-    typeof value === 'string' &&
-    value.length > 1 &&
-    value.startsWith('/') &&
-    value
-      .split('/')
-      .slice(1)
-      .every((segment) => segment !== '' && segment !== '.' && segment !== '..');
-  if (!ok) throw invalidMessage(name, `path ${JSON.stringify(value)} is not an absolute ZooKeeper path`);
-  return value;
-}
-
-/** Checks that a value that came through JSON (PM2's IPC and bus) is JSON, and types it so. */
-function toJson(value: unknown, name: string): JsonValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (Array.isArray(value)) return value.map((item) => toJson(item, name));
-  if (isRecord(value)) {
-    const object: JsonObject = {};
-    for (const [key, item] of Object.entries(value)) object[key] = toJson(item, name);
-    return object;
+  let path: string | undefined;
+  let cause: unknown;
+  try {
+    path = validatePath(value);
+  } catch (error) {
+    cause = error;
   }
-  throw invalidMessage(name, 'data holds a value JSON cannot carry');
+  if (path === undefined || path === '/') {
+    throw invalidMessage(name, `path ${JSON.stringify(value)} is not an absolute ZooKeeper path`, cause);
+  }
+  return path;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * Checks that a value that came through JSON (PM2's IPC and bus) is JSON, by the rule registrations' data follows
+ * (`encodeJsonObject`). Its size is checked by the registration, which refuses the node then.
+ */
+function checkJson(value: Record<string, unknown>, name: string): void {
+  try {
+    encodeJsonObject(value, Number.POSITIVE_INFINITY);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw invalidMessage(name, `data holds a value JSON cannot carry (${why})`, error);
+  }
 }
 
-function invalidMessage(name: string, why: string): PluginError {
-  return new PluginError('INVALID_MESSAGE', `${ANNOUNCE_TYPE} message from ${JSON.stringify(name)}: ${why}`);
+function invalidMessage(name: string, why: string, cause?: unknown): PluginError {
+  return new PluginError('INVALID_MESSAGE', `${ANNOUNCE_TYPE} message from ${JSON.stringify(name)}: ${why}`, {
+    cause,
+  });
 }
 
 interface StateFile {
@@ -126,13 +126,16 @@ export class Announcements {
   #parseFile(text: string): Announcement[] {
     try {
       const parsed: unknown = JSON.parse(text);
-      if (!isRecord(parsed) || parsed.version !== 1 || !Array.isArray(parsed.announcements)) {
+      if (!isPlainObject(parsed) || parsed.version !== 1 || !Array.isArray(parsed.announcements)) {
         throw new Error('not a version 1 announcements file');
       }
       return parsed.announcements.flatMap((entry: unknown) => {
-        if (!isRecord(entry) || typeof entry.pmId !== 'number' || typeof entry.name !== 'string') return [];
+        if (!isPlainObject(entry) || typeof entry.pmId !== 'number' || typeof entry.name !== 'string')
+          return [];
         const { port, path, extra } = entry;
-        return [parseAnnouncement(entry.pmId, entry.name, { ...(isRecord(extra) ? extra : {}), port, path })];
+        return [
+          parseAnnouncement(entry.pmId, entry.name, { ...(isPlainObject(extra) ? extra : {}), port, path }),
+        ];
       });
     } catch (error) {
       this.log.warn({ err: error, file: this.file }, 'ignoring an unreadable announcements file');

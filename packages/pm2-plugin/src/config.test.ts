@@ -1,6 +1,7 @@
+import { isZkitError } from '@zkit/protocol';
 import { describe, expect, it } from 'vitest';
 import { appFilter, DEFAULTS, loadConfig, SETTINGS } from './config.js';
-import { PluginError } from './errors.js';
+import { isPluginError, PluginError } from './errors.js';
 
 const primaryAddress = () => '10.0.0.5';
 const load = (env: NodeJS.ProcessEnv) => loadConfig({ env, primaryAddress });
@@ -79,6 +80,7 @@ describe('loadConfig', () => {
     [{ ZK_CONNECT: 'a:1/bad/' }, /chroot/],
     [{ ZKIT_ROOT: 'services' }, /root/],
     [{ ZKIT_ROOT: '/a//b' }, /root/],
+    [{ ZKIT_ROOT: '/a\u0001' }, /root/],
     [{ ZKIT_HOST: 'a b' }, /host/],
     [{ ZKIT_SESSION_TIMEOUT: '2s' }, /session timeout/],
     [{ ZKIT_SESSION_TIMEOUT: '0' }, /session timeout/],
@@ -94,6 +96,8 @@ describe('loadConfig', () => {
       attempt();
     } catch (error) {
       expect((error as PluginError).code).toBe('INVALID_CONFIG');
+      expect(isPluginError(error, 'INVALID_CONFIG')).toBe(true);
+      expect(isZkitError(error, 'INVALID_CONFIG')).toBe(true);
     }
   });
 

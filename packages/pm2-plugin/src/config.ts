@@ -1,6 +1,15 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { checkConnectionString } from '@zkit/client';
+import {
+  addressName,
+  type BackoffOptions,
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_CONNECTION_STRING,
+  DEFAULT_SESSION_TIMEOUT,
+  isPlainObject,
+  validatePath,
+} from '@zkit/protocol';
 import { primaryAddress } from './address.js';
 import { PluginError } from './errors.js';
 
@@ -47,15 +56,38 @@ export const SETTINGS = {
   logLevel: { key: 'log_level', env: 'ZKIT_LOG_LEVEL' },
 } as const satisfies Record<keyof PluginConfig, Setting>;
 
-/** The defaults that need no machine facts; `host` and `stateFile` are derived in `loadConfig`. */
+/** What `DEFAULTS` holds beyond the settings: the defaults of `startPlugin`'s, `connectPm2`'s and main's options. */
+interface RuntimeDefaults {
+  readonly retry: BackoffOptions;
+  readonly connectTimeout: number;
+  readonly listTimeout: number;
+  readonly closeBudget: number;
+}
+
+/**
+ * Every default of the plugin, in one place. First the settings' (`host` and `stateFile` need machine facts and are
+ * derived in `loadConfig`); where the plugin has no reason to differ, they are `@zkit/client`'s own.
+ */
 export const DEFAULTS = {
-  connect: '127.0.0.1:2181',
+  connect: DEFAULT_CONNECTION_STRING,
   root: '/services',
-  sessionTimeout: 10_000,
+  sessionTimeout: DEFAULT_SESSION_TIMEOUT,
   include: ['*'],
   exclude: [],
   logLevel: 'info',
-} as const satisfies Partial<PluginConfig>;
+  /**
+   * `startPlugin`'s `retry`: between retries of a failed sync or ZooKeeper connection, 200 ms doubling to 10 s, with
+   * full jitter (every plugin of a fleet that lost the same ensemble must not come back in lockstep), never giving
+   * up: a plugin that stops retrying would leave its host's apps unregistered for good.
+   */
+  retry: { initial: 200, max: 10_000 },
+  /** `startPlugin`'s `connectTimeout`: how long one `connect()` to ZooKeeper tries before the plugin starts over. */
+  connectTimeout: DEFAULT_CONNECT_TIMEOUT,
+  /** `connectPm2`'s `listTimeout`: how long a call waits for the daemon, which queues calls while unreachable. */
+  listTimeout: 5000,
+  /** PM2 sends SIGINT and SIGKILLs after kill_timeout (1600 ms by default): closing must fit well inside it. */
+  closeBudget: 1200,
+} as const satisfies Partial<PluginConfig> & RuntimeDefaults;
 
 /** The plugin's name as a PM2 module (the package name); PM2 keys its module conf by the process name. */
 export const PLUGIN_NAME = 'pm2-zkit';
@@ -116,7 +148,7 @@ function moduleConf(name: string, json: string | undefined): Record<string, stri
   } catch (error) {
     throw invalid(`the module conf in env var ${JSON.stringify(name)} is not JSON`, error);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isPlainObject(parsed)) {
     throw invalid(`the module conf in env var ${JSON.stringify(name)} is not an object`);
   }
   const conf: Record<string, string> = {};
@@ -141,22 +173,28 @@ function parseConnect(value: string): string {
   }
 }
 
+/** By ZooKeeper's own rules (`validatePath`), so that a root the server would refuse stops the plugin at once. */
 function checkPath(what: string, value: string): string {
-  const segments = value.split('/').slice(1);
-  const ok =
-    value === '/' ||
-    (value.startsWith('/') &&
-      segments.every((segment) => segment !== '' && segment !== '.' && segment !== '..'));
-  if (!ok)
-    throw invalid(`${what} ${JSON.stringify(value)} must be an absolute ZooKeeper path like /services`);
-  return value;
+  try {
+    return validatePath(value);
+  } catch (error) {
+    throw invalid(
+      `${what} ${JSON.stringify(value)} must be an absolute ZooKeeper path like /services`,
+      error,
+    );
+  }
 }
 
+/** By `@zkit/client`'s own rule for hosts in node names (`addressName`). */
 function parseHost(value: string): string {
-  if (/[\s/]/.test(value))
-    throw invalid(`host ${JSON.stringify(value)} must be a name or IP without spaces or "/"`);
   // '[::1]' as written in URLs: node names bracket IPv6 themselves.
-  return value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+  const host = value.startsWith('[') && value.endsWith(']') ? value.slice(1, -1) : value;
+  try {
+    addressName([host, 1]);
+  } catch (error) {
+    throw invalid(`host ${JSON.stringify(value)} must be a name or IP without spaces or "/"`, error);
+  }
+  return host;
 }
 
 function parseTimeout(value: string | undefined): number | undefined {
@@ -199,5 +237,5 @@ function patternRegExp(pattern: string): RegExp {
 }
 
 function invalid(message: string, cause?: unknown): PluginError {
-  return new PluginError('INVALID_CONFIG', message, cause === undefined ? undefined : { cause });
+  return new PluginError('INVALID_CONFIG', message, { cause });
 }

@@ -1,3 +1,5 @@
+import { isZkitError, ZkitError } from '@zkit/protocol';
+
 /** Codes of the plugin's own errors; ZooKeeper failures stay `ZkError`s from `@zkit/client`. */
 export type PluginErrorCode =
   /** A setting (module conf or env var) holds a value the plugin cannot use. */
@@ -7,18 +9,18 @@ export type PluginErrorCode =
   /** The PM2 daemon refused a call, or did not answer in time. */
   | 'PM2_ERROR';
 
-export class PluginError extends Error {
+/** The plugin's errors, under zkit's one root (`ZkitError`): `isZkitError` holds for them too. */
+export class PluginError extends ZkitError<PluginErrorCode> {
   override readonly name = 'PluginError';
-
-  constructor(
-    readonly code: PluginErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-  }
 }
 
+const CODES: ReadonlySet<string> = new Set<PluginErrorCode>([
+  'INVALID_CONFIG',
+  'INVALID_MESSAGE',
+  'PM2_ERROR',
+]);
+
+/** True for a PluginError (of any installed copy of the plugin, by its code); `code`, when given, must match too. */
 export function isPluginError(error: unknown, code?: PluginErrorCode): error is PluginError {
-  return error instanceof PluginError && (code === undefined || error.code === code);
+  return isZkitError(error, code) && CODES.has(error.code);
 }

@@ -1,4 +1,4 @@
-export { hostInName, primaryAddress } from './address.js';
+export { primaryAddress } from './address.js';
 export type { AnnounceHandle } from './announce.js';
 export { ANNOUNCE_REQUEST_TYPE, ANNOUNCE_TYPE, announcePort, isAnnounceRequest } from './announce.js';
 export { parseAnnouncement } from './announcements.js';
@@ -25,5 +25,3 @@ export type {
 export { awaitingAnnouncement, desiredNodes, diff, nodeName, RESERVED_FIELDS } from './reconcile.js';
 export type { Held, Registrar, SyncResult } from './registry.js';
 export { Registry, zkitRegistrar } from './registry.js';
-export type { RetryPolicy } from './retry.js';
-export { backoff } from './retry.js';

@@ -1,12 +1,9 @@
 // Entry point, the same file whether PM2 runs it as a module (`pm2 install pm2-zkit`) or as an app
 // (`pm2 start node_modules/pm2-zkit/dist/main.js --name pm2-zkit`).
 import { pino } from 'pino';
-import { loadConfig } from './config.js';
+import { DEFAULTS, loadConfig } from './config.js';
 import { isPluginError } from './errors.js';
 import { type Plugin, startPlugin } from './plugin.js';
-
-/** PM2 sends SIGINT and SIGKILLs after kill_timeout (1600 ms by default): closing must fit well inside it. */
-const CLOSE_BUDGET_MS = 1200;
 
 async function main(): Promise<void> {
   let loaded: ReturnType<typeof loadConfig>;
@@ -35,7 +32,7 @@ async function main(): Promise<void> {
   }
   const stop = (signal: NodeJS.Signals): void => {
     log.info({ signal }, 'stopping');
-    setTimeout(() => process.exit(0), CLOSE_BUDGET_MS).unref();
+    setTimeout(() => process.exit(0), DEFAULTS.closeBudget).unref();
     plugin.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -11,9 +11,10 @@
 // sync after each (re)subscription asks the processes not heard from since to announce again ('zkit:announce').
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type ZooKeeper } from '@zkit/client';
+import { exponentialBackoff, type RetryPolicy } from '@zkit/protocol';
 import { type Logger, pino } from 'pino';
 import { Announcements, parseAnnouncement } from './announcements.js';
-import { appFilter, type PluginConfig } from './config.js';
+import { appFilter, DEFAULTS, type PluginConfig } from './config.js';
 import { isPluginError } from './errors.js';
 import { connectPm2, type Pm2Event, type Pm2Link } from './pm2-events.js';
 import {
@@ -24,7 +25,6 @@ import {
   type Target,
 } from './reconcile.js';
 import { Registry, zkitRegistrar } from './registry.js';
-import { backoff, type RetryPolicy } from './retry.js';
 
 export interface PluginOptions {
   readonly config: PluginConfig;
@@ -32,9 +32,12 @@ export interface PluginOptions {
   readonly logger?: Logger;
   /** The plugin's own pm_id, never registered. @default process.env.pm_id (PM2 sets it for its processes) */
   readonly selfPmId?: number | undefined;
-  /** Delay before retrying a failed sync or ZooKeeper connection. @default backoff(200, 10000) */
+  /**
+   * Delay before retrying a failed sync or ZooKeeper connection; a policy that gives up (null) waits its `max`.
+   * @default exponentialBackoff(DEFAULTS.retry): 200 ms doubling to 10 s, full jitter, never giving up
+   */
   readonly retry?: RetryPolicy;
-  /** How long `connect()` to ZooKeeper tries before the plugin starts over. @default 30000 */
+  /** How long `connect()` to ZooKeeper tries before the plugin starts over. @default DEFAULTS.connectTimeout (30000) */
   readonly connectTimeout?: number;
 }
 
@@ -78,8 +81,8 @@ class Pm2Zkit implements Plugin {
   constructor(options: PluginOptions) {
     this.#config = options.config;
     this.#log = options.logger ?? pino({ name: 'pm2-zkit', level: options.config.logLevel });
-    this.#retry = options.retry ?? backoff();
-    this.#connectTimeout = options.connectTimeout ?? 30_000;
+    this.#retry = options.retry ?? exponentialBackoff(DEFAULTS.retry);
+    this.#connectTimeout = options.connectTimeout ?? DEFAULTS.connectTimeout;
     this.#registry = new Registry(this.#log);
     this.#announcements = new Announcements(this.#config.stateFile, this.#log);
     this.#target = {
@@ -225,7 +228,7 @@ class Pm2Zkit implements Plugin {
 
   #scheduleRetry(): void {
     if (this.#retryTimer !== undefined || this.#closed.signal.aborted) return;
-    const ms = this.#retry(++this.#retryAttempt) ?? 10_000;
+    const ms = this.#retry(++this.#retryAttempt) ?? DEFAULTS.retry.max;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       this.#request();
@@ -251,7 +254,7 @@ class Pm2Zkit implements Plugin {
         this.#request();
         return;
       } catch (error) {
-        const ms = this.#retry(attempt) ?? 10_000;
+        const ms = this.#retry(attempt) ?? DEFAULTS.retry.max;
         this.#log.warn({ err: error, attempt, retryInMs: ms }, 'cannot connect to ZooKeeper; will retry');
         await sleep(ms, undefined, { signal: this.#closed.signal }).catch(() => {});
       }

@@ -5,9 +5,9 @@
 //   plugin --pm2.list() (RPC)--> PM2 daemon: the pids (bus packets carry none)
 //   plugin --pm2.sendDataToProcessId (RPC)--> PM2 daemon --IPC {type:'zkit:announce'}--> app: announce again
 import { ANNOUNCE_REQUEST_TYPE, ANNOUNCE_TYPE } from './announce.js';
+import { DEFAULTS } from './config.js';
 import { PluginError } from './errors.js';
 import {
-  isRecord,
   type Pm2Event,
   parseAnnouncePacket,
   parseProcessEvent,
@@ -32,7 +32,10 @@ export interface Pm2Link {
 }
 
 export interface Pm2LinkOptions {
-  /** How long `list()` waits for the daemon, which queues calls while it is unreachable. @default 5000 */
+  /**
+   * How long `list()` waits for the daemon, which queues calls while it is unreachable.
+   * @default DEFAULTS.listTimeout (5000)
+   */
   readonly listTimeout?: number;
 }
 
@@ -73,7 +76,7 @@ export async function connectPm2(
   onEvent: (event: Pm2Event) => void,
   options: Pm2LinkOptions = {},
 ): Promise<Pm2Link> {
-  const listTimeout = options.listTimeout ?? 5000;
+  const listTimeout = options.listTimeout ?? DEFAULTS.listTimeout;
   const api = await loadPm2();
   await callback<void>((done) => api.connect((error) => done(error, undefined)), 'connect to the PM2 daemon');
   const [bus, socket] = await callback<[unknown, unknown]>(
@@ -120,7 +123,7 @@ function emit(onEvent: (event: Pm2Event) => void, event: Pm2Event | undefined): 
 }
 
 function isEmitter(value: unknown): value is Emitter {
-  return isRecord(value) && typeof value.on === 'function';
+  return typeof value === 'object' && value !== null && typeof (value as Partial<Emitter>).on === 'function';
 }
 
 function callback<T>(run: (done: (error: unknown, value: T) => void) => void, what: string): Promise<T> {

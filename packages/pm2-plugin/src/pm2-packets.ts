@@ -1,5 +1,7 @@
 // PM2's process list entries and bus packets, parsed from `unknown` once. Pure: tested with shapes captured from
 // a PM2 7 daemon, without one.
+
+import { isPlainObject } from '@zkit/protocol';
 import { ANNOUNCE_TYPE } from './announce.js';
 import { PluginError } from './errors.js';
 import type { ManagedProcess } from './reconcile.js';
@@ -22,13 +24,13 @@ export function parseProcessList(raw: unknown): ManagedProcess[] {
 }
 
 export function parseProcess(raw: unknown): ManagedProcess | undefined {
-  if (!isRecord(raw) || !isRecord(raw.pm2_env)) return undefined;
+  if (!isPlainObject(raw) || !isPlainObject(raw.pm2_env)) return undefined;
   const env = raw.pm2_env;
   const pmId = toInteger(raw.pm_id ?? env.pm_id);
   const name = raw.name ?? env.name;
   if (pmId === undefined || typeof name !== 'string') return undefined;
   // The app's own variables are in pm2_env.env; PM2 also copies them to pm2_env's top level.
-  const appEnv = isRecord(env.env) ? env.env : env;
+  const appEnv = isPlainObject(env.env) ? env.env : env;
   const instanceVar = typeof env.instance_var === 'string' ? env.instance_var : 'NODE_APP_INSTANCE';
   return {
     pmId,
@@ -44,7 +46,7 @@ export function parseProcess(raw: unknown): ManagedProcess | undefined {
 
 /** `process:event` packets: `{ event, manually, process: { pm_id, name, ... }, at }`. */
 export function parseProcessEvent(packet: unknown): Pm2Event | undefined {
-  if (!isRecord(packet) || typeof packet.event !== 'string') return undefined;
+  if (!isPlainObject(packet) || typeof packet.event !== 'string') return undefined;
   const source = processOf(packet);
   return source && { type: 'process', event: packet.event, ...source };
 }
@@ -54,21 +56,22 @@ export function parseProcessEvent(packet: unknown): Pm2Event | undefined {
  * 'process:msg'), with the packet `{ data, process, at }`.
  */
 export function parseAnnouncePacket(packet: unknown): Pm2Event | undefined {
-  if (!isRecord(packet)) return undefined;
+  if (!isPlainObject(packet)) return undefined;
   const source = processOf(packet);
   return source && { type: 'announce', ...source, data: packet.data };
 }
 
 /** PM2 forwards a message without `data` (`{ type: 'zkit:register' }` alone) as 'process:msg' `{ raw }`. */
 export function parseRawMessage(packet: unknown): Pm2Event | undefined {
-  if (!isRecord(packet) || !isRecord(packet.raw) || packet.raw.type !== ANNOUNCE_TYPE) return undefined;
+  if (!isPlainObject(packet) || !isPlainObject(packet.raw) || packet.raw.type !== ANNOUNCE_TYPE)
+    return undefined;
   const source = processOf(packet);
   return source && { type: 'announce', ...source, data: packet.raw.data ?? {} };
 }
 
 function processOf(packet: Record<string, unknown>): { pmId: number; name: string } | undefined {
   const process = packet.process;
-  if (!isRecord(process)) return undefined;
+  if (!isPlainObject(process)) return undefined;
   const pmId = toInteger(process.pm_id);
   return pmId === undefined || typeof process.name !== 'string' ? undefined : { pmId, name: process.name };
 }
@@ -81,8 +84,4 @@ function toInteger(value: unknown): number | undefined {
 function toPort(value: unknown): number | undefined {
   const port = toInteger(value);
   return port !== undefined && port >= 1 && port <= 65535 ? port : undefined;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

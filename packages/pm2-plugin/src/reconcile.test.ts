@@ -5,7 +5,6 @@ import {
   type DesiredNode,
   desiredNodes,
   diff,
-  jsonEqual,
   type ManagedProcess,
   nodeName,
   type Target,
@@ -223,15 +222,6 @@ describe('diff', () => {
     expect(plan.remove).toEqual(['/s/gone']);
     expect(plan.update.map((n) => n.path)).toEqual(['/s/changed']);
     expect(plan.add.map((n) => n.path)).toEqual(['/s/new']);
-  });
-});
-
-describe('jsonEqual', () => {
-  it('compares deeply, ignoring key order', () => {
-    expect(jsonEqual({ a: [1, { b: null }], c: 'x' }, { c: 'x', a: [1, { b: null }] })).toBe(true);
-    expect(jsonEqual({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
-    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
-    expect(jsonEqual({ a: {} }, { a: [] })).toBe(false);
   });
 });
 

@@ -1,7 +1,8 @@
 // Pure: what the ZooKeeper tree should hold for what PM2 runs, and the steps from what it holds now. No I/O here,
 // so every rule (cluster sharing, port precedence, port-less names, filters) is tested with plain data.
-import type { JsonObject, JsonValue } from '@zkit/client';
-import { hostInName } from './address.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { JsonObject } from '@zkit/client';
+import { addressName, ILLEGAL_PATH_CHARS, joinPath } from '@zkit/protocol';
 
 /** One PM2 process as the plugin needs it, parsed once from `pm2.list()`. */
 export interface ManagedProcess {
@@ -198,22 +199,17 @@ function nodeData(members: readonly Member[]): { pid: number; data: JsonObject }
 
 /** The node's name: `HOST:PORT` (`[v6]:PORT`), or `pm2-<pm_id>@HOST` for a process without a port. */
 export function nodeName(name: NodeName): string {
-  return name.kind === 'address'
-    ? `${hostInName(name.host)}:${name.port}`
-    : `pm2-${name.pmId}@${hostInName(name.host)}`;
+  const address = addressName([name.host, name.kind === 'address' ? name.port : 1]);
+  if (name.kind === 'address') return address;
+  // The host as `addressName` writes it (IPv6 in brackets), without the port.
+  return `pm2-${name.pmId}@${address.slice(0, address.lastIndexOf(':'))}`;
 }
 
-function joinPath(parent: string, child: string): string {
-  return parent === '/' ? `/${child}` : `${parent}/${child}`;
-}
-
-// Characters ZooKeeper's PathUtils.validatePath refuses, and '/', which would split the app name.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const NOT_IN_SEGMENT = /[/\u0000-\u001f\u007f-\u009f\ud800-\uf8ff\ufff0-\uffff]/;
-
-/** An app name becomes one path segment: not empty, not '.' or '..', nothing ZooKeeper refuses. */
+/** An app name becomes one path segment: not empty, not '.' or '..', no '/', nothing ZooKeeper refuses. */
 function isNodeNameSegment(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !NOT_IN_SEGMENT.test(name);
+  return (
+    name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !ILLEGAL_PATH_CHARS.test(name)
+  );
 }
 
 /** The steps from the tree as registered to the desired tree. */
@@ -239,30 +235,11 @@ export function diff(
   for (const node of desired.values()) {
     const held = current.get(node.path);
     if (held === undefined) add.push(node);
-    else if (!jsonEqual(held, node.data)) update.push(node);
+    else if (!isDeepStrictEqual(held, node.data)) update.push(node);
   }
   return { remove, add, update };
 }
 
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.remove.length === 0 && plan.add.length === 0 && plan.update.length === 0;
-}
-
-/** Deep equality of JSON values, key order ignored. */
-export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return (
-      Array.isArray(a) &&
-      Array.isArray(b) &&
-      a.length === b.length &&
-      a.every((item, i) => jsonEqual(item, b[i]!))
-    );
-  }
-  const keys = Object.keys(a);
-  return (
-    keys.length === Object.keys(b).length &&
-    keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key]!, b[key]!))
-  );
 }

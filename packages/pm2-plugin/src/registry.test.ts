@@ -1,7 +1,6 @@
 import {
   InvalidInputError,
   NodeError,
-  type RegisterOptions,
   type Registration,
   type ServerData,
   SessionError,
@@ -152,27 +151,32 @@ describe('Registry', () => {
   });
 });
 
+/** `registerServer`'s and `registerProcess`'s options: the node's data and the app's pid. */
+interface CreateOptions {
+  readonly data?: ServerData;
+  readonly pid?: number;
+}
+
 /**
- * Stands in for `@zkit/client`: records calls; its registrations write `{ ...data, pid }` with the pid option, read
- * from the options object at each write (as @zkit/client 0.1.0 does) or copied once (`copiesOptions`).
+ * Stands in for `@zkit/client`: records calls; its registrations write `{ ...data, pid }`, `pid` being the option
+ * given, at registration or at update, as @zkit/client's registrations do.
  */
-/** Behaves as @zkit/client's registrations do: `pid` is the option given, at registration or at update. */
 class FakeClient {
   readonly calls: unknown[][] = [];
   readonly written = new Map<string, ServerData>();
 
-  async registerServer(path: string, address: [string, number], data: ServerData, options: RegisterOptions) {
-    this.calls.push(['registerServer', path, address, data, { ...options }]);
-    return this.#registration(`${path}/${address[0]}:${address[1]}`, data, options);
+  async registerServer(path: string, address: [string, number], options: CreateOptions = {}) {
+    this.calls.push(['registerServer', path, address, { ...options }]);
+    return this.#registration(`${path}/${address[0]}:${address[1]}`, options);
   }
 
-  async registerProcess(path: string, name: string, data: ServerData, options: RegisterOptions) {
-    this.calls.push(['registerProcess', path, name, data, { ...options }]);
-    return this.#registration(`${path}/${name}`, data, options);
+  async registerProcess(path: string, name: string, options: CreateOptions = {}) {
+    this.calls.push(['registerProcess', path, name, { ...options }]);
+    return this.#registration(`${path}/${name}`, options);
   }
 
-  #registration(path: string, data: ServerData, given: RegisterOptions): Registration {
-    let pid = given.pid;
+  #registration(path: string, { data = {}, pid: given }: CreateOptions): Registration {
+    let pid = given;
     const write = (next: ServerData) => {
       const full = { ...next, pid };
       this.written.set(path, full);
@@ -184,7 +188,7 @@ class FakeClient {
       get data() {
         return current;
       },
-      update: async (next: ServerData, options: RegisterOptions = {}) => {
+      update: async (next: ServerData, options: { readonly pid?: number } = {}) => {
         this.calls.push(['update', path, next, { ...options }]);
         pid = options.pid ?? pid;
         current = write(next);
@@ -211,7 +215,7 @@ describe('zkitRegistrar', () => {
     const client = new FakeClient();
     await zkitRegistrar(client as unknown as ZooKeeper).register(address);
     expect(client.calls).toEqual([
-      ['registerServer', '/s/api/servers', ['10.0.0.5', 80], address.data, { pid: 101 }],
+      ['registerServer', '/s/api/servers', ['10.0.0.5', 80], { data: address.data, pid: 101 }],
     ]);
   });
 
@@ -226,7 +230,7 @@ describe('zkitRegistrar', () => {
     };
     await zkitRegistrar(client as unknown as ZooKeeper).register(worker);
     expect(client.calls).toEqual([
-      ['registerProcess', '/s/worker/servers', 'pm2-7@[fd00::5]', worker.data, { pid: 107 }],
+      ['registerProcess', '/s/worker/servers', 'pm2-7@[fd00::5]', { data: worker.data, pid: 107 }],
     ]);
   });
 

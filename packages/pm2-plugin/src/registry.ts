@@ -1,8 +1,9 @@
 // The ZooKeeper side: moves the nodes this plugin holds toward the desired set, through @zkit/client.
-import { isZkError, type JsonObject, type Registration, type ZooKeeper } from '@zkit/client';
+import { isDeepStrictEqual } from 'node:util';
+import { isZkError, isZkitError, type JsonObject, type Registration, type ZooKeeper } from '@zkit/client';
 import type { Logger } from 'pino';
 import { isPluginError } from './errors.js';
-import { type DesiredNode, diff, jsonEqual, nodeName } from './reconcile.js';
+import { type DesiredNode, diff, nodeName } from './reconcile.js';
 
 /** A registered node: its data can be replaced in place, and it can be removed. */
 export interface Held {
@@ -41,7 +42,7 @@ export class Registry {
   async sync(desired: ReadonlyMap<string, DesiredNode>, registrar: Registrar): Promise<SyncResult> {
     for (const [path, data] of this.#refused) {
       const node = desired.get(path);
-      if (node === undefined || !jsonEqual(node.data, data)) this.#refused.delete(path);
+      if (node === undefined || !isDeepStrictEqual(node.data, data)) this.#refused.delete(path);
     }
     const plan = diff(this.snapshot(), desired);
     const tried = (node: DesiredNode) => !this.#refused.has(node.path);
@@ -114,10 +115,9 @@ export class Registry {
   #failed(step: 'register' | 'update' | 'unregister', path: string, error: unknown): Outcome {
     const outcome = classify(error);
     // Expected failures (ours, ZooKeeper's) are logged by code; a stack only helps with the unexpected.
-    const fields =
-      isZkError(error) || isPluginError(error)
-        ? { path, code: error.code, reason: error.message }
-        : { path, err: error };
+    const fields = isZkitError(error)
+      ? { path, code: error.code, reason: error.message }
+      : { path, err: error };
     if (outcome === 'retry') this.log.warn(fields, `${step} failed; will retry`);
     else this.log.error(fields, `${step} refused; not retrying until the process changes`);
     return outcome;
@@ -155,13 +155,15 @@ function classify(error: unknown): 'retry' | 'refused' {
  * `registerProcess(parent, 'pm2-<pm_id>@<host>')`.
  */
 export function zkitRegistrar(zk: ZooKeeper): Registrar {
-  const create = (node: DesiredNode, options: { pid: number }) =>
-    node.name.kind === 'address'
-      ? zk.registerServer(node.parent, [node.name.host, node.name.port], node.data, options)
-      : zk.registerProcess(node.parent, nodeName(node.name), node.data, options);
+  const create = (node: DesiredNode) => {
+    const options = { data: node.data, pid: node.pid };
+    return node.name.kind === 'address'
+      ? zk.registerServer(node.parent, [node.name.host, node.name.port], options)
+      : zk.registerProcess(node.parent, nodeName(node.name), options);
+  };
   return {
     async register(node) {
-      const registration: Registration = await create(node, { pid: node.pid });
+      const registration: Registration = await create(node);
       return {
         update: (next) => registration.update(next.data, { pid: next.pid }),
         unregister: () => registration.unregister(),
