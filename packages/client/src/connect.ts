@@ -1,5 +1,5 @@
 import { type ConnectOptions, resolveOptions } from './options.js';
-import { ZooKeeper } from './zookeeper.js';
+import { openZooKeeper, type ZooKeeper } from './zookeeper.js';
 
 /**
  * Connects to ZooKeeper through a session worker. `connectionString` is `host:port[,host:port...][/chroot]`,
@@ -13,7 +13,7 @@ import { ZooKeeper } from './zookeeper.js';
  */
 export function connect(connectionString?: string, options?: ConnectOptions): Promise<ZooKeeper> {
   try {
-    return ZooKeeper.open(resolveOptions(connectionString, options), options?.signal);
+    return openZooKeeper(resolveOptions(connectionString, options), options?.signal);
   } catch (error) {
     return Promise.reject(error);
   }

@@ -3,6 +3,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { type SessionHandle, zkError } from '@zkit/protocol';
+import { closeClient } from '@zkit/worker/nzc';
 import zookeeper, { type Client } from 'node-zookeeper-client';
 import { supervisors, type ZooKeeper } from './zookeeper.js';
 
@@ -46,7 +47,9 @@ export async function expireSession(zk: ZooKeeper, options: ExpireOptions = {}):
       if (outcome === 'expired') return;
       if (outcome === 'connected') await closeSession(client, deadline);
     } finally {
-      stop(client);
+      // For good: the library reconnects after any lost connection unless closed this way, so a joined client whose
+      // connection zkit took back would take the session back in turn. Not awaited: the next join need not wait.
+      void closeClient(client);
     }
   }
   throw zkError('OPERATION_TIMEOUT', `session ${session.id} did not expire in time`);
@@ -68,16 +71,6 @@ function joinSession(connectionString: string, session: SessionHandle): Client {
   const client = zookeeper.createClient(connectionString, options);
   client.connect();
   return client;
-}
-
-/**
- * Closes for good: the library reconnects after any lost connection unless it is closing, so a joined client
- * whose connection was taken back by zkit would otherwise take the session back in turn.
- */
-function stop(client: Client): void {
-  const manager = (client as unknown as { connectionManager?: { connect?: () => void } }).connectionManager;
-  if (manager?.connect) manager.connect = () => {};
-  client.close();
 }
 
 /** 'expired': the server refused the session (a ConnectResponse with timeout 0); 'connected': it took us in. */

@@ -23,7 +23,10 @@ describe('resolveOptions', () => {
       sessionTimeout: 10_000,
       connectTimeout: 30_000,
       stallTimeout: 60_000,
+      heartbeatInterval: 1000,
       incrementalChildrenFrom: 1000,
+      maxDataBytes: 1024 * 1024 - 4096,
+      offlineCalls: 'queue',
       registrationAcl: [{ scheme: 'world', id: 'anyone', perms: ['read'] }],
     });
   });

@@ -1,7 +1,12 @@
 import {
   type AclEntry,
+  DEFAULT_CONNECT_TIMEOUT,
+  DEFAULT_CONNECTION_STRING,
   DEFAULT_INCREMENTAL_CHILDREN_FROM,
   DEFAULT_MAX_DATA_BYTES,
+  DEFAULT_SESSION_TIMEOUT,
+  DEFAULT_STALL_TIMEOUT,
+  heartbeatInterval,
   validatePath,
   zkError,
 } from '@zkit/protocol';
@@ -68,6 +73,8 @@ export interface ResolvedOptions {
   readonly logger: Logger;
   readonly auth: readonly Auth[];
   readonly stallTimeout: number;
+  /** How often the main thread beats for the worker's stall watchdog, in ms (from `stallTimeout`). */
+  readonly heartbeatInterval: number;
   readonly registrationAcl: readonly AclEntry[];
   readonly parentAcl: readonly AclEntry[];
   readonly maxDataBytes: number;
@@ -85,23 +92,21 @@ export const CREATOR_ALL_WORLD_READ: readonly AclEntry[] = [
   { scheme: 'world', id: 'anyone', perms: ['read'] },
 ];
 
-export const DEFAULT_CONNECTION_STRING = '127.0.0.1:2181';
-
 export function resolveOptions(
   connectionString: string | undefined,
   options: ConnectOptions = {},
 ): ResolvedOptions {
-  // Not kept: the signal belongs to connect() alone, which ZooKeeper.open is handed separately.
+  // Not kept: the signal belongs to connect() alone, which openZooKeeper is handed separately.
   checkSignal(options.signal);
-  return {
+  const checked = {
     connectionString: checkConnectionString(
       connectionString ?? process.env.ZK_CONNECT ?? DEFAULT_CONNECTION_STRING,
     ),
-    sessionTimeout: positive('sessionTimeout', options.sessionTimeout ?? 10_000),
-    connectTimeout: positive('connectTimeout', options.connectTimeout ?? 30_000),
+    sessionTimeout: positive('sessionTimeout', options.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT),
+    connectTimeout: positive('connectTimeout', options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT),
     logger: options.logger ?? pino(),
     auth: checkAuth(options.auth ?? []),
-    stallTimeout: nonNegative('stallTimeout', options.stallTimeout ?? 60_000),
+    stallTimeout: nonNegative('stallTimeout', options.stallTimeout ?? DEFAULT_STALL_TIMEOUT),
     registrationAcl: checkAcl('registrationAcl', options.registrationAcl ?? WORLD_READ),
     parentAcl: checkAcl('parentAcl', options.parentAcl ?? OPEN),
     maxDataBytes: positive('maxDataBytes', options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES),
@@ -111,6 +116,7 @@ export function resolveOptions(
     ),
     offlineCalls: offlineCalls(options.offlineCalls ?? 'queue'),
   };
+  return { ...checked, heartbeatInterval: heartbeatInterval(checked.stallTimeout) };
 }
 
 function offlineCalls(value: unknown): OfflineCalls {

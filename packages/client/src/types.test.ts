@@ -12,14 +12,14 @@ import type {
   Properties,
   RegisterOptions,
   Registration,
+  RegistrationUpdateOptions,
   SessionState,
   Subscription,
   WatchCallback,
   ZkErrorCode,
   ZkFailure,
-  ZooKeeper,
 } from './index.js';
-import { connect, type ZkError } from './index.js';
+import { connect, type ZkError, ZooKeeper } from './index.js';
 
 describe('public types', () => {
   it('connect() resolves to an async-disposable ZooKeeper', () => {
@@ -29,12 +29,23 @@ describe('public types', () => {
     expectTypeOf<'auth_failed'>().toMatchTypeOf<SessionState>();
   });
 
-  it('registerServer takes a tuple or a string address, and JSON data', () => {
+  it('registerServer takes a tuple or a string address, and { data, pid, signal } with JSON data', () => {
     expectTypeOf<ZooKeeper['registerServer']>()
       .parameter(1)
       .toEqualTypeOf<readonly [string, number] | string>();
+    expectTypeOf<ZooKeeper['registerServer']>().parameters.toEqualTypeOf<
+      [string, readonly [string, number] | string, (RegisterOptions | undefined)?]
+    >();
+    expectTypeOf<ZooKeeper['registerProcess']>().parameters.toEqualTypeOf<
+      [string, string, (RegisterOptions | undefined)?]
+    >();
+    expectTypeOf<RegisterOptions['data']>().toEqualTypeOf<JsonObject | undefined>();
     expectTypeOf<ZooKeeper['registerServer']>().returns.resolves.toEqualTypeOf<Registration>();
     expectTypeOf<Registration>().toMatchTypeOf<AsyncDisposable>();
+    expectTypeOf<Registration['update']>().parameter(0).toEqualTypeOf<JsonObject>();
+    expectTypeOf<Registration['data']>().toMatchTypeOf<{ readonly pid: number }>();
+    // zc.zk's third argument was the data: a data object is not options.
+    expectTypeOf<{ role: string }>().not.toMatchTypeOf<RegisterOptions>();
   });
 
   it('views are iterable, disposable, and watch with a disposable subscription', () => {
@@ -75,7 +86,10 @@ describe('public types', () => {
     expectTypeOf<ZooKeeper['ensure']>().parameter(2).toEqualTypeOf<CallOptions | undefined>();
     expectTypeOf<Properties['update']>().parameter(1).toEqualTypeOf<CallOptions | undefined>();
     expectTypeOf<Properties['set']>().parameter(1).toEqualTypeOf<CallOptions | undefined>();
-    expectTypeOf<Registration['update']>().parameter(1).toEqualTypeOf<RegisterOptions | undefined>();
+    expectTypeOf<Registration['update']>()
+      .parameter(1)
+      .toEqualTypeOf<RegistrationUpdateOptions | undefined>();
+    expectTypeOf<{ signal: AbortSignal; pid: number }>().toMatchTypeOf<RegistrationUpdateOptions>();
     expectTypeOf<Registration['unregister']>().parameter(0).toEqualTypeOf<CallOptions | undefined>();
   });
 
@@ -95,5 +109,22 @@ describe('public types', () => {
     expectTypeOf<ZkError['code']>().toEqualTypeOf<ZkErrorCode>();
     expectTypeOf<'NO_NODE'>().toMatchTypeOf<ZkErrorCode>();
     expectTypeOf<'ABORTED' | 'NOT_CONNECTED' | 'AUTH_FAILED'>().toMatchTypeOf<ZkErrorCode>();
+  });
+
+  it('keeps internals off the public surface', () => {
+    // Views and registrations are types only: zkit makes them, the application receives them.
+    // @ts-expect-error Children is exported as a type, so there is no constructor to call
+    expectTypeOf(() => new Children()).toBeFunction();
+    // @ts-expect-error Properties is exported as a type only
+    expectTypeOf(() => new Properties()).toBeFunction();
+    // @ts-expect-error Registration is exported as a type only
+    expectTypeOf(() => new Registration()).toBeFunction();
+    // connect() is the door: the class has neither open() nor a callable constructor.
+    expectTypeOf(ZooKeeper).not.toHaveProperty('open');
+    // @ts-expect-error ZooKeeper's constructor is private
+    expectTypeOf(() => new ZooKeeper()).toBeFunction();
+    expectTypeOf<ZooKeeper>().not.toHaveProperty('log');
+    expectTypeOf<Children>().not.toHaveProperty('notify');
+    expectTypeOf<Properties>().not.toHaveProperty('notify');
   });
 });

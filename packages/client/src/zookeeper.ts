@@ -6,7 +6,6 @@ import {
   type Diagnostics,
   encodeJsonObject,
   fromWire,
-  heartbeatInterval,
   type JsonObject,
   joinPath,
   type NodeStat,
@@ -18,20 +17,20 @@ import {
   zkError,
 } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { AbortableCalls, type CallOptions, raceSignal } from './thread/abortable.js';
-import { Children } from './views/children.js';
 import { type FailureListener, FailureListeners, failureFromWire } from './failures.js';
+import type { ResolvedOptions } from './options.js';
+import type { RegisterOptions, Registration } from './registrations/registration.js';
+import { RegistrationList } from './registrations/registration-list.js';
+import { AbortableCalls, type CallOptions, raceSignal } from './thread/abortable.js';
 import { Heartbeat } from './thread/heartbeat.js';
 import { writeRecord, zooKeeperLogger } from './thread/log-sink.js';
-import { MirrorRegistry } from './views/mirror-registry.js';
-import { deepFreeze } from './views/mirror.js';
-import type { ResolvedOptions } from './options.js';
-import { Properties } from './views/properties.js';
-import type { Registration } from './registrations/registration.js';
-import { type RegisterOptions, Registrations, type ServerData } from './registrations/registration-list.js';
-import { type Subscription, subscription } from './views/subscription.js';
 import type { WorkerCall, WorkerHandle } from './thread/worker-handle.js';
 import { WorkerSupervisor } from './thread/worker-supervisor.js';
+import { Children } from './views/children.js';
+import { deepFreeze } from './views/mirror.js';
+import { MirrorRegistry } from './views/mirror-registry.js';
+import { Properties } from './views/properties.js';
+import { type Subscription, subscription } from './views/subscription.js';
 
 export interface DeleteOptions extends CallOptions {
   /** Delete the node's whole subtree too. @default false */
@@ -41,27 +40,39 @@ export interface DeleteOptions extends CallOptions {
 /** Reached only by `@zkit/client/internal`, so fault-injection tests can find the worker. */
 export const supervisors = new WeakMap<ZooKeeper, WorkerSupervisor>();
 
+/** Set by ZooKeeper's static block, which alone may call its private constructor (see openZooKeeper). */
+let open: (options: ResolvedOptions, signal: AbortSignal | undefined) => Promise<ZooKeeper>;
+
+/**
+ * Starts the worker and its first session; `connect()` calls it. When that fails (CONNECT_TIMEOUT, AUTH_FAILED, a
+ * worker that cannot start) or `signal` fires (ABORTED, at once), nothing of this client lives on: no worker, no
+ * replacement loop, no timer. Not on the public class, so users cannot open a client with unchecked options.
+ */
+export function openZooKeeper(options: ResolvedOptions, signal?: AbortSignal): Promise<ZooKeeper> {
+  return open(options, signal);
+}
+
 /**
  * A ZooKeeper client whose session lives in a worker thread. Views (`children`, `properties`) are mirrors on this
  * thread, kept current by the worker, so reading them never waits and a busy thread cannot expire the session.
  * One-shot reads (`get`, `getChildren`, `exists`) ask ZooKeeper once and leave no watch behind.
  */
 export class ZooKeeper implements AsyncDisposable {
-  readonly log: Logger;
+  readonly #log: Logger;
   #state: SessionState = 'connecting';
   readonly #stateListeners = new Set<(state: SessionState) => void>();
   readonly #failures: FailureListeners;
   readonly #calls: AbortableCalls;
   readonly #mirrors: MirrorRegistry;
-  readonly #registrations: Registrations;
+  readonly #registrations: RegistrationList;
   readonly #heartbeat: Heartbeat;
   readonly #supervisor: WorkerSupervisor;
   #closing: Promise<void> | undefined;
 
   private constructor(private readonly options: ResolvedOptions) {
-    this.log = zooKeeperLogger(options.logger);
-    this.#heartbeat = new Heartbeat(heartbeatInterval(options.stallTimeout));
-    this.#failures = new FailureListeners(this.log);
+    this.#log = zooKeeperLogger(options.logger);
+    this.#heartbeat = new Heartbeat(options.heartbeatInterval);
+    this.#failures = new FailureListeners(this.#log);
     this.#calls = new AbortableCalls(this.#userCall, (id) => this.#supervisor.send({ type: 'abort', id }));
     this.#mirrors = new MirrorRegistry(
       this.#calls,
@@ -69,10 +80,10 @@ export class ZooKeeper implements AsyncDisposable {
         send: (command) => this.#supervisor.send(command),
         failure: (failure) => this.#failures.emit(failure),
       },
-      this.log,
+      this.#log,
     );
-    this.#registrations = new Registrations(this.#calls, this.#call, options.maxDataBytes, this.log);
-    this.#supervisor = new WorkerSupervisor(options, this.#heartbeat, this.log, {
+    this.#registrations = new RegistrationList(this.#calls, this.#call, options.maxDataBytes, this.#log);
+    this.#supervisor = new WorkerSupervisor(options, this.#heartbeat, this.#log, {
       onEvent: (event) => this.#onEvent(event),
       onState: (state) => this.#setState(state),
       restore: (handle) => this.#restore(handle),
@@ -80,26 +91,24 @@ export class ZooKeeper implements AsyncDisposable {
     supervisors.set(this, this.#supervisor);
   }
 
-  /**
-   * Starts the worker and its first session; use `connect()`. When that fails (CONNECT_TIMEOUT, AUTH_FAILED, a
-   * worker that cannot start) or `signal` fires (ABORTED, at once), nothing of this client lives on: no worker, no
-   * replacement loop, no timer.
-   */
-  static async open(options: ResolvedOptions, signal?: AbortSignal): Promise<ZooKeeper> {
-    if (signal?.aborted) throw abortedError();
-    const zk = new ZooKeeper(options);
-    try {
-      await raceSignal(signal, zk.#supervisor.start(signal));
-    } catch (error) {
-      const closing = zk
-        .close()
-        .catch((closeError: unknown) =>
-          zk.log.warn({ err: closeError }, 'stopping the worker of a failed connect() failed'),
-        );
-      if ((error as ZkError).code !== 'ABORTED') await closing;
-      throw error;
-    }
-    return zk;
+  static {
+    // The one way in besides the class body, kept off the public class: connect() is the door.
+    open = async (options, signal) => {
+      if (signal?.aborted) throw abortedError();
+      const zk = new ZooKeeper(options);
+      try {
+        await raceSignal(signal, zk.#supervisor.start(signal));
+      } catch (error) {
+        const closing = zk
+          .close()
+          .catch((closeError: unknown) =>
+            zk.#log.warn({ err: closeError }, 'stopping the worker of a failed connect() failed'),
+          );
+        if ((error as ZkError).code !== 'ABORTED') await closing;
+        throw error;
+      }
+      return zk;
+    };
   }
 
   get state(): SessionState {
@@ -130,35 +139,26 @@ export class ZooKeeper implements AsyncDisposable {
 
   /**
    * Registers this process as a server of the service at `path`: an ephemeral node `path/HOST:PORT`, world
-   * read-only, holding `data` plus `pid`. Missing parents are created. It disappears when the session ends and is
-   * put back after a new session; `unregister()` removes it at once. Aborted (`options.signal`), the registration
-   * is withdrawn: it is not made later, and is taken back if the worker had made it.
+   * read-only, holding `options.data` plus `pid`. Missing parents are created. It disappears when the session ends
+   * and is put back after a new session; `unregister()` removes it at once. Aborted (`options.signal`), the
+   * registration is withdrawn: it is not made later, and is taken back if the worker had made it. Data passed in
+   * place of the options, as zc.zk takes it, is refused (INVALID_OPTION): pass `{ data: {...} }`.
    */
-  async registerServer(
-    path: string,
-    address: Address,
-    data: ServerData = {},
-    options: RegisterOptions = {},
-  ): Promise<Registration> {
+  async registerServer(path: string, address: Address, options?: RegisterOptions): Promise<Registration> {
     const nodePath = joinPath(validatePath(path), addressName(address));
-    return this.#registrations.register(nodePath, data, options ?? {});
+    return this.#registrations.register(nodePath, options);
   }
 
   /**
    * Like `registerServer`, for a process with no address: the node is `path/name`, where `name` is one path
    * segment. Choose a name no one can take for `HOST:PORT` (the PM2 plugin uses `pm2-<id>@<host>`).
    */
-  async registerProcess(
-    path: string,
-    name: string,
-    data: ServerData = {},
-    options: RegisterOptions = {},
-  ): Promise<Registration> {
+  async registerProcess(path: string, name: string, options?: RegisterOptions): Promise<Registration> {
     const parent = validatePath(path);
     if (typeof name !== 'string' || name.includes('/')) {
       throw zkError('INVALID_PATH', `a process name is one path segment, not ${JSON.stringify(name)}`);
     }
-    return this.#registrations.register(validatePath(joinPath(parent, name)), data, options ?? {});
+    return this.#registrations.register(validatePath(joinPath(parent, name)), options);
   }
 
   /** A live view of the names of `path`'s children; rejects NO_NODE when the node does not exist. */
@@ -268,7 +268,7 @@ export class ZooKeeper implements AsyncDisposable {
   #onEvent(event: WorkerEvent): void {
     switch (event.type) {
       case 'log':
-        writeRecord(this.log, event.level, event.fields, event.msg);
+        writeRecord(this.#log, event.level, event.fields, event.msg);
         return;
       case 'children':
         this.#mirrors.onChildren(event.path, event.added, event.removed);
@@ -307,7 +307,7 @@ export class ZooKeeper implements AsyncDisposable {
       try {
         listener(state);
       } catch (error) {
-        this.log.error({ err: error, state }, 'state listener threw');
+        this.#log.error({ err: error, state }, 'state listener threw');
       }
     }
   }

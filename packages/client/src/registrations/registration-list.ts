@@ -1,26 +1,27 @@
-import { encodeJsonObject, isPlainObject, type RegisterRequest, type ZkError, zkError } from '@zkit/protocol';
+import {
+  encodeJsonObject,
+  isPlainObject,
+  type JsonObject,
+  type RegisterRequest,
+  type ZkError,
+  zkError,
+} from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { type AbortableCalls, type CallOptions, checkSignal, raceSignal } from '../thread/abortable.js';
-import { Registration } from './registration.js';
+import { type AbortableCalls, checkSignal, raceSignal } from '../thread/abortable.js';
 import type { WorkerCall } from '../thread/worker-handle.js';
-
-/** Data for a registration: any plain JSON object; `pid` is always set (see RegisterOptions.pid). */
-export type ServerData = Readonly<Record<string, unknown>>;
-
-export interface RegisterOptions extends CallOptions {
-  /**
-   * The pid of the process that serves the address, written as `pid`. Set it only when registering on behalf of
-   * another process (the PM2 plugin does); whatever `data.pid` says is overwritten with it. @default process.pid
-   */
-  readonly pid?: number;
-}
+import {
+  type RegisterOptions,
+  Registration,
+  type RegistrationUpdateOptions,
+  type ServerData,
+} from './registration.js';
 
 /**
  * This client's registrations, as the main thread remembers them: a replacement worker is handed these, so a
  * worker's death loses none. A registration given up through its AbortSignal is forgotten at once (a replacement
  * must not adopt it), and taken back in the worker if it was placed before the abort got there.
  */
-export class Registrations {
+export class RegistrationList {
   readonly #requests = new Map<string, RegisterRequest>();
   /** Aborted registrations being taken back: registering the same path again waits for that first. */
   readonly #withdrawing = new Map<string, Promise<void>>();
@@ -38,9 +39,11 @@ export class Registrations {
     return [...this.#requests.values()];
   }
 
-  async register(nodePath: string, data: ServerData, options: RegisterOptions): Promise<Registration> {
-    const request = this.#request(nodePath, data, options);
-    const signal = checkSignal(options.signal);
+  /** `options` as the caller gave them: checked here (a zc.zk-style data object is refused, see registerOptions). */
+  async register(nodePath: string, options: unknown): Promise<Registration> {
+    const checked = registerOptions(options, nodePath);
+    const request = this.#request(nodePath, checked.data ?? {}, checked.pid);
+    const signal = checkSignal(checked.signal);
     const withdrawing = this.#withdrawing.get(nodePath);
     if (withdrawing) await raceSignal(signal, withdrawing);
     if (this.#requests.has(nodePath)) {
@@ -69,28 +72,24 @@ export class Registrations {
     });
   }
 
-  #request(nodePath: string, data: ServerData, options: RegisterOptions) {
+  #request(nodePath: string, data: unknown, given: unknown) {
+    const pid = given ?? process.pid;
     if (!isPlainObject(data)) {
       throw zkError('INVALID_DATA', 'registration data must be a plain object', { path: nodePath });
     }
-    const pid = options.pid ?? process.pid;
-    if (!Number.isSafeInteger(pid) || pid <= 0) {
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) {
       throw zkError('INVALID_OPTION', 'option pid must be a positive integer', { path: nodePath });
     }
-    const full: ServerData & { pid: number } = Object.freeze({ ...data, pid });
+    const full: ServerData = Object.freeze({ ...(data as JsonObject), pid });
     return {
       data: full,
       request: { path: nodePath, data: encodeJsonObject(full, this.maxDataBytes, nodePath) },
     };
   }
 
-  async #update(
-    path: string,
-    data: ServerData,
-    options: RegisterOptions,
-  ): Promise<ServerData & { pid: number }> {
+  async #update(path: string, data: JsonObject, options: RegistrationUpdateOptions): Promise<ServerData> {
     if (!this.#requests.has(path)) throw zkError('NO_NODE', `${path} is not registered`, { path });
-    const next = this.#request(path, data, options);
+    const next = this.#request(path, data, options.pid);
     // What the worker wrote is what a replacement must restore, even when the caller gave up waiting for it.
     const remember = () => {
       if (this.#requests.has(path)) this.#requests.set(path, next.request);
@@ -143,6 +142,32 @@ export class Registrations {
       this.log.warn({ err: error, path }, 'could not check for a half-made registration'),
     );
   }
+}
+
+const REGISTER_OPTIONS = new Set(['data', 'pid', 'signal']);
+
+/**
+ * The options of registerServer/registerProcess, checked before anything is registered. zc.zk takes the node's data
+ * as the third argument; such an object (keys other than `data`, `pid` and `signal`) is refused, rather than
+ * registered without its data.
+ */
+function registerOptions(options: unknown, path: string): RegisterOptions {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw zkError('INVALID_OPTION', 'registration options must be an object: { data?, pid?, signal? }', {
+      path,
+    });
+  }
+  const unknown = Object.keys(options).filter((key) => !REGISTER_OPTIONS.has(key));
+  if (unknown.length > 0) {
+    const keys = unknown.map((key) => JSON.stringify(key)).join(', ');
+    throw zkError(
+      'INVALID_OPTION',
+      `registration options are { data?, pid?, signal? }, not ${keys}: pass the node's data as { data: {...} }`,
+      { path },
+    );
+  }
+  return options;
 }
 
 function ignore(): void {}

@@ -1,10 +1,37 @@
-import { abortedError } from '@zkit/protocol';
+import { abortedError, type JsonObject } from '@zkit/protocol';
 import { type CallOptions, checkSignal, raceSignal } from '../thread/abortable.js';
-import type { RegisterOptions, ServerData } from './registration-list.js';
 
+/** Options of `zk.registerServer()` and `zk.registerProcess()`. */
+export interface RegisterOptions {
+  /**
+   * What the node holds, as JSON: any plain JSON object. `pid` is added to it (see `pid`).
+   * @default {}
+   */
+  readonly data?: JsonObject;
+  /**
+   * The pid of the process that serves the address, written as `pid`. Set it only when registering on behalf of
+   * another process (the PM2 plugin does); whatever `data.pid` says is overwritten with it.
+   * @default process.pid
+   */
+  readonly pid?: number;
+  /**
+   * Gives the registration up when it fires: the call rejects at once with code `ABORTED`, the registration is not
+   * made later, and it is taken back if the worker had already made it.
+   * @default undefined (the call waits as long as it takes)
+   */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Options of `registration.update()`: the new data is its first argument. */
+export type RegistrationUpdateOptions = Omit<RegisterOptions, 'data'>;
+
+/** A registration node's data: the `data` given, plus `pid`. Frozen. */
+export type ServerData = Readonly<JsonObject> & { readonly pid: number };
+
+/** What a Registration asks of the client's registration list. */
 export interface RegistrationOps {
   remove(path: string): Promise<void>;
-  update(path: string, data: ServerData, options: RegisterOptions): Promise<ServerData>;
+  update(path: string, data: JsonObject, options: RegistrationUpdateOptions): Promise<ServerData>;
 }
 
 /** One registration's node: `path` is `parent/HOST:PORT` (or `parent/name` from `registerProcess`). */
@@ -31,7 +58,7 @@ export class Registration implements AsyncDisposable {
    * address missing; after a new session the new data is what is restored. With `signal`, an abort rejects ABORTED
    * at once and the worker writes nothing after it.
    */
-  async update(data: ServerData, options: RegisterOptions = {}): Promise<void> {
+  async update(data: JsonObject, options: RegistrationUpdateOptions = {}): Promise<void> {
     this.#data = await this.ops.update(this.path, data, options);
   }
 

@@ -3,8 +3,8 @@ import type { Worker } from 'node:worker_threads';
 import type { WorkerEvent } from '@zkit/protocol';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Heartbeat } from './heartbeat.js';
 import { resolveOptions } from '../options.js';
+import { Heartbeat } from './heartbeat.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 
 /** What a fake worker does with its `start` call: answer, die there, or never answer. */

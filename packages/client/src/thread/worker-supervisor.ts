@@ -22,6 +22,8 @@ import {
   PROTOCOL_VERSION,
   type SessionHandle,
   toWireError,
+  WORKER_CLOSE_GRACE,
+  WORKER_REPLACEMENT_BACKOFF,
   type WorkerCommand,
   type WorkerConfig,
   type WorkerEvent,
@@ -29,8 +31,8 @@ import {
   zkError,
 } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import type { Heartbeat } from './heartbeat.js';
 import type { ResolvedOptions } from '../options.js';
+import type { Heartbeat } from './heartbeat.js';
 import { type CreateWorker, type WorkerCall, WorkerHandle } from './worker-handle.js';
 
 export interface SupervisorHooks {
@@ -41,9 +43,6 @@ export interface SupervisorHooks {
   /** Makes each worker thread; unit tests pass a fake. By default, the real worker with this process's flags. */
   createWorker?: CreateWorker;
 }
-
-/** How long close() waits for the worker to end the session before terminating it anyway. */
-const CLOSE_GRACE_MS = 3000;
 
 type Phase = 'idle' | 'starting' | 'running' | 'replacing' | 'stopped';
 
@@ -58,7 +57,7 @@ export class WorkerSupervisor {
   readonly #ownSessions: string[] = [];
   /** Fires on stop(): ends a backoff wait at once. */
   readonly #stopping = new AbortController();
-  readonly #retry = exponentialBackoff({ initial: 100, max: 5000 });
+  readonly #retry = exponentialBackoff(WORKER_REPLACEMENT_BACKOFF);
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -217,6 +216,7 @@ export class WorkerSupervisor {
         await handle?.terminate(closedError());
         if (this.#stopped()) throw closedError();
         this.#attemptFailed(error, attempt);
+        // Never null: WORKER_REPLACEMENT_BACKOFF sets no limit of attempts.
         await this.#backoff(this.#retry(attempt) ?? 5000);
       }
     }
@@ -252,7 +252,7 @@ export class WorkerSupervisor {
 async function closeGracefully(handle: WorkerHandle): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const grace = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, CLOSE_GRACE_MS);
+    timer = setTimeout(resolve, WORKER_CLOSE_GRACE);
   });
   try {
     await Promise.race([handle.call((api) => api.close()).catch(() => {}), grace]);

@@ -1,7 +1,7 @@
 import { type ZkError, zkError } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import type { MirrorView } from './mirror-views.js';
 import { isFinished, type Mirror } from './mirror.js';
+import { type MirrorView, NOTIFY } from './mirror-views.js';
 import { type Subscription, subscription } from './subscription.js';
 
 /** What a view needs from its owner: to notice a view dropped without close(), and to free a mirror no view uses. */
@@ -126,8 +126,8 @@ export abstract class LiveView<Self extends LiveView<Self>> implements Disposabl
     };
   }
 
-  /** @internal Runs every callback once; called by the mirror after it changed. */
-  notify(): void {
+  /** Runs every callback once; called by the mirror after it changed. */
+  [NOTIFY](): void {
     for (const watcher of [...this.#watchers]) {
       if (this.#watchers.has(watcher)) this.#deliver(watcher);
     }

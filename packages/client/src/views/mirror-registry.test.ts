@@ -10,12 +10,12 @@ import {
 import type { Remote } from 'comlink';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { AbortableCalls } from '../thread/abortable.js';
-import { Children } from './children.js';
 import type { ZkFailure } from '../failures.js';
+import { AbortableCalls } from '../thread/abortable.js';
+import type { WorkerCall } from '../thread/worker-handle.js';
+import { Children } from './children.js';
 import { MirrorRegistry } from './mirror-registry.js';
 import { Properties } from './properties.js';
-import type { WorkerCall } from '../thread/worker-handle.js';
 
 interface Pending {
   readonly method: 'watchChildren' | 'watchData';

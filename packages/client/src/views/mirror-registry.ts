@@ -9,10 +9,10 @@ import {
   zkError,
 } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { type AbortableCalls, checkSignal, onAbort } from '../thread/abortable.js';
 import type { ZkFailure } from '../failures.js';
+import { type AbortableCalls, checkSignal, onAbort } from '../thread/abortable.js';
+import type { WorkerCall } from '../thread/worker-handle.js';
 import type { ViewOwner } from './live-view.js';
-import type { MirrorView } from './mirror-views.js';
 import {
   applyChildren,
   applyData,
@@ -23,8 +23,8 @@ import {
   markEnded,
   replaceChildren,
 } from './mirror.js';
+import { type MirrorView, NOTIFY } from './mirror-views.js';
 import { ViewFinalizer } from './view-finalizer.js';
-import type { WorkerCall } from '../thread/worker-handle.js';
 
 /** A caller of acquire() waiting for a mirror being loaded. */
 interface Waiter {
@@ -288,7 +288,7 @@ export class MirrorRegistry {
 }
 
 function notify(mirror: Mirror): void {
-  for (const view of mirror.views.subscribed()) view.notify();
+  for (const view of mirror.views.subscribed()) view[NOTIFY]();
 }
 
 function keyOf(kind: WatchKind, path: string): string {

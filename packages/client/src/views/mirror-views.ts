@@ -1,6 +1,12 @@
+/**
+ * The method a mirror calls to run a view's callbacks after a change. A symbol no public module exports, so the
+ * application cannot fire its own callbacks: `view.notify()` is not on the public types.
+ */
+export const NOTIFY: unique symbol = Symbol('notify');
+
 /** What a mirror needs of a view: to run its callbacks after a change, and to close it with the client. */
 export interface MirrorView {
-  notify(): void;
+  [NOTIFY](): void;
   close(): void;
 }
 

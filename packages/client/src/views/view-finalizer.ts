@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { MirrorView } from './mirror-views.js';
 import type { Mirror } from './mirror.js';
+import type { MirrorView } from './mirror-views.js';
 
 interface Held {
   readonly mirror: Mirror;
