@@ -3,7 +3,8 @@
  * view, so views are checked against changes they did not make themselves. Its failures during faults are
  * expected and only counted.
  */
-import { type Observer, openObserver, ZooKeeperOperationError } from '@zkit/testing';
+import { isZkError } from '@zkit/client';
+import { type Observer, openObserver } from '@zkit/testing';
 import { CHURN_INTERVAL_MS, OBSERVER_SESSION_TIMEOUT_MS } from './config.js';
 import { SETTINGS, SHARDS, WEB } from './paths.js';
 import { PausableLoop } from './pausable-loop.js';
@@ -75,7 +76,7 @@ export class Churner {
     try {
       await within(this.session.create(path, '{}'), WRITE_TIMEOUT_MS, `create ${path}`);
     } catch (error) {
-      if (!(error instanceof ZooKeeperOperationError && error.code === 'NODE_EXISTS')) throw error;
+      if (!isZkError(error, 'NODE_EXISTS')) throw error;
       await within(this.session.remove(path), WRITE_TIMEOUT_MS, `remove ${path}`);
     }
   }

@@ -2,8 +2,8 @@
  * What ZooKeeper holds, read by an independent plain session (@zkit/testing's observer): the reference every
  * view and registration is checked against. It shares nothing with the clients under test.
  */
-import type { JsonObject } from '@zkit/client';
-import { type NodeStat, type Observer, openObserver, ZooKeeperOperationError } from '@zkit/testing';
+import { isZkError, type JsonObject } from '@zkit/client';
+import { type NodeStat, type Observer, openObserver } from '@zkit/testing';
 import { OBSERVER_SESSION_TIMEOUT_MS } from './config.js';
 import { CHILDREN_PATHS, DATA_PATHS, SYNC } from './paths.js';
 import { delay, within } from './sleep.js';
@@ -75,7 +75,7 @@ export class Truth {
     try {
       await this.#read((o) => o.create(path, json));
     } catch (error) {
-      if (!(error instanceof ZooKeeperOperationError && error.code === 'NODE_EXISTS')) throw error;
+      if (!isZkError(error, 'NODE_EXISTS')) throw error;
     }
   }
 

@@ -1,5 +1,8 @@
+import { ZkitError } from '@zkit/protocol';
+
 /**
- * Stable codes for everything the harness can fail with; callers switch on `code`, never on messages.
+ * Stable codes for everything the harness can fail with; callers switch on `code`, never on messages. An
+ * `Observer`'s ZooKeeper operations fail with zkit's `ZkError` instead (NO_NODE, NODE_EXISTS, ...).
  */
 export type TestingErrorCode =
   /** No provider could give a ZooKeeper: no ZK_CONNECT, no java + jar, no container runtime. */
@@ -21,16 +24,9 @@ export type TestingErrorCode =
   /** A four-letter-word command got no answer (connection refused, reset or timed out). */
   | 'FOUR_LETTER_WORD_FAILED';
 
-export class TestingError extends Error {
-  override name = 'TestingError';
-
-  constructor(
-    readonly code: TestingErrorCode,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
+/** The harness's errors, under zkit's one root (`ZkitError`): `isZkitError` holds for them too. */
+export class TestingError extends ZkitError<TestingErrorCode> {
+  override readonly name: string = 'TestingError';
 }
 
 /** Why one provider could not be used; `ZooKeeperUnavailableError.attempts` lists one per provider tried. */
@@ -57,22 +53,5 @@ export class ZooKeeperUnavailableError extends TestingError {
   ) {
     const tried = attempts.map((a) => `  - ${a.provider}: ${a.reason}`).join('\n');
     super('ZOOKEEPER_UNAVAILABLE', `No ZooKeeper available for tests:\n${tried}\n${INSTALL_HINT}`, options);
-  }
-}
-
-/**
- * A ZooKeeper operation of an `Observer` failed; `code` is node-zookeeper-client's exception name
- * ('NO_NODE', 'NODE_EXISTS', 'NOT_EMPTY', 'BAD_VERSION', 'CONNECTION_LOSS', ...) or 'CONNECT_TIMEOUT'.
- */
-export class ZooKeeperOperationError extends Error {
-  override name = 'ZooKeeperOperationError';
-
-  constructor(
-    readonly code: string,
-    readonly path: string | undefined,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
   }
 }

@@ -1,3 +1,4 @@
+import { isZkitError } from '@zkit/protocol';
 import { describe, expect, expectTypeOf, type inject, it } from 'vitest';
 import type {
   NodeStat,
@@ -14,7 +15,6 @@ describe('the public API', () => {
   it('exports exactly these values', () => {
     expect(Object.keys(api).sort()).toEqual([
       'TestingError',
-      'ZooKeeperOperationError',
       'ZooKeeperUnavailableError',
       'fourLetterWord',
       'freePorts',
@@ -59,6 +59,7 @@ describe('the public API', () => {
     expect(error).toBeInstanceOf(api.TestingError);
     expect(error).toBeInstanceOf(Error);
     expect(error.code).toBe('ZOOKEEPER_UNAVAILABLE');
+    expect(isZkitError(error, 'ZOOKEEPER_UNAVAILABLE')).toBe(true);
     expect(error.message).toContain('apt-get install -y --no-install-recommends zookeeper');
   });
 });

@@ -1,5 +1,5 @@
 export type { ProviderAttempt, TestingErrorCode } from './errors.js';
-export { TestingError, ZooKeeperOperationError, ZooKeeperUnavailableError } from './errors.js';
+export { TestingError, ZooKeeperUnavailableError } from './errors.js';
 export type { FourLetterWordOptions, ServerMode, SrvrInfo } from './four-letter.js';
 export { fourLetterWord, parseSrvr, srvr } from './four-letter.js';
 export type { ProviderName, ServerInfo, ZooKeeperHandle } from './handle.js';

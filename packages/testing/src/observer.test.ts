@@ -1,3 +1,4 @@
+import { isZkError } from '@zkit/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ZooKeeperHandle } from './handle.js';
 import { type Observer, openObserver } from './observer.js';
@@ -67,19 +68,23 @@ describe('Observer', () => {
     expect(second.mzxid).toBeGreaterThan(first.mzxid);
   });
 
-  it('turns client exceptions into errors with the exception name as code', async () => {
+  it('turns client exceptions into zkit ZkErrors, with the exception name as code', async () => {
     const path = uniquePath('errors');
     await expect(observer.getData(path)).rejects.toMatchObject({
-      name: 'ZooKeeperOperationError',
+      name: 'NodeError',
       code: 'NO_NODE',
       path,
-      message: `getData ${path}: NO_NODE`,
+      message: `the node does not exist (${path})`,
     });
+    await expect(observer.getData(path)).rejects.toSatisfy((error) => isZkError(error, 'NO_NODE'));
     await observer.create(path);
     await expect(observer.create(path)).rejects.toMatchObject({ code: 'NODE_EXISTS' });
     await observer.create(`${path}/child`);
     await expect(observer.remove(path)).rejects.toMatchObject({ code: 'NOT_EMPTY' });
-    await expect(observer.getData('no-slash')).rejects.toMatchObject({ code: 'BAD_ARGUMENTS' });
+    await expect(observer.getData('no-slash')).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      code: 'INVALID_PATH',
+    });
   });
 
   it('reads and sets ACLs', async () => {

@@ -1,3 +1,5 @@
+import { isZkError, validatePath, zkError } from '@zkit/protocol';
+import { closeClient, toZkError } from '@zkit/worker/nzc';
 import {
   ACL,
   type Client,
@@ -7,8 +9,6 @@ import {
   Id,
   type Stat,
 } from 'node-zookeeper-client';
-import { closeClient } from './client-close.js';
-import { ZooKeeperOperationError } from './errors.js';
 
 export interface ObserverOptions {
   /**
@@ -17,7 +17,7 @@ export interface ObserverOptions {
    */
   sessionTimeout?: number;
   /**
-   * Reject with code 'CONNECT_TIMEOUT' when not connected within this many milliseconds.
+   * Reject with a `ZkError` of code 'CONNECT_TIMEOUT' when not connected within this many milliseconds.
    * @default 10000
    */
   connectTimeout?: number;
@@ -61,7 +61,11 @@ export interface CreateNodeOptions {
   acl?: readonly AclEntry[];
 }
 
-/** An independent ZooKeeper session for tests to arrange state and observe what the code under test did. */
+/**
+ * An independent ZooKeeper session for tests to arrange state and observe what the code under test did. Its
+ * operations reject with zkit's `ZkError` (`@zkit/protocol`, also exported by `@zkit/client`): `code` NO_NODE,
+ * NODE_EXISTS, NOT_EMPTY, BAD_VERSION, NO_AUTH, CONNECTION_LOSS, ..., INVALID_PATH for a path ZooKeeper refuses.
+ */
 export interface Observer extends AsyncDisposable {
   /** This session's id, 16 hex digits, as found in `NodeStat.ephemeralOwner` of its ephemeral nodes. */
   readonly sessionId: string;
@@ -102,9 +106,8 @@ export async function openObserver(
   clearTimeout(timer);
   if (outcome === 'timeout') {
     await closeClient(client);
-    throw new ZooKeeperOperationError(
+    throw zkError(
       'CONNECT_TIMEOUT',
-      undefined,
       `Observer could not connect to ${connectionString} within ${connectTimeout} ms`,
     );
   }
@@ -121,25 +124,23 @@ class ZooKeeperObserver implements Observer {
   }
 
   exists(path: string): Promise<NodeStat | null> {
-    return call<[Stat]>('exists', path, (cb) => this.client.exists(path, cb)).then(([stat]) =>
+    return call<[Stat]>(path, (cb) => this.client.exists(path, cb)).then(([stat]) =>
       stat ? toNodeStat(stat) : null,
     );
   }
 
   async getData(path: string): Promise<NodeData> {
-    const [data, stat] = await call<[Buffer, Stat]>('getData', path, (cb) => this.client.getData(path, cb));
+    const [data, stat] = await call<[Buffer, Stat]>(path, (cb) => this.client.getData(path, cb));
     return { data: data ?? undefined, stat: toNodeStat(stat) };
   }
 
   async getChildren(path: string): Promise<string[]> {
-    const [children] = await call<[string[], Stat]>('getChildren', path, (cb) =>
-      this.client.getChildren(path, cb),
-    );
+    const [children] = await call<[string[], Stat]>(path, (cb) => this.client.getChildren(path, cb));
     return [...children].sort();
   }
 
   async getAcl(path: string): Promise<AclEntry[]> {
-    const [acls] = await call<[ACL[], Stat]>('getAcl', path, (cb) => this.client.getACL(path, cb));
+    const [acls] = await call<[ACL[], Stat]>(path, (cb) => this.client.getACL(path, cb));
     return acls.map((acl) => ({ perms: permissionsOf(acl), scheme: acl.id.scheme, id: acl.id.id }));
   }
 
@@ -148,7 +149,7 @@ class ZooKeeperObserver implements Observer {
       (entry) => new ACL(entry.perms, new Id(entry.scheme, entry.id)),
     );
     const mode = createMode(options);
-    const [created] = await call<[string]>('create', path, (cb) =>
+    const [created] = await call<[string]>(path, (cb) =>
       data === undefined
         ? this.client.create(path, acls, mode, cb)
         : this.client.create(path, toBuffer(data), acls, mode, cb),
@@ -157,20 +158,18 @@ class ZooKeeperObserver implements Observer {
   }
 
   async mkdirp(path: string): Promise<void> {
-    await call<[string]>('mkdirp', path, (cb) => this.client.mkdirp(path, cb));
+    await call<[string]>(path, (cb) => this.client.mkdirp(path, cb));
   }
 
   async setData(path: string, data: Buffer | string | null, version = -1): Promise<NodeStat> {
     // The client crashes on null data (it reads data.length): send an empty value instead.
     const buffer = data === null ? Buffer.alloc(0) : toBuffer(data);
-    const [stat] = await call<[Stat]>('setData', path, (cb) =>
-      this.client.setData(path, buffer, version, cb),
-    );
+    const [stat] = await call<[Stat]>(path, (cb) => this.client.setData(path, buffer, version, cb));
     return toNodeStat(stat);
   }
 
   async remove(path: string, version = -1): Promise<void> {
-    await call<[]>('remove', path, (cb) => this.client.remove(path, version, cb));
+    await call<[]>(path, (cb) => this.client.remove(path, version, cb));
   }
 
   async removeRecursive(path: string): Promise<void> {
@@ -183,7 +182,7 @@ class ZooKeeperObserver implements Observer {
       await this.remove(path);
     } catch (error) {
       // NOT_EMPTY: a child appeared meanwhile (e.g. an ephemeral of the code under test); go round again.
-      if (isCode(error, 'NOT_EMPTY')) return this.removeRecursive(path);
+      if (isZkError(error, 'NOT_EMPTY')) return this.removeRecursive(path);
       ignoreNoNode(undefined)(error);
     }
   }
@@ -199,47 +198,30 @@ class ZooKeeperObserver implements Observer {
 }
 
 /**
- * Runs one client call as a promise. The callback only converts and settles, inside try/catch: an exception
- * escaping a node-zookeeper-client callback would be thrown from its socket handler and kill the process.
+ * Runs one client call as a promise, its failures as zkit's ZkError (`toZkError`, as the worker's). The path is
+ * checked first by ZooKeeper's rules (INVALID_PATH), as the library would only assert. The callback only converts
+ * and settles, inside try/catch: an exception escaping a node-zookeeper-client callback would be thrown from its
+ * socket handler and kill the process.
  */
-function call<R extends unknown[]>(
-  op: string,
-  path: string,
-  run: (callback: Callback<R>) => void,
-): Promise<R> {
+function call<R extends unknown[]>(path: string, run: (callback: Callback<R>) => void): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     try {
+      validatePath(path);
       run((error, ...results) => {
-        if (error) reject(toOperationError(op, path, error));
+        if (error) reject(toZkError(error, path));
         else resolve(results);
       });
     } catch (error) {
-      // Synchronous throws are argument checks (Path.validate, data size): the caller's mistake.
-      reject(
-        new ZooKeeperOperationError('BAD_ARGUMENTS', path, `${op} ${path}: ${message(error)}`, {
-          cause: error,
-        }),
-      );
+      reject(toZkError(error, path));
     }
   });
 }
 
-function toOperationError(op: string, path: string, error: Error | Exception): ZooKeeperOperationError {
-  const name =
-    'getName' in error && typeof error.getName === 'function' ? String(error.getName()) : undefined;
-  const code = name ?? 'SYSTEM_ERROR';
-  return new ZooKeeperOperationError(code, path, `${op} ${path}: ${code}`, { cause: error });
-}
-
 function ignoreNoNode<T>(fallback: T): (error: unknown) => T {
   return (error) => {
-    if (isCode(error, 'NO_NODE')) return fallback;
+    if (isZkError(error, 'NO_NODE')) return fallback;
     throw error;
   };
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return error instanceof ZooKeeperOperationError && error.code === code;
 }
 
 function createMode({ ephemeral = false, sequential = false }: CreateNodeOptions): number {
@@ -272,8 +254,4 @@ function toNodeStat(stat: Stat): NodeStat {
 function permissionsOf(acl: ACL): number {
   const { permission, perms } = acl as ACL & { permission?: unknown };
   return typeof permission === 'number' ? permission : perms;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

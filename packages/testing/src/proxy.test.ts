@@ -1,7 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
+import { closeClient } from '@zkit/worker/nzc';
 import zookeeper, { type Client } from 'node-zookeeper-client';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { closeClient } from './client-close.js';
 import { type Observer, openObserver } from './observer.js';
 import { type ProxyHandle, startProxy } from './proxy.js';
 import { uniquePath } from './unique-path.js';
