@@ -33,7 +33,7 @@ describe('aborting a call', () => {
     link.cut();
     await waitFor(() => zk.state === 'disconnected', { message: 'the client to lose ZooKeeper' });
     const controller = new AbortController();
-    const registering = zk.registerServer(service, ['127.0.0.1', 8080], {}, { signal: controller.signal });
+    const registering = zk.registerServer(service, ['127.0.0.1', 8080], { signal: controller.signal });
     // The call reached the worker, which waits for ZooKeeper to place the node.
     await waitFor(async () => (await zk.diagnostics()).registrations.some((r) => r.path === node));
     controller.abort();
@@ -59,12 +59,7 @@ describe('aborting a call', () => {
     const obs = await observer();
     const controller = new AbortController();
     const service = `${root('abort-late')}/servers`;
-    const registration = await zk.registerServer(
-      service,
-      ['127.0.0.1', 8081],
-      {},
-      { signal: controller.signal },
-    );
+    const registration = await zk.registerServer(service, ['127.0.0.1', 8081], { signal: controller.signal });
     controller.abort();
 
     expect((await zk.diagnostics()).registrations).toEqual([{ path: registration.path, present: true }]);

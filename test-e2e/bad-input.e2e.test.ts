@@ -27,13 +27,35 @@ describe('bad input', () => {
     ['a fractional port', (zk, base) => zk.registerServer(base, ['h', 80.5]), 'INVALID_ADDRESS'],
     ["a 'host' without port", (zk, base) => zk.registerServer(base, 'host'), 'INVALID_ADDRESS'],
     ['a 3-tuple', (zk, base) => zk.registerServer(base, ['h', 1, 2] as never), 'INVALID_ADDRESS'],
-    ['array data', (zk, base) => zk.registerServer(base, ['h', 1], [1] as never), 'INVALID_DATA'],
-    ['a function in data', (zk, base) => zk.registerServer(base, ['h', 1], { f: () => 1 }), 'INVALID_DATA'],
-    ['a BigInt in data', (zk, base) => zk.registerServer(base, ['h', 1], { n: 1n }), 'INVALID_DATA'],
-    ['a cycle in data', (zk, base) => zk.registerServer(base, ['h', 1], cycle), 'INVALID_DATA'],
+    ['array data', (zk, base) => zk.registerServer(base, ['h', 1], { data: [1] as never }), 'INVALID_DATA'],
+    [
+      'a function in data',
+      (zk, base) => zk.registerServer(base, ['h', 1], { data: { f: () => 1 } as never }),
+      'INVALID_DATA',
+    ],
+    [
+      'a BigInt in data',
+      (zk, base) => zk.registerServer(base, ['h', 1], { data: { n: 1n } as never }),
+      'INVALID_DATA',
+    ],
+    [
+      'a cycle in data',
+      (zk, base) => zk.registerServer(base, ['h', 1], { data: cycle as never }),
+      'INVALID_DATA',
+    ],
     ['Infinity in data', (zk, base) => zk.ensure(base, { x: Number.POSITIVE_INFINITY }), 'INVALID_DATA'],
     ['2 MiB of data', (zk, base) => zk.ensure(base, { big: 'x'.repeat(2 << 20) }), 'DATA_TOO_LARGE'],
-    ['a bad pid option', (zk, base) => zk.registerServer(base, ['h', 1], {}, { pid: -1 }), 'INVALID_OPTION'],
+    ['a bad pid option', (zk, base) => zk.registerServer(base, ['h', 1], { pid: -1 }), 'INVALID_OPTION'],
+    [
+      'zc.zk-style data in place of the options',
+      (zk, base) => zk.registerServer(base, ['h', 1], { role: 'web' } as never),
+      'INVALID_OPTION',
+    ],
+    [
+      'zc.zk-style data to registerProcess',
+      (zk, base) => zk.registerProcess(base, 'p', { role: 'web' } as never),
+      'INVALID_OPTION',
+    ],
     ['deleting the root', (zk) => zk.delete('/'), 'INVALID_PATH'],
   ];
 

@@ -61,7 +61,9 @@ describe('a 3-node ensemble under a live client', () => {
   it('recovers everything after the whole ensemble was down for longer than the session timeout', async () => {
     const zk = await client({ sessionTimeout: SESSION_TIMEOUT }, ensemble.connectionString);
     const base = root('outage');
-    const registration = await zk.registerServer(`${base}/servers`, ['127.0.0.1', 8080], { role: 'web' });
+    const registration = await zk.registerServer(`${base}/servers`, ['127.0.0.1', 8080], {
+      data: { role: 'web' },
+    });
     await zk.ensure(`${base}/config`, { v: 1 });
     const props = await zk.properties(`${base}/config`);
 

@@ -166,7 +166,7 @@ describe('calls given up, and calls refused, while ZooKeeper is unreachable', ()
     const controller = new AbortController();
     const { signal } = controller;
     const calls = [
-      zk.registerServer(`${base}/servers`, ['127.0.0.1', 1], {}, { signal }),
+      zk.registerServer(`${base}/servers`, ['127.0.0.1', 1], { signal }),
       zk.ensure(`${base}/created`, {}, { signal }),
       config.update({ v: 2 }, { signal }),
       zk.delete(`${base}/keep`, { signal }),

@@ -9,7 +9,9 @@ describe('registerServer', () => {
     const obs = await observer();
     const service = `${root('register')}/servers`;
 
-    const registration = await zk.registerServer(service, ['192.168.0.42', 8080], { role: 'primary' });
+    const registration = await zk.registerServer(service, ['192.168.0.42', 8080], {
+      data: { role: 'primary' },
+    });
 
     expect(registration.path).toBe(`${service}/192.168.0.42:8080`);
     const { data, stat } = await obs.getData(registration.path);
@@ -23,7 +25,7 @@ describe('registerServer', () => {
     const obs = await observer();
     const service = root('register-string');
 
-    const registration = await zk.registerServer(service, '10.0.0.1:9000', { pid: 1 });
+    const registration = await zk.registerServer(service, '10.0.0.1:9000', { data: { pid: 1 } });
 
     expect(JSON.parse(String((await obs.getData(`${service}/10.0.0.1:9000`)).data))).toEqual({
       pid: process.pid,
@@ -82,7 +84,7 @@ describe('registerServer', () => {
     const zk = await client();
     const obs = await observer();
     const service = root('register-replaced');
-    const registration = await zk.registerServer(service, ['127.0.0.1', 1235], { v: 0 });
+    const registration = await zk.registerServer(service, ['127.0.0.1', 1235], { data: { v: 0 } });
     // Someone deleted our node (the parent's ACL lets anyone) and another process took the address.
     await obs.remove(registration.path);
     await obs.create(registration.path, '{"pid":1}', { ephemeral: true });
@@ -126,12 +128,10 @@ describe('registerServer', () => {
     const zk = await client();
     const obs = await observer();
 
-    const registration = await zk.registerServer(
-      root('register-pid'),
-      ['127.0.0.1', 1],
-      { app: 'x' },
-      { pid: 4242 },
-    );
+    const registration = await zk.registerServer(root('register-pid'), ['127.0.0.1', 1], {
+      data: { app: 'x' },
+      pid: 4242,
+    });
 
     expect(JSON.parse(String((await obs.getData(registration.path)).data))).toEqual({ app: 'x', pid: 4242 });
   });
@@ -141,7 +141,7 @@ describe('registerServer', () => {
     const obs = await observer();
     const service = root('register-process');
 
-    const registration = await zk.registerProcess(service, 'pm2-3@10.0.0.5', { name: 'worker' });
+    const registration = await zk.registerProcess(service, 'pm2-3@10.0.0.5', { data: { name: 'worker' } });
 
     expect(registration.path).toBe(`${service}/pm2-3@10.0.0.5`);
     const stat = await obs.exists(registration.path);
@@ -154,7 +154,7 @@ describe('registerServer', () => {
     const zk = await client();
     const obs = await observer();
     const service = root('register-update');
-    const registration = await zk.registerServer(service, ['127.0.0.1', 1], { v: 1 });
+    const registration = await zk.registerServer(service, ['127.0.0.1', 1], { data: { v: 1 } });
     const kids = await zk.children(service);
     const sizes: number[] = [];
     kids.watch((view) => sizes.push(view.size));
@@ -171,12 +171,7 @@ describe('registerServer', () => {
 
   it('update() can set a new pid, and keeps a properties view of the node itself alive', async () => {
     const zk = await client();
-    const registration = await zk.registerServer(
-      root('register-update-pid'),
-      ['127.0.0.1', 1],
-      {},
-      { pid: 100 },
-    );
+    const registration = await zk.registerServer(root('register-update-pid'), ['127.0.0.1', 1], { pid: 100 });
     const props = await zk.properties(registration.path);
 
     await registration.update({ v: 1 });

@@ -44,7 +44,9 @@ describe('a blocked main thread', () => {
   it('removes registrations after stallTimeout and puts them back when the thread recovers', async () => {
     const zk = await client({ sessionTimeout: SESSION_TIMEOUT, stallTimeout: 1500 });
     const obs = await observer();
-    const registration = await zk.registerServer(root('stall-long'), ['127.0.0.1', 8080], { role: 'web' });
+    const registration = await zk.registerServer(root('stall-long'), ['127.0.0.1', 8080], {
+      data: { role: 'web' },
+    });
     const sampler = await sampleFromAnotherProcess(zkConnect(), registration.path, 4000);
 
     blockThread(3000);

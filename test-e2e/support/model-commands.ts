@@ -258,7 +258,7 @@ class RegisterCommand implements Command {
     const data: JsonObject = { v: this.value };
     real.registrations.set(
       port,
-      await real.zk.registerServer(pathOf(real, 'servers'), ['127.0.0.1', port], data),
+      await real.zk.registerServer(pathOf(real, 'servers'), ['127.0.0.1', port], { data }),
     );
     model.registrations.set(port, data);
     model.nodes.get('servers')?.children.add(registrationName(port));

@@ -47,7 +47,9 @@ runMain(USAGE, log, async () => {
   const listening = await listen(server, host, port);
 
   const zk = await connect(zkConnect, { sessionTimeout, logger: log });
-  const registration = await zk.registerServer(providers, [host, listening], { database: options.name });
+  const registration = await zk.registerServer(providers, [host, listening], {
+    data: { database: options.name },
+  });
   log.info({ path: registration.path, data: options.data }, 'serving database');
   announcePort(listening);
 

@@ -36,8 +36,8 @@ async function start(): Promise<{ zk: ZooKeeper; views: ViewSet; writer: Counter
     logger: pino({ level: config.logLevel, base: { gen: config.gen } }),
   });
   client.onState((state) => void send({ type: 'state', state, sessionId: client.sessionId, at: Date.now() }));
-  await client.registerServer(WEB, ['127.0.0.1', id.port], { gen: id.gen });
-  await client.registerProcess(JOBS, id.jobName, { gen: id.gen });
+  await client.registerServer(WEB, ['127.0.0.1', id.port], { data: { gen: id.gen } });
+  await client.registerProcess(JOBS, id.jobName, { data: { gen: id.gen } });
   const viewSet = new ViewSet(client, new Prng(config.seed), config.transientViewMs, config.transientViews);
   await viewSet.open();
   return {
