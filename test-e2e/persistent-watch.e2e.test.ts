@@ -7,7 +7,7 @@ import {
   addRecursiveWatch,
   onTreeEvents,
   removeRecursiveWatch,
-} from '../packages/worker/src/persistent-watch.js';
+} from '../packages/worker/src/nzc/persistent-watch.js';
 import { observer, root, zkConnect } from './support/harness.js';
 
 type Client = zookeeper.Client;

@@ -16,8 +16,8 @@ import {
   type WorkerEvent,
 } from '@zkit/protocol';
 import { expose } from 'comlink';
-import { WorkerService } from './api.js';
 import { errorFields } from './log-forward.js';
+import { WorkerService } from './service.js';
 
 if (!parentPort) throw new Error('@zkit/worker must be started as a worker thread');
 // What the port could not deliver is logged through the main thread's logger, as everything the worker logs.

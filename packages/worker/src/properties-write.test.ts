@@ -3,8 +3,8 @@ import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it, vi } from 'vitest';
 import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
 import { type PropertiesWriter, writeProperties } from './properties-write.js';
-import type { Session } from './session.js';
-import type { Client } from './zk-ops.js';
+import type { Client } from './session/ops.js';
+import type { Session } from './session/session.js';
 
 // The library builds its exceptions with Exception.create, which @types/node-zookeeper-client does not declare.
 const { create: exception } = zookeeper.Exception as unknown as { create(code: number): Error };

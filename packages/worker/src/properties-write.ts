@@ -11,9 +11,9 @@ import {
   zkError,
 } from '@zkit/protocol';
 import type { Log } from './log-forward.js';
-import type { Session } from './session.js';
-import type { Watches } from './watches.js';
-import { type Client, getData, type Stat, setData } from './zk-ops.js';
+import { type Client, getData, type Stat, setData } from './session/ops.js';
+import type { Session } from './session/session.js';
+import type { Watches } from './watches/watches.js';
 
 /**
  * How long to wait after a version conflict before reading again: another writer got in between, and writers that

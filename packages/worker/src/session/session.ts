@@ -11,9 +11,10 @@ import {
   zkError,
 } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
-import { throwIfAborted } from './calls.js';
-import { type Deferred, deferred } from './deferred.js';
-import { errorFields, type Log } from './log-forward.js';
+import { throwIfAborted } from '../calls.js';
+import { type Deferred, deferred } from '../deferred.js';
+import { errorFields, type Log } from '../log-forward.js';
+import { type Client, sessionIdHex } from './ops.js';
 import { SessionGates } from './ready-gate.js';
 import {
   type CreateClient,
@@ -25,7 +26,6 @@ import {
   stopLink,
   verifyCredentials,
 } from './session-link.js';
-import { type Client, sessionIdHex } from './zk-ops.js';
 
 export type { CreateClient } from './session-link.js';
 

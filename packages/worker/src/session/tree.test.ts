@@ -1,7 +1,7 @@
 import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it } from 'vitest';
+import type { Client } from './ops.js';
 import { createPersistent } from './tree.js';
-import type { Client } from './zk-ops.js';
 
 // The library builds its exceptions with Exception.create, which @types/node-zookeeper-client does not declare.
 const { create: exception } = zookeeper.Exception as unknown as { create(code: number): Error };

@@ -1,13 +1,13 @@
 import { abortedError, type Failure } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it, vi } from 'vitest';
-import { type Deferred, deferred } from './deferred.js';
-import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
-import { Registrations } from './registrations.js';
-import type { Session } from './session.js';
-import { isLost } from './session.js';
-import type { Watches } from './watches.js';
-import type { Client, Watcher } from './zk-ops.js';
+import { type Deferred, deferred } from '../deferred.js';
+import { forwardingLog, LOG_SEVERITY } from '../log-forward.js';
+import type { Client, Watcher } from '../session/ops.js';
+import type { Session } from '../session/session.js';
+import { isLost } from '../session/session.js';
+import type { Watches } from '../watches/watches.js';
+import { Registrations } from './ephemeral-registry.js';
 
 // The library builds its exceptions with Exception.create, which @types/node-zookeeper-client does not declare.
 const { create: exception } = zookeeper.Exception as unknown as { create(code: number): Error };

@@ -1,11 +1,11 @@
 import { type SessionHandle, type WorkerConfig, type ZkError, zkError } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
-import { type Deferred, deferred } from './deferred.js';
-import { errorFields, type Log } from './log-forward.js';
-import { closeClient } from './nzc/close.js';
-import { boundHandshake, failQueued } from './nzc-patches.js';
-import { batchWritesPerTurn } from './write-batching.js';
-import { type Client, exists } from './zk-ops.js';
+import { type Deferred, deferred } from '../deferred.js';
+import { errorFields, type Log } from '../log-forward.js';
+import { closeClient } from '../nzc/close.js';
+import { boundHandshake, failQueued } from '../nzc/nzc-patches.js';
+import { batchWritesPerTurn } from '../nzc/write-batching.js';
+import { type Client, exists } from './ops.js';
 
 /**
  * One node-zookeeper-client client as the session uses it: made, verified, stopped. The state machine that decides

@@ -1,6 +1,6 @@
 import { type DataSnapshot, type WatchKind, zkError } from '@zkit/protocol';
 import type zookeeper from 'node-zookeeper-client';
-import type { Client, Watcher } from './zk-ops.js';
+import type { Client, Watcher } from '../session/ops.js';
 
 /** One watched (kind, path), shared by every view the main thread holds of it. */
 export interface Entry {

@@ -3,11 +3,11 @@ import { createRequire } from 'node:module';
 import { abortedError, type LogLevel, type WorkerEvent } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it, vi } from 'vitest';
-import { type Deferred, deferred } from './deferred.js';
-import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
-import type { Session } from './session.js';
+import { type Deferred, deferred } from '../deferred.js';
+import { forwardingLog, LOG_SEVERITY } from '../log-forward.js';
+import type { Client, Stat, Watcher } from '../session/ops.js';
+import type { Session } from '../session/session.js';
 import { Watches } from './watches.js';
-import type { Client, Stat, Watcher } from './zk-ops.js';
 
 const { Event, Exception } = zookeeper;
 /** Looked up at each call, as the library's socket handler does: nzc-patches replaces it. */

@@ -1,6 +1,5 @@
 import { type AclEntry, parentOf, type ZkError } from '@zkit/protocol';
-import { throwIfAborted } from './calls.js';
-import type { Session } from './session.js';
+import { throwIfAborted } from '../calls.js';
 import {
   type Client,
   create,
@@ -10,7 +9,8 @@ import {
   replaceEphemeral,
   sessionIdHex,
   type Watcher,
-} from './zk-ops.js';
+} from '../session/ops.js';
+import type { Session } from '../session/session.js';
 
 export interface RegistrationOptions {
   readonly registrationAcl: readonly AclEntry[];
@@ -29,7 +29,7 @@ interface DeletionWatch {
 
 /**
  * The ZooKeeper requests behind registrations: the ephemeral node, its parents, who owns it, and waiting for it to
- * go. The lifecycle (when to place, restore or remove) is registrations.ts.
+ * go. The lifecycle (when to place, restore or remove) is ephemeral-registry.ts.
  */
 export class RegistrationNodes {
   readonly #deletions = new Map<string, DeletionWatch>();

@@ -1,6 +1,6 @@
 import type { AclEntry, NodeStat, Permission } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
-import { toZkError } from './nzc/exceptions.js';
+import { toZkError } from '../nzc/exceptions.js';
 
 /**
  * Promise forms of the node-zookeeper-client calls zkit uses. Callbacks only settle promises: a throw inside a

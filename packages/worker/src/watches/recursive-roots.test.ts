@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { deferred } from './deferred.js';
-import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
+import { deferred } from '../deferred.js';
+import { forwardingLog, LOG_SEVERITY } from '../log-forward.js';
+import type { Client } from '../session/ops.js';
+import type { Session } from '../session/session.js';
 import { RecursiveRoots } from './recursive-roots.js';
-import type { Session } from './session.js';
-import type { Client } from './zk-ops.js';
 
 const adds: ReturnType<typeof deferred<boolean>>[] = [];
-vi.mock('./persistent-watch.js', () => ({
+vi.mock('../nzc/persistent-watch.js', () => ({
   addRecursiveWatch: () => {
     const reply = deferred<boolean>();
     adds.push(reply);

@@ -1,6 +1,6 @@
 import { abortedError, type ZkError } from '@zkit/protocol';
-import { type Deferred, deferred } from './deferred.js';
-import type { Client } from './zk-ops.js';
+import { type Deferred, deferred } from '../deferred.js';
+import type { Client } from './ops.js';
 
 /**
  * Where calls wait for a client that can take requests: open while a session is up (through mere disconnects,

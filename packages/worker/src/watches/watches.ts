@@ -10,15 +10,15 @@ import {
   type ZkError,
 } from '@zkit/protocol';
 import type zookeeper from 'node-zookeeper-client';
-import { IncrementalChildren } from './incremental-children.js';
-import { type Emit, errorFields, type Log } from './log-forward.js';
-import { patchLibrary } from './nzc-patches.js';
+import { type Emit, errorFields, type Log } from '../log-forward.js';
+import { patchLibrary } from '../nzc/nzc-patches.js';
+import { EventType, type Stat, zxid } from '../session/ops.js';
+import type { Session } from '../session/session.js';
+import { IncrementalChildren } from './incremental.js';
 import { OneShotWatches } from './one-shot-watches.js';
-import type { Session } from './session.js';
 import { type AnyEntry, childrenEntry, dataEntry, entryKey, viewClosed } from './watch-entry.js';
 import { classifyFailure, REREAD_RETRY } from './watch-failures.js';
 import { WatchReads } from './watch-reads.js';
-import { EventType, type Stat, zxid } from './zk-ops.js';
 
 /** Children views of nodes this big follow changes one by one (see ConnectOptions.incrementalChildrenFrom). */
 export const DEFAULT_INCREMENTAL_CHILDREN_FROM = 1000;

@@ -1,10 +1,10 @@
 import { type DataSnapshot, decodeProperties } from '@zkit/protocol';
-import type { IncrementalChildren } from './incremental-children.js';
-import { type Emit, errorFields, type Log } from './log-forward.js';
-import { toZkError } from './nzc/exceptions.js';
-import type { Session } from './session.js';
+import { type Emit, errorFields, type Log } from '../log-forward.js';
+import { toZkError } from '../nzc/exceptions.js';
+import { type Client, getData, type Stat, type Watcher, zxid } from '../session/ops.js';
+import type { Session } from '../session/session.js';
+import type { IncrementalChildren } from './incremental.js';
 import { type AnyEntry, type ChildrenEntry, type DataEntry, viewClosed } from './watch-entry.js';
-import { type Client, getData, type Stat, type Watcher, zxid } from './zk-ops.js';
 
 /**
  * Reading a watched node, which sets its watch again, and turning what changed into events for the main thread:

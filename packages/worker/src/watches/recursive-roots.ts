@@ -1,7 +1,12 @@
-import { errorFields, type Log } from './log-forward.js';
-import { addRecursiveWatch, onTreeEvents, removeRecursiveWatch, type TreeEvent } from './persistent-watch.js';
-import type { Session } from './session.js';
-import type { Client } from './zk-ops.js';
+import { errorFields, type Log } from '../log-forward.js';
+import {
+  addRecursiveWatch,
+  onTreeEvents,
+  removeRecursiveWatch,
+  type TreeEvent,
+} from '../nzc/persistent-watch.js';
+import type { Client } from '../session/ops.js';
+import type { Session } from '../session/session.js';
 
 /**
  * The persistent recursive watches the worker holds on the current connection ("roots"), kept in order:

@@ -1,13 +1,13 @@
 import { type Failure, type RegisterRequest, type ZkError, zkError } from '@zkit/protocol';
-import { throwIfAborted, untilAborted } from './calls.js';
-import { errorFields, type Log } from './log-forward.js';
-import { toZkError } from './nzc/exceptions.js';
+import { throwIfAborted, untilAborted } from '../calls.js';
+import { errorFields, type Log } from '../log-forward.js';
+import { toZkError } from '../nzc/exceptions.js';
+import { replaceEphemeral } from '../session/ops.js';
+import type { Session } from '../session/session.js';
+import type { Watches } from '../watches/watches.js';
 import { type PlacementContext, schedulePlacement } from './placement.js';
 import { newEntry, type Registration, serially } from './registration-entry.js';
 import { RegistrationNodes, type RegistrationOptions } from './registration-nodes.js';
-import type { Session } from './session.js';
-import type { Watches } from './watches.js';
-import { replaceEphemeral } from './zk-ops.js';
 
 export type { RegistrationOptions } from './registration-nodes.js';
 

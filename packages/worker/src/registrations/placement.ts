@@ -1,10 +1,10 @@
 import { exponentialBackoff, sleep, type ZkError, zkError } from '@zkit/protocol';
-import { throwIfAborted } from './calls.js';
-import type { Log } from './log-forward.js';
+import { throwIfAborted } from '../calls.js';
+import type { Log } from '../log-forward.js';
+import type { Client } from '../session/ops.js';
+import { isLost, type Session } from '../session/session.js';
 import { type Placement, type Registration, serially } from './registration-entry.js';
 import type { RegistrationNodes } from './registration-nodes.js';
-import { isLost, type Session } from './session.js';
-import type { Client } from './zk-ops.js';
 
 /** What a placement needs from the registry that runs it. */
 export interface PlacementContext {

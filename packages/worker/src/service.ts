@@ -16,14 +16,14 @@ import {
   zkError,
 } from '@zkit/protocol';
 import { Calls } from './calls.js';
-import { StallWatchdog } from './heartbeat.js';
 import { type Emit, errorFields, forwardingLog, type Log } from './log-forward.js';
 import { parsePatch, writeProperties } from './properties-write.js';
-import { Registrations } from './registrations.js';
-import { Session } from './session.js';
-import { createPersistent, deleteTree } from './tree.js';
-import { Watches } from './watches.js';
-import { exists, getChildren, getData, nodeStat, remove, zxid } from './zk-ops.js';
+import { Registrations } from './registrations/ephemeral-registry.js';
+import { exists, getChildren, getData, nodeStat, remove, zxid } from './session/ops.js';
+import { Session } from './session/session.js';
+import { StallWatchdog } from './session/stall-watchdog.js';
+import { createPersistent, deleteTree } from './session/tree.js';
+import { Watches } from './watches/watches.js';
 
 interface Running {
   readonly config: WorkerConfig;

@@ -1,7 +1,7 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { toZkError } from './nzc/exceptions.js';
+import { toZkError } from './exceptions.js';
 import {
   boundHandshake,
   failQueued,

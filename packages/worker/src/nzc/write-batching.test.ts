@@ -2,8 +2,8 @@ import { EventEmitter, once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import zookeeper from 'node-zookeeper-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Client } from '../session/ops.js';
 import { batchWritesPerTurn } from './write-batching.js';
-import type { Client } from './zk-ops.js';
 
 /**
  * A stand-in for node-zookeeper-client's ConnectionManager, as far as batchWritesPerTurn sees it: a packet queue

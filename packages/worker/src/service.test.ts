@@ -1,6 +1,6 @@
 import { PROTOCOL_VERSION, type WorkerConfig } from '@zkit/protocol';
 import { describe, expect, it } from 'vitest';
-import { WorkerService } from './api.js';
+import { WorkerService } from './service.js';
 
 describe('WorkerService.start', () => {
   it('refuses a main thread that speaks another protocol version, before it connects anywhere', async () => {

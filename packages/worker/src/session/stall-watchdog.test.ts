@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StallWatchdog } from './heartbeat.js';
-import type { Log } from './log-forward.js';
+import type { Log } from '../log-forward.js';
+import { StallWatchdog } from './stall-watchdog.js';
 
 const quiet: Log = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 

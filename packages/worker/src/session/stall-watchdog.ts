@@ -1,5 +1,5 @@
 import { readBeats } from '@zkit/protocol';
-import type { Log } from './log-forward.js';
+import type { Log } from '../log-forward.js';
 
 /**
  * The stall watchdog. The main thread beats a shared counter (@zkit/protocol's heartbeat.ts) on a timer; timers only run when its

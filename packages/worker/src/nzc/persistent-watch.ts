@@ -24,7 +24,8 @@
 
 import { parentOf, validatePath, zkError } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
-import { toZkError } from './nzc/exceptions.js';
+import type { Client } from '../session/ops.js';
+import { toZkError } from './exceptions.js';
 import {
   existsRequest,
   type Frame,
@@ -35,7 +36,6 @@ import {
   setWatchesRequest,
   WATCHER_TYPE,
 } from './raw-request.js';
-import type { Client } from './zk-ops.js';
 
 export type TreeEventType = 'created' | 'deleted' | 'dataChanged';
 /** `path` as the application sees it: node-zookeeper-client has already stripped the chroot. */

@@ -1,10 +1,10 @@
 import type { EventEmitter } from 'node:events';
 import zookeeper from 'node-zookeeper-client';
-import { errorFields, type Log } from './log-forward.js';
-import { NO_WATCHER } from './nzc-patches.js';
-import { type PacketQueue, removeWatchesRequest, send, WATCHER_TYPE } from './raw-request.js';
+import { errorFields, type Log } from '../log-forward.js';
+import { NO_WATCHER } from '../nzc/nzc-patches.js';
+import { type PacketQueue, removeWatchesRequest, send, WATCHER_TYPE } from '../nzc/raw-request.js';
+import type { Client } from '../session/ops.js';
 import type { AnyEntry } from './watch-entry.js';
-import type { Client } from './zk-ops.js';
 
 /**
  * Giving back the one-shot watch of a view that closed (C3). The server keeps a one-shot watch until it fires;

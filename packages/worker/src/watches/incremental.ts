@@ -1,11 +1,11 @@
 import { splitPath, type WatchKind } from '@zkit/protocol';
+import { errorFields, type Log } from '../log-forward.js';
+import type { TreeEvent } from '../nzc/persistent-watch.js';
+import type { Client } from '../session/ops.js';
+import { isLost, type Session } from '../session/session.js';
 import { applyChanges, ChildChanges } from './child-changes.js';
-import { errorFields, type Log } from './log-forward.js';
-import type { TreeEvent } from './persistent-watch.js';
 import { RecursiveRoots } from './recursive-roots.js';
-import { isLost, type Session } from './session.js';
 import { type AnyEntry, type ChildrenEntry, entryKey, viewClosed } from './watch-entry.js';
-import type { Client } from './zk-ops.js';
 
 /** What the watch registry lends to incremental following. */
 export interface IncrementalHost {

@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { SessionState, WorkerConfig, ZkError } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
+import { forwardingLog, LOG_SEVERITY } from '../log-forward.js';
+import type { Client } from './ops.js';
 import { type CreateClient, Session, type SessionEvents } from './session.js';
-import type { Client } from './zk-ops.js';
 
 // The library builds its exceptions with Exception.create, which @types/node-zookeeper-client does not declare.
 const { create: exception } = zookeeper.Exception as unknown as { create(code: number): Error };
