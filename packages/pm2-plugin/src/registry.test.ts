@@ -1,8 +1,10 @@
 import {
   InvalidInputError,
+  type JsonObject,
   NodeError,
+  type RegisterOptions,
   type Registration,
-  type ServerData,
+  type RegistrationUpdateOptions,
   SessionError,
   type ZooKeeper,
 } from '@zkit/client';
@@ -151,33 +153,27 @@ describe('Registry', () => {
   });
 });
 
-/** `registerServer`'s and `registerProcess`'s options: the node's data and the app's pid. */
-interface CreateOptions {
-  readonly data?: ServerData;
-  readonly pid?: number;
-}
-
 /**
  * Stands in for `@zkit/client`: records calls; its registrations write `{ ...data, pid }`, `pid` being the option
  * given, at registration or at update, as @zkit/client's registrations do.
  */
 class FakeClient {
   readonly calls: unknown[][] = [];
-  readonly written = new Map<string, ServerData>();
+  readonly written = new Map<string, unknown>();
 
-  async registerServer(path: string, address: [string, number], options: CreateOptions = {}) {
+  async registerServer(path: string, address: [string, number], options: RegisterOptions = {}) {
     this.calls.push(['registerServer', path, address, { ...options }]);
     return this.#registration(`${path}/${address[0]}:${address[1]}`, options);
   }
 
-  async registerProcess(path: string, name: string, options: CreateOptions = {}) {
+  async registerProcess(path: string, name: string, options: RegisterOptions = {}) {
     this.calls.push(['registerProcess', path, name, { ...options }]);
     return this.#registration(`${path}/${name}`, options);
   }
 
-  #registration(path: string, { data = {}, pid: given }: CreateOptions): Registration {
+  #registration(path: string, { data = {}, pid: given }: RegisterOptions): Registration {
     let pid = given;
-    const write = (next: ServerData) => {
+    const write = (next: JsonObject) => {
       const full = { ...next, pid };
       this.written.set(path, full);
       return full;
@@ -188,7 +184,7 @@ class FakeClient {
       get data() {
         return current;
       },
-      update: async (next: ServerData, options: { readonly pid?: number } = {}) => {
+      update: async (next: JsonObject, options: RegistrationUpdateOptions = {}) => {
         this.calls.push(['update', path, next, { ...options }]);
         pid = options.pid ?? pid;
         current = write(next);
