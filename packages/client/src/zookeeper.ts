@@ -21,6 +21,7 @@ import { type FailureListener, FailureListeners, failureFromWire } from './failu
 import type { ResolvedOptions } from './options.js';
 import type { RegisterOptions, Registration } from './registrations/registration.js';
 import { RegistrationList } from './registrations/registration-list.js';
+import { SessionStateListeners } from './session-state.js';
 import { AbortableCalls, type CallOptions, raceSignal } from './thread/abortable.js';
 import { Heartbeat } from './thread/heartbeat.js';
 import { writeRecord, zooKeeperLogger } from './thread/log-sink.js';
@@ -30,7 +31,7 @@ import { Children } from './views/children.js';
 import { deepFreeze } from './views/mirror.js';
 import { MirrorRegistry } from './views/mirror-registry.js';
 import { Properties } from './views/properties.js';
-import { type Subscription, subscription } from './views/subscription.js';
+import type { Subscription } from './views/subscription.js';
 
 export interface DeleteOptions extends CallOptions {
   /** Delete the node's whole subtree too. @default false */
@@ -59,8 +60,7 @@ export function openZooKeeper(options: ResolvedOptions, signal?: AbortSignal): P
  */
 export class ZooKeeper implements AsyncDisposable {
   readonly #log: Logger;
-  #state: SessionState = 'connecting';
-  readonly #stateListeners = new Set<(state: SessionState) => void>();
+  readonly #state: SessionStateListeners;
   readonly #failures: FailureListeners;
   readonly #calls: AbortableCalls;
   readonly #mirrors: MirrorRegistry;
@@ -72,6 +72,7 @@ export class ZooKeeper implements AsyncDisposable {
   private constructor(private readonly options: ResolvedOptions) {
     this.#log = zooKeeperLogger(options.logger);
     this.#heartbeat = new Heartbeat(options.heartbeatInterval);
+    this.#state = new SessionStateListeners(this.#log);
     this.#failures = new FailureListeners(this.#log);
     this.#calls = new AbortableCalls(this.#userCall, (id) => this.#supervisor.send({ type: 'abort', id }));
     this.#mirrors = new MirrorRegistry(
@@ -85,7 +86,7 @@ export class ZooKeeper implements AsyncDisposable {
     this.#registrations = new RegistrationList(this.#calls, this.#call, options.maxDataBytes, this.#log);
     this.#supervisor = new WorkerSupervisor(options, this.#heartbeat, this.#log, {
       onEvent: (event) => this.#onEvent(event),
-      onState: (state) => this.#setState(state),
+      onState: (state) => this.#state.set(state),
       restore: (handle) => this.#restore(handle),
     });
     supervisors.set(this, this.#supervisor);
@@ -112,7 +113,7 @@ export class ZooKeeper implements AsyncDisposable {
   }
 
   get state(): SessionState {
-    return this.#state;
+    return this.#state.current;
   }
 
   /** The current session's id (hex), once connected. */
@@ -122,8 +123,7 @@ export class ZooKeeper implements AsyncDisposable {
 
   /** Calls `listener(state)` on every state change (not at once: read `zk.state` for the current one). */
   onState(listener: (state: SessionState) => void): Subscription {
-    this.#stateListeners.add(listener);
-    return subscription(() => this.#stateListeners.delete(listener));
+    return this.#state.add(listener);
   }
 
   /**
@@ -242,11 +242,12 @@ export class ZooKeeper implements AsyncDisposable {
   readonly #userCall: WorkerCall = (invoke) => {
     if (this.#closing) return Promise.reject(closedError());
     // Final until close(): waiting would wait forever.
-    if (this.#state === 'auth_failed') {
+    const state = this.#state.current;
+    if (state === 'auth_failed') {
       return Promise.reject(zkError('AUTH_FAILED', 'ZooKeeper refused the credentials of this client'));
     }
-    if (this.options.offlineCalls === 'reject' && this.#state !== 'connected') {
-      return Promise.reject(zkError('NOT_CONNECTED', `the session is ${this.#state}, not connected`));
+    if (this.options.offlineCalls === 'reject' && state !== 'connected') {
+      return Promise.reject(zkError('NOT_CONNECTED', `the session is ${state}, not connected`));
     }
     return this.#supervisor.call(invoke);
   };
@@ -286,7 +287,7 @@ export class ZooKeeper implements AsyncDisposable {
         this.#failures.emit(failureFromWire(event.failure));
         return;
       case 'state':
-        this.#setState(event.state);
+        this.#state.set(event.state);
         return;
       default:
         event satisfies never;
@@ -300,26 +301,14 @@ export class ZooKeeper implements AsyncDisposable {
     await this.#mirrors.rewatchAll((invoke) => handle.call(invoke));
   }
 
-  #setState(state: SessionState): void {
-    if (this.#state === state || this.#state === 'closed') return;
-    this.#state = state;
-    for (const listener of [...this.#stateListeners]) {
-      try {
-        listener(state);
-      } catch (error) {
-        this.#log.error({ err: error, state }, 'state listener threw');
-      }
-    }
-  }
-
   async #close(): Promise<void> {
     this.#heartbeat.stop();
     try {
       await this.#supervisor.stop();
     } finally {
       this.#mirrors.clear();
-      this.#setState('closed');
-      this.#stateListeners.clear();
+      this.#state.set('closed');
+      this.#state.clear();
       this.#failures.clear();
     }
   }
