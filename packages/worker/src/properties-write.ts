@@ -1,4 +1,5 @@
 import {
+  CONFLICT_BACKOFF,
   type DataSnapshot,
   decodeProperties,
   exponentialBackoff,
@@ -20,14 +21,14 @@ import type { Watches } from './watches/watches.js';
  * collided once would collide again if they retried in lockstep (hence the full jitter). Bounded: a node rewritten
  * faster than we can read and write it fails with BAD_VERSION instead of looping.
  */
-export const CONFLICT_BACKOFF: RetryPolicy = exponentialBackoff({ initial: 5, max: 500, attempts: 30 });
+const conflictBackoff: RetryPolicy = exponentialBackoff(CONFLICT_BACKOFF);
 
 export interface PropertiesWriter {
   readonly session: Session;
   readonly watches: Pick<Watches, 'lastKnownData' | 'dataWritten'>;
   readonly maxDataBytes: number;
   readonly log: Log;
-  /** @default CONFLICT_BACKOFF */
+  /** @default exponentialBackoff(CONFLICT_BACKOFF) */
   readonly backoff?: RetryPolicy;
 }
 
@@ -44,7 +45,7 @@ export async function writeProperties(
   signal: AbortSignal,
 ): Promise<void> {
   const patch = parsePatch(json, path);
-  const backoff = writer.backoff ?? CONFLICT_BACKOFF;
+  const backoff = writer.backoff ?? conflictBackoff;
   // A watched node needs no read first: the first try writes at the version the watch last saw; if someone
   // wrote since, compare-and-set fails and the retry reads. A node deleted since (its version would start over)
   // has no such version until its re-read, so that try reads first.

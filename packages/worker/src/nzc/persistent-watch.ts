@@ -124,7 +124,7 @@ type Removal =
 /**
  * Sends addWatch then removeWatches back to back. Removing a watch the connection does not hold is answered
  * NOWATCHER (-121), a code node-zookeeper-client's Exception.create() does not know: unpatched, it throws inside the
- * socket handler (nzc-patches makes it safe where the worker runs). The add first makes sure the watch exists, so
+ * socket handler (reply-codes.ts makes it safe where the worker runs). The add first makes sure the watch exists, so
  * the removal succeeds, and nothing can come between two packets queued in one turn. Should they still go out on different connections (a write blocked between them, then the socket
  * closed), the remove is written as a plain `exists` instead: the watch died with the add's connection.
  */

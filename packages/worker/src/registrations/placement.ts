@@ -1,4 +1,4 @@
-import { exponentialBackoff, sleep, type ZkError, zkError } from '@zkit/protocol';
+import { exponentialBackoff, PLACEMENT_BACKOFF, sleep, type ZkError, zkError } from '@zkit/protocol';
 import { throwIfAborted } from '../calls.js';
 import type { Log } from '../log-forward.js';
 import type { Client } from '../session/ops.js';
@@ -19,7 +19,7 @@ export interface PlacementContext {
 }
 
 /** A placement waiting out a node at its address tries again after this backoff (full jitter). */
-const backoff = exponentialBackoff({ initial: 50, max: 1000 });
+const backoff = exponentialBackoff(PLACEMENT_BACKOFF);
 
 /**
  * Puts the entry's node in place, after the entry's earlier operations: resolves once the node is ours with the

@@ -3,7 +3,8 @@ import zookeeper from 'node-zookeeper-client';
 import { type Deferred, deferred } from '../deferred.js';
 import { errorFields, type Log } from '../log-forward.js';
 import { closeClient } from '../nzc/close.js';
-import { boundHandshake, failQueued } from '../nzc/nzc-patches.js';
+import { failQueued } from '../nzc/fail-queued.js';
+import { boundHandshake } from '../nzc/handshake.js';
 import { batchWritesPerTurn } from '../nzc/write-batching.js';
 import { type Client, exists } from './ops.js';
 

@@ -6,6 +6,7 @@ import {
   type SessionHandle,
   type SessionInfo,
   type SessionState,
+  sessionRenewalBackoff,
   type WorkerConfig,
   type ZkError,
   zkError,
@@ -73,7 +74,7 @@ export class Session {
     private readonly createClient: CreateClient = createZooKeeperClient,
   ) {
     this.ownSessions = config.ownSessions.slice(-OWN_SESSIONS_KEPT);
-    this.#retry = exponentialBackoff({ initial: 200, max: Math.max(1000, config.sessionTimeout) });
+    this.#retry = exponentialBackoff(sessionRenewalBackoff(config.sessionTimeout));
   }
 
   get state(): SessionState {

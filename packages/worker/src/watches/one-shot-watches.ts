@@ -1,8 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import zookeeper from 'node-zookeeper-client';
 import { errorFields, type Log } from '../log-forward.js';
-import { NO_WATCHER } from '../nzc/nzc-patches.js';
 import { type PacketQueue, removeWatchesRequest, send, WATCHER_TYPE } from '../nzc/raw-request.js';
+import { NO_WATCHER } from '../nzc/reply-codes.js';
 import type { Client } from '../session/ops.js';
 import type { AnyEntry } from './watch-entry.js';
 
@@ -19,7 +19,7 @@ import type { AnyEntry } from './watch-entry.js';
  *                  ─▶ removeWatches (opcode 18) on the client that set the watch, unless another watcher still
  *                     needs the server's watch of that kind on that path
  *
- * The server answers NOWATCHER when the watch fired meanwhile (nzc-patches makes that safe) and UNIMPLEMENTED before
+ * The server answers NOWATCHER when the watch fired meanwhile (nzc/reply-codes.ts makes that safe) and UNIMPLEMENTED before
  * ZooKeeper 3.5: from then on closed views just leave their watch to fire once; the library no longer holds it, so
  * it is not re-sent and is gone after the next reconnect.
  */
@@ -28,7 +28,7 @@ export class OneShotWatches {
 
   constructor(
     private readonly log: Log,
-    /** Whether a NOWATCHER reply is safe for the library (see nzc-patches). */
+    /** Whether a NOWATCHER reply is safe for the library (see nzc/reply-codes.ts). */
     safe: boolean,
     /** False where removing the server's watch would take more than the entry's own (a recursive root's half). */
     private readonly mayRemove: (entry: AnyEntry) => boolean,

@@ -1,4 +1,4 @@
-import { exponentialBackoff, type RetryPolicy } from '@zkit/protocol';
+import { exponentialBackoff, REREAD_BACKOFF, type RetryPolicy } from '@zkit/protocol';
 
 /**
  * What a failed re-read of a watched node means for its watch (the one-shot watch has fired: nothing re-arms it
@@ -11,8 +11,8 @@ import { exponentialBackoff, type RetryPolicy } from '@zkit/protocol';
  */
 export type RereadFailure = 'deleted' | 'stopped' | 'transient' | 'permanent';
 
-/** Eight tries, 100 ms doubling to 5 s with jitter (about 12 s in all), before a transient failure ends a view. */
-export const REREAD_RETRY: RetryPolicy = exponentialBackoff({ initial: 100, max: 5000, attempts: 8 });
+/** REREAD_BACKOFF: eight tries, 100 ms doubling to 5 s with jitter (about 12 s in all), before a transient failure ends a view. */
+export const REREAD_RETRY: RetryPolicy = exponentialBackoff(REREAD_BACKOFF);
 
 /** ZOOKEEPER_ERRORs whose cause is known and will not go away by asking again (KeeperException.Code names). */
 const PERMANENT_ZOOKEEPER_ERRORS: ReadonlySet<string> = new Set([

@@ -10,7 +10,7 @@ import type { Session } from '../session/session.js';
 import { Watches } from './watches.js';
 
 const { Event, Exception } = zookeeper;
-/** Looked up at each call, as the library's socket handler does: nzc-patches replaces it. */
+/** Looked up at each call, as the library's socket handler does: nzc/reply-codes.ts replaces it. */
 const createException = (code: number) =>
   (Exception as unknown as { create(code: number): Error }).create(code);
 
@@ -387,7 +387,7 @@ describe('Watches: closing a view gives its watch back (C3)', () => {
     await vi.waitFor(() =>
       expect(client.rawOf(OP_REMOVE_WATCHES)).toMatchObject([{ path: '/svc', value: 1 }]),
     );
-    // The watch fired meanwhile: the server answers NOWATCHER, which is no error (nzc-patches makes it safe).
+    // The watch fired meanwhile: the server answers NOWATCHER, which is no error (nzc/reply-codes.ts makes it safe).
     client.rawOf(OP_REMOVE_WATCHES)[0]?.answer(NO_WATCHER);
     expect(watches.paths('children')).toEqual([]);
   });

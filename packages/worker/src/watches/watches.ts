@@ -1,6 +1,7 @@
 import {
   abortedError,
   type DataSnapshot,
+  DEFAULT_INCREMENTAL_CHILDREN_FROM,
   delay,
   type JsonObject,
   type RetryPolicy,
@@ -11,7 +12,7 @@ import {
 } from '@zkit/protocol';
 import type zookeeper from 'node-zookeeper-client';
 import { type Emit, errorFields, type Log } from '../log-forward.js';
-import { patchLibrary } from '../nzc/nzc-patches.js';
+import { patchReplyCodes } from '../nzc/reply-codes.js';
 import { EventType, type Stat, zxid } from '../session/ops.js';
 import type { Session } from '../session/session.js';
 import { IncrementalChildren } from './incremental.js';
@@ -19,9 +20,6 @@ import { OneShotWatches } from './one-shot-watches.js';
 import { type AnyEntry, childrenEntry, dataEntry, entryKey, viewClosed } from './watch-entry.js';
 import { classifyFailure, REREAD_RETRY } from './watch-failures.js';
 import { WatchReads } from './watch-reads.js';
-
-/** Children views of nodes this big follow changes one by one (see ConnectOptions.incrementalChildrenFrom). */
-export const DEFAULT_INCREMENTAL_CHILDREN_FROM = 1000;
 
 /**
  * One ZooKeeper watch per watched (kind, path), shared by every view the main thread holds of it. ZooKeeper
@@ -53,7 +51,7 @@ export class Watches {
     /** Waits between re-reads that failed for a passing reason; null ends the view. */
     private readonly retry: RetryPolicy = REREAD_RETRY,
   ) {
-    const safe = patchLibrary();
+    const safe = patchReplyCodes();
     if (!safe)
       log.warn({}, 'unknown node-zookeeper-client version: closed views leave their watch to fire once');
     this.#oneShot = new OneShotWatches(

@@ -1,105 +1,8 @@
 import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { MIN_HANDSHAKE_TIMEOUT } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { toZkError } from './exceptions.js';
-import {
-  boundHandshake,
-  failQueued,
-  handshakeTimeoutMs,
-  MIN_HANDSHAKE_TIMEOUT_MS,
-  NO_WATCHER,
-  PATCHED_VERSION,
-  patchLibrary,
-} from './nzc-patches.js';
-
-/** node-zookeeper-client's ConnectionManager, as far as reading a reply goes. */
-interface Manager {
-  state: number;
-  readonly pendingQueue: { request: { header: { xid: number; type: number } }; callback: Callback }[];
-  onSocketData(buffer: Buffer): void;
-}
-type Callback = (error: unknown, response?: unknown) => void;
-
-const CONNECTED = 2; // ConnectionManager's STATES.CONNECTED
-const OP_DELETE = 2;
-
-/**
- * Feeds the library's real socket handler one reply frame with `code` for a request it is waiting for; resolves
- * with what the request's callback got. The client never connects: the frame is handed to onSocketData directly.
- */
-function replyWithCode(code: number): { error: unknown } {
-  const client = zookeeper.createClient('127.0.0.1:1');
-  const manager = (client as unknown as { connectionManager: Manager }).connectionManager;
-  manager.state = CONNECTED;
-  const answer: { error: unknown } = { error: undefined };
-  manager.pendingQueue.push({
-    request: { header: { xid: 7, type: OP_DELETE } },
-    callback: (error) => {
-      answer.error = error;
-    },
-  });
-  // int length, ReplyHeader { int xid; long zxid; int err }
-  const frame = Buffer.alloc(20);
-  frame.writeInt32BE(16, 0);
-  frame.writeInt32BE(7, 4);
-  frame.writeInt32BE(code, 16);
-  manager.onSocketData(frame);
-  return answer;
-}
-
-describe('patchLibrary', () => {
-  // Runs first: the patch is module-wide and stays once installed.
-  it('is needed: the unpatched library throws inside its socket handler on a code it does not know', () => {
-    expect(() => replyWithCode(NO_WATCHER)).toThrow(`Unknown code: ${NO_WATCHER}`);
-  });
-
-  it('makes the socket handler hand NOWATCHER to the request as an Exception', () => {
-    expect(patchLibrary()).toBe(true);
-
-    const { error } = replyWithCode(NO_WATCHER);
-
-    expect(error).toBeInstanceOf(zookeeper.Exception);
-    const exception = error as zookeeper.Exception;
-    expect([exception.getCode(), exception.getName()]).toEqual([NO_WATCHER, 'NO_WATCHER']);
-    expect(toZkError(error, '/a')).toMatchObject({ path: '/a' });
-  });
-
-  it('names other newer codes after ZooKeeper, and anything else UNKNOWN_ERROR', () => {
-    patchLibrary();
-    const nameOf = (code: number) => (replyWithCode(code).error as zookeeper.Exception).getName();
-
-    expect([nameOf(-118), nameOf(-127), nameOf(-999)]).toEqual([
-      'SESSION_MOVED',
-      'THROTTLED_OP',
-      'UNKNOWN_ERROR',
-    ]);
-  });
-
-  it("leaves the library's own codes to the library", () => {
-    patchLibrary();
-    const { error } = replyWithCode(zookeeper.Exception.NO_NODE);
-
-    expect(error).toBeInstanceOf(zookeeper.Exception);
-    expect((error as zookeeper.Exception).getName()).toBe('NO_NODE');
-    expect((error as Error).message).toBe('Exception: NO_NODE[-101]');
-  });
-
-  it('installs once: calling it again wraps nothing twice', () => {
-    patchLibrary();
-    const create = (zookeeper.Exception as unknown as { create: unknown }).create;
-
-    expect(patchLibrary()).toBe(true);
-    expect((zookeeper.Exception as unknown as { create: unknown }).create).toBe(create);
-  });
-
-  it('is written for the installed library version', async () => {
-    const { createRequire } = await import('node:module');
-    const manifest = createRequire(import.meta.url)('node-zookeeper-client/package.json') as {
-      version: string;
-    };
-    expect(manifest.version).toBe(PATCHED_VERSION);
-  });
-});
+import { boundHandshake, handshakeTimeoutMs } from './handshake.js';
 
 /** node-zookeeper-client's ConnectionManager, as far as connecting goes. */
 interface Connecting {
@@ -175,7 +78,7 @@ describe('boundHandshake', () => {
 
   it('gives each server sessionTimeout / servers, as ZooKeeper ClientCnxn does, and at least 250 ms', () => {
     expect(handshakeTimeoutMs(2000, 4)).toBe(500);
-    expect(handshakeTimeoutMs(2000, 10)).toBe(MIN_HANDSHAKE_TIMEOUT_MS);
+    expect(handshakeTimeoutMs(2000, 10)).toBe(MIN_HANDSHAKE_TIMEOUT);
     expect(handshakeTimeoutMs(1001, 1)).toBe(1001);
   });
 
@@ -245,19 +148,3 @@ describe('boundHandshake', () => {
 function disposable<T extends { close(): Promise<void> }>(value: T): { value: T } & AsyncDisposable {
   return { value, [Symbol.asyncDispose]: () => value.close() };
 }
-
-describe('failQueued', () => {
-  it('answers CONNECTION_LOSS to the requests a client queued but never wrote, which the library would keep forever', async () => {
-    // Never connected: requests wait in the library's packetQueue, which neither close() nor an expiry empties
-    // (cleanupPendingQueue answers only the requests already written).
-    const client = zookeeper.createClient('127.0.0.1:1', { retries: 0 });
-    client.connect();
-    const answer = new Promise<unknown>((resolve) => client.getData('/a', (error) => resolve(error)));
-    expect(failQueued(client)).toBe(1);
-    const error = await answer;
-    expect(error).toBeInstanceOf(zookeeper.Exception);
-    expect((error as zookeeper.Exception).getCode()).toBe(zookeeper.Exception.CONNECTION_LOSS);
-    // The library's close() throws while it has no socket (it writes its closeSession at once); it stops anyway.
-    expect(() => client.close()).toThrow();
-  });
-});
