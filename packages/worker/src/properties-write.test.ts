@@ -2,7 +2,7 @@ import { abortedError, type DataSnapshot } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it, vi } from 'vitest';
 import { forwardingLog, LOG_SEVERITY } from './log-forward.js';
-import { type PropertiesWriter, writeProperties } from './properties-write.js';
+import { type PropertiesWriteContext, writeProperties } from './properties-write.js';
 import type { Client } from './session/ops.js';
 import type { Session } from './session/session.js';
 
@@ -36,7 +36,7 @@ class FakeNode {
   }
 }
 
-function writer(node: FakeNode, waits: number[], attempts = 5): PropertiesWriter {
+function writer(node: FakeNode, waits: number[], attempts = 5): PropertiesWriteContext {
   const session = {
     run: async <T>(op: (client: Client) => Promise<T>, _wanted: unknown, signal?: AbortSignal) => {
       if (signal?.aborted) throw abortedError();
@@ -88,7 +88,7 @@ describe('writeProperties', () => {
     const controller = new AbortController();
     const waits: number[] = [];
     const w = writer(node, waits, 1000);
-    const slow: PropertiesWriter = { ...w, backoff: () => 60_000 };
+    const slow: PropertiesWriteContext = { ...w, backoff: () => 60_000 };
     const writing = writeProperties(slow, '/p', 'update', '{"b":2}', controller.signal);
     await vi.waitFor(() => expect(node.writes).toBe(1)); // the first try failed; the loop waits out its backoff
     controller.abort();

@@ -23,7 +23,7 @@ import type { Watches } from './watches/watches.js';
  */
 const conflictBackoff: RetryPolicy = exponentialBackoff(CONFLICT_BACKOFF);
 
-export interface PropertiesWriter {
+export interface PropertiesWriteContext {
   readonly session: Session;
   readonly watches: Pick<Watches, 'lastKnownData' | 'dataWritten'>;
   readonly maxDataBytes: number;
@@ -38,7 +38,7 @@ export interface PropertiesWriter {
  * a write already sent is not undone (ZooKeeper applies it or not; the caller hears ABORTED only before that).
  */
 export async function writeProperties(
-  writer: PropertiesWriter,
+  writer: PropertiesWriteContext,
   path: string,
   mode: PropertiesWrite,
   json: string,

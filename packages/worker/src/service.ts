@@ -18,7 +18,7 @@ import {
 import { Calls } from './calls.js';
 import { type Emit, errorFields, forwardingLog, type Log } from './log-forward.js';
 import { parsePatch, writeProperties } from './properties-write.js';
-import { Registrations } from './registrations/ephemeral-registry.js';
+import { EphemeralRegistry } from './registrations/ephemeral-registry.js';
 import { exists, getChildren, getData, nodeStat, remove, zxid } from './session/ops.js';
 import { Session } from './session/session.js';
 import { StallWatchdog } from './session/stall-watchdog.js';
@@ -29,7 +29,7 @@ interface Running {
   readonly config: WorkerConfig;
   readonly session: Session;
   readonly watches: Watches;
-  readonly registrations: Registrations;
+  readonly registrations: EphemeralRegistry;
   readonly watchdog: StallWatchdog;
 }
 
@@ -202,7 +202,7 @@ export class WorkerService implements WorkerApi {
   #assemble(config: WorkerConfig): Running {
     const log = this.#log;
     let watches: Watches | undefined;
-    let registrations: Registrations | undefined;
+    let registrations: EphemeralRegistry | undefined;
     const session = new Session(config, log, {
       onState: (state, handle) => this.emit({ type: 'state', state, ...(handle ? { session: handle } : {}) }),
       onNewSession: () => {
@@ -214,7 +214,7 @@ export class WorkerService implements WorkerApi {
         this.emit({ type: 'failure', failure: { kind: 'session', error: error.toWire() } }),
     });
     watches = new Watches(session, this.emit, log, config.incrementalChildrenFrom);
-    registrations = new Registrations(session, watches, config, log, (failure) =>
+    registrations = new EphemeralRegistry(session, watches, config, log, (failure) =>
       this.emit({ type: 'failure', failure }),
     );
     const owned = registrations;

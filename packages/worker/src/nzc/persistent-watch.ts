@@ -275,7 +275,10 @@ interface ConnectionManager extends PacketQueue {
 interface TreeState {
   readonly manager: ConnectionManager;
   readonly listeners: Set<TreeListener>;
-  /** Roots the server confirmed on this connection and nobody removed since: the filter for onTreeEvents. */
+  /**
+   * Roots the server confirmed on this connection and nobody removed since: the filter for onTreeEvents. Not the
+   * roots the worker wants (watches/recursive-roots.ts, which counts a root from its queued add): see there why both.
+   */
   readonly roots: Set<string>;
   /** Paths where the server holds a recursive watch of ours on this connection (removals in flight included). */
   readonly merged: Set<string>;

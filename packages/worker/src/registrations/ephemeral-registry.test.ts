@@ -7,7 +7,7 @@ import type { Client, Watcher } from '../session/ops.js';
 import type { Session } from '../session/session.js';
 import { isLost } from '../session/session.js';
 import type { Watches } from '../watches/watches.js';
-import { Registrations } from './ephemeral-registry.js';
+import { EphemeralRegistry } from './ephemeral-registry.js';
 
 // The library builds its exceptions with Exception.create, which @types/node-zookeeper-client does not declare.
 const { create: exception } = zookeeper.Exception as unknown as { create(code: number): Error };
@@ -193,7 +193,7 @@ function statOf(node: Node) {
   return { ephemeralOwner: Buffer.from(node.owner, 'hex'), version: node.version, czxid: zero, mzxid: zero };
 }
 
-/** The part of Session that Registrations uses, with outages and expiries under the test's control. */
+/** The part of Session that EphemeralRegistry uses, with outages and expiries under the test's control. */
 class ScriptedSession {
   readonly ownSessions: string[] = [];
   client: FakeClient;
@@ -281,7 +281,7 @@ function setup() {
   const watches = { childAdded: () => {}, childRemoved: () => {} } as unknown as Watches;
   /** A worker's registrations; a second one on the same session is a replacement worker that resumed it. */
   const worker = () =>
-    new Registrations(
+    new EphemeralRegistry(
       session as unknown as Session,
       watches,
       { registrationAcl: [], parentAcl: [] },
@@ -317,7 +317,7 @@ async function quiesce(client: FakeClient): Promise<void> {
   for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-describe('Registrations: unregister and update racing a restore (C6)', () => {
+describe('EphemeralRegistry: unregister and update racing a restore (C6)', () => {
   it('leaves no node when unregister() runs before a restore over the live session hears NODE_EXISTS', async () => {
     const { zk, session, registrations: dead, worker } = setup();
     await dead.register(request({ v: 1 }));
@@ -379,7 +379,7 @@ describe('Registrations: unregister and update racing a restore (C6)', () => {
   });
 });
 
-describe('Registrations: stalls, stale nodes and failures (C12)', () => {
+describe('EphemeralRegistry: stalls, stale nodes and failures (C12)', () => {
   it("leaves no node when a stall is detected while a placement's create is in flight", async () => {
     const { zk, session, registrations } = setup();
     await registrations.register(request({ v: 1 }));
@@ -441,7 +441,7 @@ describe('Registrations: stalls, stale nodes and failures (C12)', () => {
   });
 });
 
-describe('Registrations: a replacement worker', () => {
+describe('EphemeralRegistry: a replacement worker', () => {
   it('lets the register call of a registration it adopted join it, instead of rejecting NODE_EXISTS', async () => {
     // The client hands over every registration it holds, including one whose register() call the dead worker
     // never answered; that call then reaches the new worker too.
@@ -472,7 +472,7 @@ describe('Registrations: a replacement worker', () => {
   });
 });
 
-describe('Registrations: abort (C9)', () => {
+describe('EphemeralRegistry: abort (C9)', () => {
   it('forgets a registration aborted while ZooKeeper is unreachable: nothing is created later', async () => {
     const { zk, session, registrations } = setup();
     session.down();

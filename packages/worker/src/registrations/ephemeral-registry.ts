@@ -6,7 +6,7 @@ import { replaceEphemeral } from '../session/ops.js';
 import type { Session } from '../session/session.js';
 import type { Watches } from '../watches/watches.js';
 import { type PlacementContext, schedulePlacement } from './placement.js';
-import { newEntry, type Registration, serially } from './registration-entry.js';
+import { newEntry, type RegistrationEntry, serially } from './registration-entry.js';
 import { RegistrationNodes, type RegistrationOptions } from './registration-nodes.js';
 
 export type { RegistrationOptions } from './registration-nodes.js';
@@ -24,8 +24,8 @@ export type { RegistrationOptions } from './registration-nodes.js';
  *   register ──▶ place ──(session ends)──▶ restoreAll ──▶ place ...
  *   unregister / suspend / abort ──▶ cancel placement ──▶ (after it settles) remove if ours
  */
-export class Registrations {
-  readonly #entries = new Map<string, Registration>();
+export class EphemeralRegistry {
+  readonly #entries = new Map<string, RegistrationEntry>();
   /** Aborted registrations whose node may still be being removed: registering the path again waits for it. */
   readonly #withdrawals = new Map<string, Promise<void>>();
   readonly #nodes: RegistrationNodes;
@@ -79,7 +79,7 @@ export class Registrations {
   }
 
   /** A new entry for `request`, or the adopted one its call was cut off from; NODE_EXISTS for any other. */
-  #claim(request: RegisterRequest): Registration {
+  #claim(request: RegisterRequest): RegistrationEntry {
     const known = this.#entries.get(request.path);
     if (known?.adopted && !known.leaving) {
       known.adopted = false;
@@ -97,7 +97,7 @@ export class Registrations {
   }
 
   /** The placement of an entry: none if in place, the one in flight (an adopted entry's), or a new one. */
-  #placing(entry: Registration, signal: AbortSignal | undefined): Promise<void> {
+  #placing(entry: RegistrationEntry, signal: AbortSignal | undefined): Promise<void> {
     if (this.#present(entry)) return Promise.resolve();
     return entry.placing?.done ?? schedulePlacement(this.#context, entry, signal);
   }
@@ -184,15 +184,15 @@ export class Registrations {
     this.restoreAll();
   }
 
-  #present(entry: Registration): boolean {
+  #present(entry: RegistrationEntry): boolean {
     return entry.placedIn !== undefined && entry.placedIn === this.session.sessionId;
   }
 
-  #wanted(entry: Registration): boolean {
+  #wanted(entry: RegistrationEntry): boolean {
     return this.#entries.get(entry.path) === entry && !entry.leaving && !this.#suspended;
   }
 
-  #restore(entry: Registration): void {
+  #restore(entry: RegistrationEntry): void {
     if (!this.#wanted(entry) || entry.placing || this.#present(entry)) return;
     schedulePlacement(this.#context, entry).then(
       () => {
@@ -203,14 +203,14 @@ export class Registrations {
     );
   }
 
-  #placed(entry: Registration): void {
+  #placed(entry: RegistrationEntry): void {
     entry.placedIn = this.session.sessionId;
     entry.reported = undefined;
     this.watches.childAdded(entry.path);
   }
 
   /** Cancels the placement in flight, then deletes the node if this session owns it. */
-  #removeNode(entry: Registration, signal?: AbortSignal): Promise<void> {
+  #removeNode(entry: RegistrationEntry, signal?: AbortSignal): Promise<void> {
     entry.placing?.controller.abort();
     return serially(entry, async () => {
       if (!entry.mayExist && entry.placedIn === undefined) return;
@@ -224,7 +224,7 @@ export class Registrations {
   }
 
   /** An aborted or failed registration: forgotten now, its node (if a create went out) removed in the background. */
-  #withdraw(entry: Registration): void {
+  #withdraw(entry: RegistrationEntry): void {
     if (entry.leaving) return;
     entry.leaving = true;
     if (this.#entries.get(entry.path) === entry) this.#entries.delete(entry.path);
@@ -241,14 +241,14 @@ export class Registrations {
     });
   }
 
-  #placeFailed(entry: Registration, error: unknown): void {
+  #placeFailed(entry: RegistrationEntry, error: unknown): void {
     if ((error as ZkError).code === 'CLOSED') return;
     this.log.error({ path: entry.path, ...errorFields(error) }, 'could not restore registration');
     this.#report(entry, error);
   }
 
   /** Tells the application, once per cause, that a registration is not in place and why. */
-  #report(entry: Registration, error: unknown): void {
+  #report(entry: RegistrationEntry, error: unknown): void {
     const wire = toZkError(error, entry.path).toWire();
     if (entry.reported === wire.code) return;
     entry.reported = wire.code;

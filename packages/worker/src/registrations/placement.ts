@@ -3,7 +3,7 @@ import { throwIfAborted } from '../calls.js';
 import type { Log } from '../log-forward.js';
 import type { Client } from '../session/ops.js';
 import { isLost, type Session } from '../session/session.js';
-import { type Placement, type Registration, serially } from './registration-entry.js';
+import { type Placement, type RegistrationEntry, serially } from './registration-entry.js';
 import type { RegistrationNodes } from './registration-nodes.js';
 
 /** What a placement needs from the registry that runs it. */
@@ -12,10 +12,10 @@ export interface PlacementContext {
   readonly nodes: RegistrationNodes;
   readonly log: Log;
   /** The node still belongs in place (registered, not leaving, not suspended). */
-  wanted(entry: Registration): boolean;
-  placed(entry: Registration): void;
+  wanted(entry: RegistrationEntry): boolean;
+  placed(entry: RegistrationEntry): void;
   /** A registration that cannot be placed for now (another session holds its address). */
-  report(entry: Registration, error: ZkError): void;
+  report(entry: RegistrationEntry, error: ZkError): void;
 }
 
 /** A placement waiting out a node at its address tries again after this backoff (full jitter). */
@@ -29,7 +29,7 @@ const backoff = exponentialBackoff(PLACEMENT_BACKOFF);
  */
 export function schedulePlacement(
   context: PlacementContext,
-  entry: Registration,
+  entry: RegistrationEntry,
   signal?: AbortSignal,
 ): Promise<void> {
   const placement: Placement = { controller: new AbortController(), done: Promise.resolve() };
@@ -41,7 +41,7 @@ export function schedulePlacement(
 
 async function place(
   context: PlacementContext,
-  entry: Registration,
+  entry: RegistrationEntry,
   placement: Placement,
   stop: AbortSignal,
   byCaller: boolean,
@@ -72,7 +72,7 @@ async function place(
 async function placeOnce(
   context: PlacementContext,
   client: Client,
-  entry: Registration,
+  entry: RegistrationEntry,
   stop: AbortSignal,
   byCaller: boolean,
 ): Promise<boolean> {
@@ -92,7 +92,7 @@ async function placeOnce(
 async function settleExisting(
   context: PlacementContext,
   client: Client,
-  entry: Registration,
+  entry: RegistrationEntry,
   stop: AbortSignal,
   byCaller: boolean,
 ): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { RegisterRequest } from '@zkit/protocol';
 
 /** One registration: what this process wants at its path, and what it knows of the node there. */
-export interface Registration {
+export interface RegistrationEntry {
   readonly path: string;
   data: Buffer;
   /** The session the node was last placed in: present while that is the current session. */
@@ -30,7 +30,7 @@ export interface Placement {
   done: Promise<void>;
 }
 
-export function newEntry(request: RegisterRequest): Registration {
+export function newEntry(request: RegisterRequest): RegistrationEntry {
   return {
     path: request.path,
     data: Buffer.from(request.data),
@@ -48,7 +48,7 @@ export function newEntry(request: RegisterRequest): Registration {
  * Runs `task` after the entry's earlier node operations have settled, however they ended: a removal never runs
  * beside the placement it cancelled, so it cannot miss a node that placement was creating.
  */
-export function serially<T>(entry: Registration, task: () => Promise<T>): Promise<T> {
+export function serially<T>(entry: RegistrationEntry, task: () => Promise<T>): Promise<T> {
   const run = entry.tail.then(task);
   entry.tail = run.then(
     () => {},

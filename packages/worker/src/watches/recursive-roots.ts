@@ -17,6 +17,14 @@ import type { Session } from '../session/session.js';
  *
  * A path is a root from the moment its addWatch is queued: a one-shot data watch set on it after that would
  * replace half of the recursive watch on ZooKeeper 3.6-3.8 (ZOOKEEPER-4466), so readers of its data ask has().
+ *
+ * Two layers track roots, on purpose, with different meanings. These are the roots the worker *wants*, from the
+ * moment the add is queued, across the connections of a session (an add still queued survives a reconnect): they
+ * decide which views may set one-shot watches. nzc/persistent-watch.ts keeps, per client and per connection, the
+ * roots the server *confirmed* (and nobody removed since): they filter the events it delivers, so that a late add
+ * reply cannot revive a root removed meanwhile. Either meaning used for the other's job would be wrong: a one-shot
+ * watch set between queueing and confirmation breaks the recursive watch; events for an unconfirmed root belong to
+ * a watch removed meanwhile.
  */
 export class RecursiveRoots {
   readonly #roots = new Set<string>();
