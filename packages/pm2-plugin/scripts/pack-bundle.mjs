@@ -21,6 +21,7 @@ const outDir = resolve(values.out);
 
 /** The workspace packages bundled from their builds, in dependency order. */
 const LOCAL = [
+  { name: '@zkit/protocol', dir: join(packagesDir, 'protocol') },
   { name: '@zkit/worker', dir: join(packagesDir, 'worker') },
   { name: '@zkit/client', dir: join(packagesDir, 'client') },
 ];
@@ -54,7 +55,8 @@ try {
   const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
   delete manifest.scripts;
 
-  // Install with @zkit/* pointing at the tarballs (overrides reach @zkit/worker, a dependency of @zkit/client)...
+  // Install with @zkit/* pointing at the tarballs (overrides reach @zkit/worker and @zkit/protocol, dependencies of
+  // @zkit/client)...
   const staging = {
     ...manifest,
     dependencies: { ...manifest.dependencies, ...pick(tarballs, Object.keys(manifest.dependencies)) },
