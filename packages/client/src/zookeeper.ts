@@ -41,7 +41,7 @@ export interface DeleteOptions extends CallOptions {
 /** Reached only by `@zkit/client/internal`, so fault-injection tests can find the worker. */
 export const supervisors = new WeakMap<ZooKeeper, WorkerSupervisor>();
 
-/** Set by ZooKeeper's static block, which alone may call its private constructor (see openZooKeeper). */
+/** Set by ZooKeeper's static block: the implementation of openZooKeeper. */
 let open: (options: ResolvedOptions, signal: AbortSignal | undefined) => Promise<ZooKeeper>;
 
 /**
@@ -93,7 +93,7 @@ export class ZooKeeper implements AsyncDisposable {
   }
 
   static {
-    // The one way in besides the class body, kept off the public class: connect() is the door.
+    // Assigned here because only the class body may call the private constructor; see openZooKeeper.
     open = async (options, signal) => {
       if (signal?.aborted) throw abortedError();
       const zk = new ZooKeeper(options);
