@@ -84,7 +84,10 @@ function describeError(error: unknown): string {
   return inspect(error);
 }
 
-/** Resolves after `ms`; the poll interval of `waitFor`, never a fixed sleep standing in for a condition. */
+/**
+ * Resolves after `ms`; the poll interval of `waitFor`, never a fixed sleep standing in for a condition. Unlike
+ * `@zkit/protocol`'s `delay`, the timer keeps the process alive: a script awaiting `waitFor` must not exit mid-wait.
+ */
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
