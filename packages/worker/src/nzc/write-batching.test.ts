@@ -1,8 +1,8 @@
 import { EventEmitter, once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Client } from 'node-zookeeper-client';
 import zookeeper from 'node-zookeeper-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Client } from '../session/ops.js';
 import { batchWritesPerTurn } from './write-batching.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import type { Client } from '../session/ops.js';
+import type { Client } from 'node-zookeeper-client';
 
 /**
  * node-zookeeper-client writes each request to its socket on its own: with many calls in flight that is one
