@@ -26,8 +26,9 @@ const DISCONNECTED = 0;
  *   'state' too when those internals are missing: not from the client's 'disconnected' event, which the library
  *   emits from its own 'state' listener, one that a caller (the worker's stopLink) may have removed already. The
  *   manager's state also tells a close while reconnecting, where the client, already DISCONNECTED, emits nothing.
- * - Bounded: after `waitMs` the socket is destroyed (its close handler then fails pending requests and, reconnects
- *   being off, stays closed). The timer is unref'd.
+ * - Bounded: after `waitMs` (0 included: the worker's stopLink when there is no session worth a closeSession) the
+ *   socket is destroyed (its close handler then fails pending requests and, reconnects being off, stays closed).
+ *   The timer is unref'd.
  */
 export function closeClient(client: zookeeper.Client, waitMs = 2000): Promise<void> {
   const internals = connectionInternals(client);
@@ -38,8 +39,13 @@ export function closeClient(client: zookeeper.Client, waitMs = 2000): Promise<vo
       clearTimeout(timer);
       internals?.off('state', onManagerState);
       client.removeListener('state', onClientState);
-      if (!closed) internals?.socket?.destroy();
-      resolve();
+      if (closed) return resolve();
+      // In the check phase, after write-batching.ts uncorks the socket (its setImmediate was queued first, when
+      // close() queued the closeSession): what was written still goes out, even with a bound of 0.
+      setImmediate(() => {
+        internals?.socket?.destroy();
+        resolve();
+      });
     };
     const onManagerState = (state: number) => {
       if (state === DISCONNECTED || state === CLOSED) done(true);
