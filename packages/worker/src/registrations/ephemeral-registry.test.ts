@@ -3,9 +3,9 @@ import zookeeper from 'node-zookeeper-client';
 import { describe, expect, it, vi } from 'vitest';
 import { type Deferred, deferred } from '../deferred.js';
 import { forwardingLog, LOG_SEVERITY } from '../log-forward.js';
+import { isLost } from '../session/lost.js';
 import type { Client, Watcher } from '../session/ops.js';
 import type { Session } from '../session/session.js';
-import { isLost } from '../session/session.js';
 import type { Watches } from '../watches/watches.js';
 import { EphemeralRegistry } from './ephemeral-registry.js';
 

@@ -1,8 +1,9 @@
 import { exponentialBackoff, PLACEMENT_BACKOFF, sleep, type ZkError, zkError } from '@zkit/protocol';
 import { throwIfAborted } from '../calls.js';
 import type { Log } from '../log-forward.js';
+import { isLost } from '../session/lost.js';
 import type { Client } from '../session/ops.js';
-import { isLost, type Session } from '../session/session.js';
+import type { Session } from '../session/session.js';
 import { type Placement, type RegistrationEntry, serially } from './registration-entry.js';
 import type { RegistrationNodes } from './registration-nodes.js';
 

@@ -15,6 +15,7 @@ import zookeeper from 'node-zookeeper-client';
 import { throwIfAborted } from '../calls.js';
 import { type Deferred, deferred } from '../deferred.js';
 import { errorFields, type Log } from '../log-forward.js';
+import { isLost } from './lost.js';
 import { type Client, sessionIdHex } from './ops.js';
 import { SessionGates } from './ready-gate.js';
 import {
@@ -324,9 +325,3 @@ export class Session {
 }
 
 const LOST_PAUSE_MS = 50;
-
-/** The request died with its connection or session; the server may or may not have applied it. */
-export function isLost(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === 'CONNECTION_LOSS' || code === 'SESSION_EXPIRED';
-}

@@ -1,8 +1,9 @@
 import { splitPath, type WatchKind } from '@zkit/protocol';
 import { errorFields, type Log } from '../log-forward.js';
 import type { TreeEvent } from '../nzc/persistent-watch.js';
+import { isLost } from '../session/lost.js';
 import type { Client } from '../session/ops.js';
-import { isLost, type Session } from '../session/session.js';
+import type { Session } from '../session/session.js';
 import { applyChanges, ChildChanges } from './child-changes.js';
 import { RecursiveRoots } from './recursive-roots.js';
 import { type AnyEntry, type ChildrenEntry, entryKey, viewClosed } from './watch-entry.js';
