@@ -11,6 +11,7 @@ import {
   type ZkError,
 } from '@zkit/protocol';
 import type zookeeper from 'node-zookeeper-client';
+import { untilAborted } from '../calls.js';
 import { type Emit, errorFields, type Log } from '../log-forward.js';
 import { patchReplyCodes } from '../nzc/reply-codes.js';
 import { EventType, type Stat, zxid } from '../session/ops.js';
@@ -307,14 +308,4 @@ export class Watches {
     this.emit({ type: 'ended', kind, path, error: wire });
     this.emit({ type: 'failure', failure: { kind: 'watch', path, error: wire } });
   }
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(abortedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.finally(() => signal.removeEventListener('abort', onAbort)).then(resolve, reject);
-  });
 }
