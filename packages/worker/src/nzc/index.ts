@@ -1,3 +1,5 @@
-// node-zookeeper-client (1.1.3) as zkit needs it: what the library does not do by itself, in one place.
+// @zkit/worker/nzc: node-zookeeper-client (pinned at 1.1.3, see version.ts) as zkit extends it. The worker imports
+// each file of nzc/ directly; what is exported here is for the other packages that hold a client of their own
+// (@zkit/testing's observers and the client's test door).
 export { closeClient } from './close.js';
 export { toZkError } from './exceptions.js';
