@@ -42,7 +42,7 @@ export class RegistrationList {
   /** `options` as the caller gave them: checked here (a zc.zk-style data object is refused, see registerOptions). */
   async register(nodePath: string, options: unknown): Promise<Registration> {
     const checked = registerOptions(options, nodePath);
-    const request = this.#request(nodePath, checked.data ?? {}, checked.pid);
+    const request = this.#request(nodePath, checked.data === undefined ? {} : checked.data, checked.pid);
     const signal = checkSignal(checked.signal);
     const withdrawing = this.#withdrawing.get(nodePath);
     if (withdrawing) await raceSignal(signal, withdrawing);
