@@ -176,6 +176,9 @@ describe('RegistrationList', () => {
     await expect(registrations.register('/s/h:1', { data: [1] })).rejects.toMatchObject({
       code: 'INVALID_DATA',
     });
+    await expect(registrations.register('/s/h:1', { data: null })).rejects.toMatchObject({
+      code: 'INVALID_DATA',
+    });
     await expect(registrations.register('/s/h:1', { pid: 0 })).rejects.toMatchObject({
       code: 'INVALID_OPTION',
     });
