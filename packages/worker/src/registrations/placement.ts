@@ -19,6 +19,16 @@ export interface PlacementContext {
   report(entry: RegistrationEntry, error: ZkError): void;
 }
 
+/** One placement of one entry, as every step of it sees it. */
+interface Attempt {
+  readonly context: PlacementContext;
+  readonly entry: RegistrationEntry;
+  /** Fires when the placement is cancelled, or the caller gave up. */
+  readonly stop: AbortSignal;
+  /** The caller waits on it (register()): a foreign node is its error, not something to wait out. */
+  readonly byCaller: boolean;
+}
+
 /** A placement waiting out a node at its address tries again after this backoff (full jitter). */
 const backoff = exponentialBackoff(PLACEMENT_BACKOFF);
 
@@ -36,28 +46,24 @@ export function schedulePlacement(
   const placement: Placement = { controller: new AbortController(), done: Promise.resolve() };
   entry.placing = placement;
   const stop = signal ? AbortSignal.any([placement.controller.signal, signal]) : placement.controller.signal;
-  placement.done = serially(entry, () => place(context, entry, placement, stop, signal !== undefined));
+  const attempt: Attempt = { context, entry, stop, byCaller: signal !== undefined };
+  placement.done = serially(entry, () => place(attempt, placement));
   return placement.done;
 }
 
-async function place(
-  context: PlacementContext,
-  entry: RegistrationEntry,
-  placement: Placement,
-  stop: AbortSignal,
-  byCaller: boolean,
-): Promise<void> {
+async function place(attempt: Attempt, placement: Placement): Promise<void> {
+  const { context, entry, stop } = attempt;
   try {
-    for (let attempt = 1; ; attempt++) {
+    for (let tries = 1; ; tries++) {
       throwIfAborted(stop);
       if (!context.wanted(entry)) return;
       const client = await context.session.connected(stop);
       try {
-        if (await placeOnce(context, client, entry, stop, byCaller)) return;
+        if (await placeOnce(attempt, client)) return;
       } catch (error) {
         if (!isLost(error)) throw error;
       }
-      await sleep(backoff(attempt) ?? 1000, stop);
+      await sleep(backoff(tries) ?? 1000, stop);
     }
   } catch (error) {
     // Cancelled by whoever stopped wanting the node (who removes it next): not a failure of the placement.
@@ -70,33 +76,23 @@ async function place(
 }
 
 /** true once the node is ours with the latest data; false to try again (after waiting for a node to go). */
-async function placeOnce(
-  context: PlacementContext,
-  client: Client,
-  entry: RegistrationEntry,
-  stop: AbortSignal,
-  byCaller: boolean,
-): Promise<boolean> {
+async function placeOnce(attempt: Attempt, client: Client): Promise<boolean> {
+  const { context, entry } = attempt;
   const sent = entry.data;
   entry.mayExist = true;
   try {
     await context.nodes.createWithParents(client, entry.path, sent);
   } catch (error) {
     if ((error as ZkError).code !== 'NODE_EXISTS') throw error;
-    return settleExisting(context, client, entry, stop, byCaller);
+    return settleExisting(attempt, client);
   }
   context.placed(entry);
   await context.nodes.syncData(client, entry.path, () => entry.data, sent);
   return true;
 }
 
-async function settleExisting(
-  context: PlacementContext,
-  client: Client,
-  entry: RegistrationEntry,
-  stop: AbortSignal,
-  byCaller: boolean,
-): Promise<boolean> {
+async function settleExisting(attempt: Attempt, client: Client): Promise<boolean> {
+  const { context, entry, stop, byCaller } = attempt;
   const { owner, ownerId } = await context.nodes.owner(client, entry.path);
   throwIfAborted(stop); // cancelled meanwhile: the node is not ours to keep, whoever cancelled removes it
   const { path } = entry;
