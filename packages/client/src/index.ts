@@ -1,32 +1,35 @@
+// The data types, the one error hierarchy and the path and address checks are @zkit/protocol's (both threads use
+// them); applications import them from here.
 export type {
   AclEntry,
   Address,
+  AuthErrorCode,
   Diagnostics,
+  InvalidInputErrorCode,
   JsonObject,
   JsonValue,
+  NodeErrorCode,
   NodeStat,
   Permission,
-  SessionState,
-} from '@zkit/protocol';
-export { DEFAULT_CONNECTION_STRING } from '@zkit/protocol';
-export { connect } from './connect.js';
-export type {
-  AuthErrorCode,
-  InvalidInputErrorCode,
-  NodeErrorCode,
   SessionErrorCode,
+  SessionState,
   ZkErrorCode,
-} from './errors.js';
+} from '@zkit/protocol';
 export {
   AuthError,
+  addressName,
+  DEFAULT_CONNECTION_STRING,
   InvalidInputError,
   isZkError,
   isZkitError,
+  joinPath,
   NodeError,
   SessionError,
+  validatePath,
   ZkError,
   ZkitError,
-} from './errors.js';
+} from '@zkit/protocol';
+export { connect } from './connect.js';
 export type { FailureListener, ZkFailure } from './failures.js';
 export type { Auth, ConnectOptions, OfflineCalls } from './options.js';
 export {
