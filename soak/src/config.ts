@@ -21,7 +21,7 @@ export const MAX_SESSION_TIMEOUT_MS = 60_000;
 
 /**
  * Each client's stallTimeout. The worker hears a heartbeat every stallTimeout/4 and checks as often
- * (@zkit/client heartbeat.ts), so it sees a stall of S ms as up to S + stallTimeout/2 ms of silence.
+ * (@zkit/client thread/heartbeat.ts), so it sees a stall of S ms as up to S + stallTimeout/2 ms of silence.
  */
 export const STALL_TIMEOUT_MS = 3000;
 

@@ -95,7 +95,7 @@ export class CoalescingPort {
   /**
    * A comlink call or reply that cannot cross is answered with an error in its place, so its caller does not wait
    * forever: a request by this side's own listeners, a reply by the other side's. The answer is a failed Outcome,
-   * the form every zkit call resolves with (wire-errors.ts), sent as a plain value: comlink's `throw` handler is
+   * the form every zkit call resolves with (outcome.ts), sent as a plain value: comlink's `throw` handler is
    * left alone.
    */
   #undeliverable(message: unknown, error: unknown): void {

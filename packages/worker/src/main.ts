@@ -1,6 +1,6 @@
 /**
  * The worker's entry. It owns the ZooKeeper session; the main thread drives it through comlink and hears from it
- * through tagged events on the same port (see protocol.ts for the whole diagram).
+ * through tagged events on the same port (see @zkit/protocol's messages.ts for the whole diagram).
  *
  *   parentPort ── CoalescingPort ──┬── comlink requests ──▶ settlingApi(service): replies are Outcomes, never throws
  *                                  ├── tagged commands ──▶ service.command()
@@ -29,7 +29,7 @@ function emit(event: WorkerEvent): void {
   port.post({ [EVENT_TAG]: true, event } satisfies TaggedEvent);
 }
 const service = new WorkerService(emit);
-// Errors cross inside the reply (wire-errors.ts): comlink's process-wide transfer handlers stay as they are.
+// Errors cross inside the reply (@zkit/protocol's outcome.ts): comlink's process-wide transfer handlers stay as they are.
 expose(settlingApi(service), port.endpoint());
 port.onMessage((data) => {
   if (isTaggedCommand(data)) service.command(data.command);

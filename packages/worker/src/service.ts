@@ -124,7 +124,7 @@ export class WorkerService implements WorkerApi {
     });
   }
 
-  /** One-way commands (see protocol.ts); a command for a closed or unstarted worker has nothing to do. */
+  /** One-way commands (see @zkit/protocol's messages.ts); a command for a closed or unstarted worker has nothing to do. */
   command(command: WorkerCommand): void {
     const running = this.#running;
     if (!running || running.session.state === 'closed') return;

@@ -2,7 +2,7 @@
  * Starts one session worker and carries calls to it.
  *
  *   caller ── call(invoke) ── facade ── comlink request ──▶ Worker (@zkit/worker main.ts: settlingApi)
- *          ◀── value, or fromWire(error) thrown ◀── Outcome ─┘   (errors cross as data: wire-errors.ts)
+ *          ◀── value, or fromWire(error) thrown ◀── Outcome ─┘   (errors cross as data: @zkit/protocol outcome.ts)
  *          ── send() ── tagged one-way command ──▶
  *   onEvent ◀── tagged events ─────────────────────  (same port as replies, so in order)
  *   onCrash ◀── 'error' / 'exit' ─────────────────  (pending calls reject with WORKER_CRASHED)

@@ -2,9 +2,9 @@ import { readBeats } from '@zkit/protocol';
 import type { Log } from '../log-forward.js';
 
 /**
- * The stall watchdog. The main thread beats a shared counter (@zkit/protocol's heartbeat.ts) on a timer; timers only run when its
- * event loop turns, so a counter that stops moving means the main thread is wedged (a CPU-bound request, sync
- * I/O, a long GC). The session itself lives here and stays alive either way; what the watchdog decides is
+ * The stall watchdog. The main thread beats a shared counter (@zkit/protocol's heartbeat.ts) on a timer; timers
+ * only run when its event loop turns, so a counter that stops moving means the main thread is wedged (a CPU-bound
+ * request, sync I/O, a long GC). The session itself lives here and stays alive either way; what the watchdog decides is
  * whether a wedged process should still be advertised.
  */
 export interface StallHandlers {
