@@ -2,7 +2,7 @@
  * Every default of zkit, in one place: the options users may set (ConnectOptions) and the retry policies both threads
  * follow. Each is documented here; the options module of each package only applies them.
  */
-import type { BackoffOptions } from './retry.js';
+import type { BackoffOptions, EndlessBackoffOptions } from './retry.js';
 
 /** Where `connect()` goes when neither its argument nor `ZK_CONNECT` says. */
 export const DEFAULT_CONNECTION_STRING = '127.0.0.1:2181';
@@ -44,15 +44,15 @@ export const MIN_HANDSHAKE_TIMEOUT = 250;
 export const WORKER_CLOSE_GRACE = 3000;
 
 /** Between attempts to start a replacement worker after one died. */
-export const WORKER_REPLACEMENT_BACKOFF: BackoffOptions = { initial: 100, max: 5000 };
+export const WORKER_REPLACEMENT_BACKOFF: EndlessBackoffOptions = { initial: 100, max: 5000 };
 
 /** Between attempts at a new session after expiry; the ceiling grows with the session timeout (at least 1 s). */
-export function sessionRenewalBackoff(sessionTimeout: number): BackoffOptions {
+export function sessionRenewalBackoff(sessionTimeout: number): EndlessBackoffOptions {
   return { initial: 200, max: Math.max(1000, sessionTimeout) };
 }
 
 /** Between attempts to place a registration's node (e.g. while the previous owner's node is still there). */
-export const PLACEMENT_BACKOFF: BackoffOptions = { initial: 50, max: 1000 };
+export const PLACEMENT_BACKOFF: EndlessBackoffOptions = { initial: 50, max: 1000 };
 
 /** Between compare-and-set attempts of `update()` that met BAD_VERSION; gives up (BAD_VERSION) after 30. */
 export const CONFLICT_BACKOFF: BackoffOptions = { initial: 5, max: 500, attempts: 30 };

@@ -61,5 +61,5 @@ export type { Outcome, OutcomeApi } from './outcome.js';
 export { failed, settle, settlingApi, toWireError, unwrapOutcome } from './outcome.js';
 export { ILLEGAL_PATH_CHARS, joinPath, parentOf, splitPath, validatePath } from './paths.js';
 export { CoalescingPort } from './port.js';
-export type { BackoffOptions, RetryPolicy } from './retry.js';
+export type { BackoffOptions, EndlessBackoffOptions, EndlessRetryPolicy, RetryPolicy } from './retry.js';
 export { delay, exponentialBackoff, sleep } from './retry.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { exponentialBackoff, sleep } from './retry.js';
 
 describe('exponentialBackoff', () => {
@@ -32,5 +32,16 @@ describe('sleep', () => {
 
   it('rejects at once for a signal that already fired', async () => {
     await expect(sleep(60_000, AbortSignal.abort())).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+});
+
+describe('an endless backoff', () => {
+  it('never gives up, and its type says so', () => {
+    const policy = exponentialBackoff({ initial: 10, max: 40 }, () => 1);
+    expectTypeOf(policy).returns.toEqualTypeOf<number>();
+    expect([1, 2, 3, 4, 1000].map(policy)).toEqual([10, 20, 40, 40, 40]);
+    const limited = exponentialBackoff({ attempts: 2 }, () => 1);
+    expectTypeOf(limited).returns.toEqualTypeOf<number | null>();
+    expect(limited(3)).toBeNull();
   });
 });

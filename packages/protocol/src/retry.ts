@@ -12,13 +12,25 @@ export interface BackoffOptions {
   readonly attempts?: number;
 }
 
+/** A policy that never gives up: what zkit's own loops use (the session, placement, the worker, the plugin). */
+export type EndlessRetryPolicy = (attempt: number) => number;
+
+/** Backoff options without an attempt limit. */
+export type EndlessBackoffOptions = Omit<BackoffOptions, 'attempts'> & { readonly attempts?: undefined };
+
 /**
  * Exponential backoff with full jitter (a uniform wait between 0 and the doubling ceiling): many processes that
  * lost the same ensemble at once must not come back in lockstep and stampede it. Full rather than equal jitter
  * spreads them widest for the same mean wait (the "Exponential Backoff And Jitter" analysis, AWS 2015).
+ * Without `attempts` it never gives up, and its type says so.
  */
 export function exponentialBackoff(
-  options: BackoffOptions = {},
+  options?: EndlessBackoffOptions,
+  random?: () => number,
+): EndlessRetryPolicy;
+export function exponentialBackoff(options: BackoffOptions, random?: () => number): RetryPolicy;
+export function exponentialBackoff(
+  options: BackoffOptions | EndlessBackoffOptions = {},
   random: () => number = Math.random,
 ): RetryPolicy {
   const { initial = 100, max = 5000, attempts = Number.POSITIVE_INFINITY } = options;

@@ -216,8 +216,7 @@ export class WorkerSupervisor {
         await handle?.terminate(closedError());
         if (this.#stopped()) throw closedError();
         this.#attemptFailed(error, attempt);
-        // Never null: WORKER_REPLACEMENT_BACKOFF sets no limit of attempts.
-        await this.#backoff(this.#retry(attempt) ?? 5000);
+        await this.#backoff(this.#retry(attempt));
       }
     }
   }

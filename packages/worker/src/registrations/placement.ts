@@ -63,7 +63,7 @@ async function place(attempt: Attempt, placement: Placement): Promise<void> {
       } catch (error) {
         if (!isLost(error)) throw error;
       }
-      await sleep(backoff(tries) ?? 1000, stop);
+      await sleep(backoff(tries), stop);
     }
   } catch (error) {
     // Cancelled by whoever stopped wanting the node (who removes it next): not a failure of the placement.

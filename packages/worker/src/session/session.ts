@@ -1,8 +1,8 @@
 import {
   closedError,
   delay,
+  type EndlessRetryPolicy,
   exponentialBackoff,
-  type RetryPolicy,
   type SessionHandle,
   type SessionInfo,
   type SessionState,
@@ -64,7 +64,7 @@ export class Session {
   /** Settles once: the first session of this worker, or the connect timeout, or refused credentials. */
   readonly #opened: Deferred<void> = deferred();
   #everConnected = false;
-  readonly #retry: RetryPolicy;
+  readonly #retry: EndlessRetryPolicy;
   /** Hex ids of the newest sessions this process held, newest last: their stale ephemeral nodes are ours. */
   readonly ownSessions: string[];
 
@@ -282,7 +282,7 @@ export class Session {
   /** A new session with backoff: node-zookeeper-client itself never recovers from EXPIRED. */
   async #renew(): Promise<void> {
     for (let attempt = 1; this.#is('expired'); attempt++) {
-      await delay(this.#retry(attempt) ?? 5000);
+      await delay(this.#retry(attempt));
       if (!this.#is('expired')) return;
       this.#transition('connecting');
       const link = this.#start(undefined);
