@@ -131,6 +131,8 @@ export interface DataSnapshot {
   /** ZooKeeper's mzxid as a decimal string: orders snapshots of one node across sessions. */
   readonly mzxid: string;
   readonly version: number;
+  /** Why the data was not a JSON object (then `properties` is `{ string_value }`): discovery skips such nodes. */
+  readonly problem?: string;
 }
 
 export interface RegisterRequest {
