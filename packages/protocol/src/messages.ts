@@ -140,6 +140,12 @@ export interface RegisterRequest {
   readonly path: string;
   /** Compact JSON, already validated and size-checked by the caller. */
   readonly data: string;
+  /**
+   * How missing parents are made: `container` (Curator's way, for discovery) makes nodes the server deletes once
+   * their last child goes, where it supports them (3.5.3+; persistent before).
+   * @default 'persistent'
+   */
+  readonly parents?: 'persistent' | 'container';
 }
 
 export type PropertiesWrite = 'update' | 'set';

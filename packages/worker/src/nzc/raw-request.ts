@@ -119,17 +119,17 @@ export function setWatchesRequest(zxid: Buffer, data: string[], exist: string[],
 }
 
 /** The server path, as jute's Record.prependChroot makes it. */
-function chrooted(chroot: string, path: string): string {
+export function chrooted(chroot: string, path: string): string {
   return chroot && path === '/' ? chroot : chroot + path;
 }
 
-function int32(value: number): Buffer {
+export function int32(value: number): Buffer {
   const buffer = Buffer.alloc(4);
   buffer.writeInt32BE(value);
   return buffer;
 }
 
-function ustring(value: string): Buffer {
+export function ustring(value: string): Buffer {
   const bytes = Buffer.from(value);
   return Buffer.concat([int32(bytes.length), bytes]);
 }

@@ -81,7 +81,7 @@ async function placeOnce(attempt: Attempt, client: Client): Promise<boolean> {
   const sent = entry.data;
   entry.mayExist = true;
   try {
-    await context.nodes.createWithParents(client, entry.path, sent);
+    await context.nodes.createWithParents(client, entry, sent);
   } catch (error) {
     if ((error as ZkError).code !== 'NODE_EXISTS') throw error;
     return settleExisting(attempt, client);

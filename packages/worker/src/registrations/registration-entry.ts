@@ -4,6 +4,8 @@ import type { RegisterRequest } from '@zkit/protocol';
 export interface RegistrationEntry {
   readonly path: string;
   data: Buffer;
+  /** How its missing parents are made (RegisterRequest.parents). */
+  readonly parents: 'persistent' | 'container';
   /** The session the node was last placed in: present while that is the current session. */
   placedIn: string | undefined;
   /** A create was sent since the node was last known absent: removing must ask the server. */
@@ -34,6 +36,7 @@ export function newEntry(request: RegisterRequest): RegistrationEntry {
   return {
     path: request.path,
     data: Buffer.from(request.data),
+    parents: request.parents ?? 'persistent',
     placedIn: undefined,
     mayExist: false,
     placing: undefined,

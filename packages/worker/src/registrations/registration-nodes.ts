@@ -1,5 +1,6 @@
 import { type AclEntry, parentOf, type ZkError } from '@zkit/protocol';
 import { throwIfAborted } from '../calls.js';
+import { createContainer } from '../nzc/create-container.js';
 import {
   type Client,
   create,
@@ -9,8 +10,13 @@ import {
   replaceEphemeral,
   sessionIdHex,
   type Watcher,
+  wireAcl,
 } from '../session/ops.js';
 import type { Session } from '../session/session.js';
+import type { RegistrationEntry } from './registration-entry.js';
+
+/** A parent deleted as fast as we create it (a container being reaped) ends the attempt after this many rounds. */
+const MAX_PARENT_ROUNDS = 5;
 
 export interface RegistrationOptions {
   readonly registrationAcl: readonly AclEntry[];
@@ -33,6 +39,8 @@ interface DeletionWatch {
  */
 export class RegistrationNodes {
   readonly #deletions = new Map<string, DeletionWatch>();
+  /** Clients whose server answered a container create UNIMPLEMENTED. */
+  readonly #noContainers = new WeakSet<Client>();
 
   constructor(
     private readonly session: Session,
@@ -57,13 +65,24 @@ export class RegistrationNodes {
     });
   }
 
-  async createWithParents(client: Client, path: string, data: Buffer): Promise<void> {
-    try {
-      await create(client, path, data, this.options.registrationAcl, true);
-    } catch (error) {
-      if ((error as ZkError).code !== 'NO_NODE') throw error;
-      await this.#mkdirs(client, parentOf(path));
-      await create(client, path, data, this.options.registrationAcl, true);
+  /**
+   * Creates the ephemeral node, and its missing parents the entry's way. A container parent the server reaps between
+   * our parent create and the node's (it emptied a moment before) makes the create fail NO_NODE: tried again, a
+   * bounded number of times.
+   */
+  async createWithParents(
+    client: Client,
+    entry: Pick<RegistrationEntry, 'path' | 'parents'>,
+    data: Buffer,
+  ): Promise<void> {
+    for (let round = 1; ; round++) {
+      try {
+        await create(client, entry.path, data, this.options.registrationAcl, true);
+        return;
+      } catch (error) {
+        if ((error as ZkError).code !== 'NO_NODE' || round > MAX_PARENT_ROUNDS) throw error;
+      }
+      await this.#mkdirs(client, parentOf(entry.path), entry.parents === 'container');
     }
   }
 
@@ -127,16 +146,27 @@ export class RegistrationNodes {
     return watch;
   }
 
-  async #mkdirs(client: Client, path: string): Promise<void> {
+  async #mkdirs(client: Client, path: string, container: boolean): Promise<void> {
     if (path === '/') return;
     try {
-      await create(client, path, Buffer.alloc(0), this.options.parentAcl, false);
+      await this.#createParent(client, path, container);
     } catch (error) {
       const code = (error as ZkError).code;
       if (code === 'NODE_EXISTS') return;
       if (code !== 'NO_NODE') throw error;
-      await this.#mkdirs(client, parentOf(path));
-      await this.#mkdirs(client, path);
+      await this.#mkdirs(client, parentOf(path), container);
+      await this.#mkdirs(client, path, container);
     }
+  }
+
+  /** A container where the server has them (as Curator makes a service's parents), else a persistent node. */
+  async #createParent(client: Client, path: string, container: boolean): Promise<void> {
+    const acl = this.options.parentAcl;
+    if (container && !this.#noContainers.has(client)) {
+      if (await createContainer(client, path, wireAcl(acl))) return;
+      // Before 3.5.3: the server will not know them on this session's connections either.
+      this.#noContainers.add(client);
+    }
+    await create(client, path, Buffer.alloc(0), acl, false);
   }
 }

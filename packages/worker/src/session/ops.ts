@@ -1,5 +1,6 @@
 import type { AclEntry, NodeStat, Permission } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
+import type { WireAcl } from '../nzc/create-container.js';
 import { toZkError } from '../nzc/exceptions.js';
 
 /**
@@ -88,10 +89,16 @@ const PERMS: Record<Permission, number> = {
 };
 
 export function toAcl(entries: readonly AclEntry[]): zookeeper.ACL[] {
-  return entries.map((entry) => {
-    const perms = entry.perms.reduce((bits, perm) => bits | PERMS[perm], 0);
-    return new zookeeper.ACL(perms, new zookeeper.Id(entry.scheme, entry.id));
-  });
+  return entries.map((entry) => new zookeeper.ACL(permBits(entry), new zookeeper.Id(entry.scheme, entry.id)));
+}
+
+/** ACL entries as the wire has them, for requests encoded by hand (nzc/create-container.ts). */
+export function wireAcl(entries: readonly AclEntry[]): WireAcl[] {
+  return entries.map((entry) => ({ perms: permBits(entry), scheme: entry.scheme, id: entry.id }));
+}
+
+function permBits(entry: AclEntry): number {
+  return entry.perms.reduce((bits, perm) => bits | PERMS[perm], 0);
 }
 
 /** The library's Stat as it crosses threads. */
