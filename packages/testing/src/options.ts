@@ -46,11 +46,24 @@ export interface StartOptions {
    * @default process.env
    */
   env?: NodeJS.ProcessEnv;
+  /**
+   * How often, in milliseconds, the server deletes container nodes whose last child has gone (the JVM property
+   * `znode.container.checkIntervalMs`): short, a test can see a container go.
+   * @default ZooKeeper's own, 60000
+   */
+  containerCheckInterval?: number;
 }
 
 export type JvmProfile = 'test' | 'server';
 
-export type ResolvedStartOptions = Required<StartOptions>;
+/** The JVM flags the options ask for beyond a provider's own. */
+export function extraJvmFlags(options: { readonly containerCheckInterval?: number | undefined }): string[] {
+  const interval = options.containerCheckInterval;
+  return interval === undefined ? [] : [`-Dznode.container.checkIntervalMs=${interval}`];
+}
+
+export type ResolvedStartOptions = Required<Omit<StartOptions, 'containerCheckInterval'>> &
+  Pick<StartOptions, 'containerCheckInterval'>;
 
 /** Defaults in one place, and the combinations ZooKeeper would reject caught before a JVM starts. */
 export function resolveStartOptions(options: StartOptions = {}): ResolvedStartOptions {
@@ -64,6 +77,9 @@ export function resolveStartOptions(options: StartOptions = {}): ResolvedStartOp
     jvm: options.jvm ?? 'test',
     startTimeout: options.startTimeout ?? 30_000,
     env: options.env ?? process.env,
+    ...(options.containerCheckInterval === undefined
+      ? {}
+      : { containerCheckInterval: options.containerCheckInterval }),
   };
   validate(resolved);
   return resolved;
@@ -77,6 +93,10 @@ function validate(options: ResolvedStartOptions): void {
     if (!Number.isInteger(options[key]) || options[key] <= 0) {
       problems.push(`${key} must be a positive integer, not ${options[key]}`);
     }
+  }
+  const interval = options.containerCheckInterval;
+  if (interval !== undefined && (!Number.isInteger(interval) || interval <= 0)) {
+    problems.push(`containerCheckInterval must be a positive integer, not ${interval}`);
   }
   if (options.minSessionTimeout > options.maxSessionTimeout) {
     problems.push(

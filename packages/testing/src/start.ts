@@ -1,7 +1,12 @@
 import { startLocalEnsemble } from './ensemble.js';
 import { type ProviderAttempt, ZooKeeperUnavailableError } from './errors.js';
 import type { ProviderName, ZooKeeperHandle } from './handle.js';
-import { type ResolvedStartOptions, resolveStartOptions, type StartOptions } from './options.js';
+import {
+  extraJvmFlags,
+  type ResolvedStartOptions,
+  resolveStartOptions,
+  type StartOptions,
+} from './options.js';
 import { startFromEnv } from './providers/env.js';
 import { locateLocalZooKeeper } from './providers/local-jar.js';
 import { probeContainerRuntime, startContainer } from './providers/testcontainers.js';
@@ -41,7 +46,8 @@ const PROVIDERS: Record<ProviderName, (options: ResolvedStartOptions) => Promise
   async local(options) {
     const located = locateLocalZooKeeper(options.env, '/', options.jvm);
     if (!located.found) return { unavailable: located.reason };
-    return { handle: await startLocalEnsemble(located.launch, { ...options, size: options.servers }) };
+    const launch = { ...located.launch, jvmArgs: [...located.launch.jvmArgs, ...extraJvmFlags(options)] };
+    return { handle: await startLocalEnsemble(launch, { ...options, size: options.servers }) };
   },
 
   async container(options) {

@@ -2,6 +2,7 @@ import type { StartedTestContainer } from 'testcontainers';
 import { TestingError } from '../errors.js';
 import { srvr } from '../four-letter.js';
 import type { ServerInfo, ZooKeeperHandle } from '../handle.js';
+import { extraJvmFlags } from '../options.js';
 import { waitFor } from '../wait-for.js';
 import { UnmanagedHandle } from './unmanaged-handle.js';
 
@@ -13,6 +14,7 @@ export interface ContainerOptions {
   readonly minSessionTimeout: number;
   readonly maxSessionTimeout: number;
   readonly startTimeout: number;
+  readonly containerCheckInterval?: number | undefined;
 }
 
 export type RuntimeProbe = { available: true } | { available: false; reason: string };
@@ -48,6 +50,7 @@ export async function startContainer(options: ContainerOptions): Promise<ZooKeep
       ZOO_4LW_COMMANDS_WHITELIST: '*',
       ZOO_ADMINSERVER_ENABLED: 'false',
       ZOO_CFG_EXTRA: `minSessionTimeout=${options.minSessionTimeout} maxSessionTimeout=${options.maxSessionTimeout}`,
+      JVMFLAGS: extraJvmFlags(options).join(' '),
     })
     .withWaitStrategy(Wait.forListeningPorts())
     .withStartupTimeout(options.startTimeout)
