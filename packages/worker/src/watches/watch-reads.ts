@@ -90,7 +90,11 @@ export class WatchReads {
       const level = decoded.problem === 'node data is not an object' ? 'debug' : 'warn';
       this.log[level]({ path, problem: decoded.problem }, 'node data read as string_value');
     }
-    const snapshot = { properties: decoded.properties, mzxid: zxid(stat.mzxid).toString(), version: stat.version };
+    const snapshot = {
+      properties: decoded.properties,
+      mzxid: zxid(stat.mzxid).toString(),
+      version: stat.version,
+    };
     return decoded.problem === undefined ? snapshot : { ...snapshot, problem: decoded.problem };
   }
 }
