@@ -30,6 +30,7 @@ export {
   ZkitError,
 } from '@zkit/protocol';
 export { connect } from './connect.js';
+export type { InstanceOptions, InstanceRegistration } from './discovery/register-instance.js';
 export type { FailureListener, ZkFailure } from './failures.js';
 export type { Auth, ConnectOptions, OfflineCalls } from './options.js';
 export {

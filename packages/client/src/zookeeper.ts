@@ -17,6 +17,11 @@ import {
   zkError,
 } from '@zkit/protocol';
 import type { Logger } from 'pino';
+import {
+  type InstanceOptions,
+  type InstanceRegistration,
+  registerInstance,
+} from './discovery/register-instance.js';
 import { type FailureListener, FailureListeners, failureFromWire } from './failures.js';
 import type { ResolvedOptions } from './options.js';
 import type { RegisterOptions, Registration } from './registrations/registration.js';
@@ -159,6 +164,20 @@ export class ZooKeeper implements AsyncDisposable {
       throw zkError('INVALID_PATH', `a process name is one path segment, not ${JSON.stringify(name)}`);
     }
     return this.#registrations.register(validatePath(joinPath(parent, name)), options);
+  }
+
+  /**
+   * Registers this process as an instance of the service `base/name` in Apache Curator's x-discovery format (which
+   * Spring Cloud Zookeeper reads too): an ephemeral node `base/name/id` holding Curator 5's JSON, missing parents
+   * made as container nodes. Restored after a new session like `registerServer`'s; `update(data)` replaces the
+   * payload. Bad options reject with INVALID_OPTION, INVALID_ADDRESS, INVALID_PATH or INVALID_DATA.
+   */
+  async registerInstance(
+    base: string,
+    name: string,
+    options: InstanceOptions,
+  ): Promise<InstanceRegistration> {
+    return registerInstance(this.#registrations, { base, name }, options);
   }
 
   /** A live view of the names of `path`'s children; rejects NO_NODE when the node does not exist. */

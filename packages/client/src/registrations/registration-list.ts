@@ -1,20 +1,9 @@
-import {
-  encodeJsonObject,
-  isPlainObject,
-  type JsonObject,
-  type RegisterRequest,
-  type ZkError,
-  zkError,
-} from '@zkit/protocol';
+import { type JsonObject, type RegisterRequest, type ZkError, zkError } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { type AbortableCalls, checkSignal, raceSignal } from '../thread/abortable.js';
+import { type AbortableCalls, type CallOptions, checkSignal, raceSignal } from '../thread/abortable.js';
 import type { WorkerCall } from '../thread/worker-handle.js';
-import {
-  type RegisterOptions,
-  Registration,
-  type RegistrationUpdateOptions,
-  type ServerData,
-} from './registration.js';
+import { type RegisterOptions, Registration } from './registration.js';
+import { type RegistrationCodec, serverCodec } from './registration-codec.js';
 
 /**
  * This client's registrations, as the main thread remembers them: a replacement worker is handed these, so a
@@ -42,8 +31,23 @@ export class RegistrationList {
   /** `options` as the caller gave them: checked here (a zc.zk-style data object is refused, see registerOptions). */
   async register(nodePath: string, options: unknown): Promise<Registration> {
     const checked = registerOptions(options, nodePath);
-    const request = this.#request(nodePath, checked.data === undefined ? {} : checked.data, checked.pid);
-    const signal = checkSignal(checked.signal);
+    return this.add(nodePath, serverCodec, {
+      data: checked.data === undefined ? {} : checked.data,
+      options: checked,
+    });
+  }
+
+  /**
+   * Registers `nodePath` holding `first.data` as `codec` encodes it (`first.options.signal` gives it up); the
+   * Registration keeps the codec, so its updates and a replacement worker write the same format.
+   */
+  async add<Data, Options extends CallOptions>(
+    nodePath: string,
+    codec: RegistrationCodec<Data, Options>,
+    first: { readonly data: unknown; readonly options?: Options },
+  ): Promise<Registration<Data, Options>> {
+    const request = this.#request(nodePath, codec, first.data, first.options, undefined);
+    const signal = checkSignal(first.options?.signal);
     const withdrawing = this.#withdrawing.get(nodePath);
     if (withdrawing) await raceSignal(signal, withdrawing);
     if (this.#requests.has(nodePath)) {
@@ -61,40 +65,50 @@ export class RegistrationList {
       }
       throw error;
     }
-    let pid = request.data.pid;
-    return new Registration(nodePath, request.data, {
+    let current = request.data;
+    return new Registration<Data, Options>(nodePath, current, {
       remove: (path) => this.#unregister(path),
-      update: async (path, next, overrides) => {
-        const written = await this.#update(path, next, { ...overrides, pid: overrides.pid ?? pid });
-        pid = written.pid;
+      update: async (path, next, options) => {
+        const written = await this.#update(path, codec, next, options, current);
+        current = written;
         return written;
       },
     });
   }
 
-  #request(nodePath: string, data: unknown, given: unknown) {
-    const pid = given ?? process.pid;
-    if (!isPlainObject(data)) {
-      throw zkError('INVALID_DATA', 'registration data must be a plain object', { path: nodePath });
-    }
-    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) {
-      throw zkError('INVALID_OPTION', 'option pid must be a positive integer', { path: nodePath });
-    }
-    const full: ServerData = Object.freeze({ ...(data as JsonObject), pid });
-    return {
-      data: full,
-      request: { path: nodePath, data: encodeJsonObject(full, this.maxDataBytes, nodePath) },
-    };
+  #request<Data, Options extends CallOptions>(
+    nodePath: string,
+    codec: RegistrationCodec<Data, Options>,
+    data: unknown,
+    options: Options | undefined,
+    previous: Data | undefined,
+  ): { data: Data; request: RegisterRequest } {
+    const encoded = codec.encode(data, options, {
+      path: nodePath,
+      maxDataBytes: this.maxDataBytes,
+      previous,
+    });
+    const request: RegisterRequest =
+      codec.parents === 'persistent'
+        ? { path: nodePath, data: encoded.json }
+        : { path: nodePath, data: encoded.json, parents: codec.parents };
+    return { data: encoded.data, request };
   }
 
-  async #update(path: string, data: JsonObject, options: RegistrationUpdateOptions): Promise<ServerData> {
+  async #update<Data, Options extends CallOptions>(
+    path: string,
+    codec: RegistrationCodec<Data, Options>,
+    data: JsonObject,
+    options: Options | undefined,
+    previous: Data,
+  ): Promise<Data> {
     if (!this.#requests.has(path)) throw zkError('NO_NODE', `${path} is not registered`, { path });
-    const next = this.#request(path, data, options.pid);
+    const next = this.#request(path, codec, data, options, previous);
     // What the worker wrote is what a replacement must restore, even when the caller gave up waiting for it.
     const remember = () => {
       if (this.#requests.has(path)) this.#requests.set(path, next.request);
     };
-    await this.calls.run(options.signal, (api, call) => api.updateRegistration(next.request, call), {
+    await this.calls.run(options?.signal, (api, call) => api.updateRegistration(next.request, call), {
       abandoned: (work) => work.then(remember, ignore),
     });
     remember();

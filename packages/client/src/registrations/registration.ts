@@ -29,36 +29,41 @@ export type RegistrationUpdateOptions = Omit<RegisterOptions, 'data'>;
 export type ServerData = Readonly<JsonObject> & { readonly pid: number };
 
 /** What a Registration asks of the client's registration list. */
-export interface RegistrationOps {
+export interface RegistrationOps<Data, Options> {
   remove(path: string): Promise<void>;
-  update(path: string, data: JsonObject, options: RegistrationUpdateOptions): Promise<ServerData>;
+  update(path: string, data: JsonObject, options: Options | undefined): Promise<Data>;
 }
 
-/** One registration's node: `path` is `parent/HOST:PORT` (or `parent/name` from `registerProcess`). */
-export class Registration implements AsyncDisposable {
-  #data: ServerData;
+/**
+ * One registration's node: `path` is `parent/HOST:PORT` (or `parent/name` from `registerProcess`, or
+ * `base/name/id` from `registerInstance`, whose `data` is the payload and whose update options are CallOptions).
+ */
+export class Registration<Data = ServerData, Options extends CallOptions = RegistrationUpdateOptions>
+  implements AsyncDisposable
+{
+  #data: Data;
   #gone: Promise<void> | undefined;
 
   constructor(
     readonly path: string,
-    data: ServerData,
-    private readonly ops: RegistrationOps,
+    data: Data,
+    private readonly ops: RegistrationOps<Data, Options>,
   ) {
     this.#data = data;
   }
 
-  /** The data written, `pid` included. */
-  get data(): ServerData {
+  /** The data written: `pid` included for registerServer/registerProcess; the payload for registerInstance. */
+  get data(): Data {
     return this.#data;
   }
 
   /**
    * Replaces the node's data; `pid` is set again, to `options.pid` when given, else to the pid this registration
-   * was made with. The node is swapped in one ZooKeeper transaction, so watchers of the service never see the
+   * was made with (registerInstance: the payload is replaced, the rest of the instance stays as first written). The node is swapped in one ZooKeeper transaction, so watchers of the service never see the
    * address missing; after a new session the new data is what is restored. With `signal`, an abort rejects ABORTED
    * at once and the worker writes nothing after it.
    */
-  async update(data: JsonObject, options: RegistrationUpdateOptions = {}): Promise<void> {
+  async update(data: JsonObject, options?: Options): Promise<void> {
     this.#data = await this.ops.update(this.path, data, options);
   }
 
