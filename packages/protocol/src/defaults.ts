@@ -59,3 +59,15 @@ export const CONFLICT_BACKOFF: BackoffOptions = { initial: 5, max: 500, attempts
 
 /** Between re-reads of a watched node that failed; after 8 the views of it end with the error. */
 export const REREAD_BACKOFF: BackoffOptions = { initial: 100, max: 5000, attempts: 8 };
+
+/**
+ * A service provider (`services.provider()`): picks by round robin, and leaves an instance out for `downFor` ms once
+ * `downAfterErrors` errors were noted within `errorWindow` ms of the first: Curator's DownInstancePolicy numbers (2
+ * errors, 30 s), so a mixed Java and Node fleet takes an instance out alike.
+ */
+export const DEFAULT_PROVIDER = {
+  strategy: 'round-robin',
+  downAfterErrors: 2,
+  errorWindow: 30_000,
+  downFor: 30_000,
+} as const;

@@ -22,6 +22,8 @@ describe('the error hierarchy', () => {
     expect(error).toBeInstanceOf(ZkitError);
     expect(error).toMatchObject({ name: 'NodeError', code: 'NO_NODE', path: '/a' });
     expect(abortedError()).toBeInstanceOf(SessionError);
+    // Raised on the main thread only (a provider with no instance up), yet a node error like the others.
+    expect(zkError('NO_INSTANCE', 'no instance is up')).toBeInstanceOf(NodeError);
   });
 
   it('narrows the code of each subclass', () => {

@@ -6,7 +6,7 @@
  *
  *   ZkitError<Code>
  *   ├── ZkError            ZkErrorCode, with path, zkName; crosses threads as WireError
- *   │   ├── NodeError          NO_NODE, NODE_EXISTS, NOT_EMPTY, BAD_VERSION, NO_CHILDREN_FOR_EPHEMERALS
+ *   │   ├── NodeError          NO_NODE, NODE_EXISTS, NOT_EMPTY, BAD_VERSION, NO_CHILDREN_FOR_EPHEMERALS, NO_INSTANCE
  *   │   ├── InvalidInputError  INVALID_PATH, INVALID_ADDRESS, INVALID_DATA, INVALID_OPTION, INVALID_ACL, DATA_TOO_LARGE
  *   │   ├── AuthError          NO_AUTH, AUTH_FAILED
  *   │   └── SessionError       CLOSED, CONNECT_TIMEOUT, CONNECTION_LOSS, SESSION_EXPIRED, ...
@@ -15,14 +15,19 @@
  */
 import type { WireError } from './messages.js';
 
-/** The node is missing, already exists, or was changed under us. */
+/** The node is missing, already exists, or was changed under us; or a service has no instance to offer. */
 export type NodeErrorCode =
   | 'NO_NODE'
   | 'NODE_EXISTS'
   | 'NOT_EMPTY'
   | 'BAD_VERSION'
   /** ZooKeeper refuses ephemeral nodes as parents (NoChildrenForEphemerals). */
-  | 'NO_CHILDREN_FOR_EPHEMERALS';
+  | 'NO_CHILDREN_FOR_EPHEMERALS'
+  /**
+   * A service provider's `run()` found no instance up: none registered, or every one disabled or down after errors.
+   * Raised on the main thread, never by ZooKeeper; the message says how many are listed, disabled and down.
+   */
+  | 'NO_INSTANCE';
 
 /** Bad input, refused before anything is sent to ZooKeeper. */
 export type InvalidInputErrorCode =
@@ -148,6 +153,7 @@ const CLASS_OF: Record<ZkErrorCode, typeof ZkError> = {
   NOT_EMPTY: NodeError,
   BAD_VERSION: NodeError,
   NO_CHILDREN_FOR_EPHEMERALS: NodeError,
+  NO_INSTANCE: NodeError,
   INVALID_PATH: InvalidInputError,
   INVALID_ADDRESS: InvalidInputError,
   INVALID_DATA: InvalidInputError,
