@@ -30,6 +30,8 @@ export {
   ZkitError,
 } from '@zkit/protocol';
 export { connect } from './connect.js';
+export type { Provider, ProviderOptions } from './discovery/provider.js';
+export type { Strategy } from './discovery/strategies.js';
 export type { InstanceOptions, InstanceRegistration } from './discovery/register-instance.js';
 export type { FailureListener, ZkFailure } from './failures.js';
 export type { Auth, ConnectOptions, OfflineCalls } from './options.js';
