@@ -30,9 +30,17 @@ export {
   ZkitError,
 } from '@zkit/protocol';
 export { connect } from './connect.js';
+export type {
+  Instance,
+  InstanceProblem,
+  ServiceChange,
+  ServiceFormat,
+  UriSpecPart,
+} from './discovery/instance.js';
 export type { Provider, ProviderOptions } from './discovery/provider.js';
-export type { Strategy } from './discovery/strategies.js';
 export type { InstanceOptions, InstanceRegistration } from './discovery/register-instance.js';
+export type { Services, ServicesCallback, ServicesOptions } from './discovery/services.js';
+export type { Strategy } from './discovery/strategies.js';
 export type { FailureListener, ZkFailure } from './failures.js';
 export type { Auth, ConnectOptions, OfflineCalls } from './options.js';
 export {

@@ -22,6 +22,7 @@ import {
   type InstanceRegistration,
   registerInstance,
 } from './discovery/register-instance.js';
+import { openServices, type Services, type ServicesOptions } from './discovery/services.js';
 import { type FailureListener, FailureListeners, failureFromWire } from './failures.js';
 import type { ResolvedOptions } from './options.js';
 import type { RegisterOptions, Registration } from './registrations/registration.js';
@@ -192,6 +193,15 @@ export class ZooKeeper implements AsyncDisposable {
     return new Properties(mirror, this.#mirrors.owner, (p, mode, value, writeOptions) =>
       this.#writeProperties(p, mode, value, writeOptions),
     );
+  }
+
+  /**
+   * A live view of the service at `path`: one instance per child, with the child's data, kept current. zkit's
+   * format (`registerServer`'s `HOST:PORT` children) by default, or Curator's (`format: 'curator'`). Resolves once
+   * every child's data was read; rejects NO_NODE when the node does not exist.
+   */
+  async services(path: string, options: ServicesOptions = {}): Promise<Services> {
+    return openServices({ mirrors: this.#mirrors, log: this.#log }, validatePath(path), options ?? {});
   }
 
   /**

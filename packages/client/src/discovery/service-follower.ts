@@ -1,0 +1,319 @@
+import { isDeepStrictEqual } from 'node:util';
+import { joinPath, type WatchKind, type ZkError } from '@zkit/protocol';
+import type { Logger } from 'pino';
+import type { Mirror } from '../views/mirror.js';
+import { type MirrorView, NOTIFY } from '../views/mirror-views.js';
+import type { Instance, InstanceProblem, ParsedInstance } from './instance.js';
+import type { ChangeSet } from './services-diff.js';
+import type { ChildData } from './zkit-format.js';
+
+/** What the follower needs of the client's MirrorRegistry: shared mirrors, given back when no view holds them. */
+export interface MirrorSource {
+  acquire(kind: WatchKind, path: string, signal?: AbortSignal): Promise<Mirror>;
+  release(mirror: Mirror): void;
+}
+
+/** How one format reads a child: `checkName` first (no data read when it fails), then `parse` with the data. */
+export interface ServiceFormatReader {
+  checkName(id: string): InstanceProblem | undefined;
+  parse(id: string, data: ChildData): ParsedInstance;
+}
+
+/** Someone following the instances: told every transition at once (`changes`), `deliver`ed once per turn. */
+export interface ServiceSubscriber {
+  readonly changes: ChangeSet;
+  /** The turn's changes are in `changes`; `final` when the view will not change again (delivered even if empty). */
+  deliver(final: boolean): void;
+  /** The view closed: no more deliveries. */
+  end(): void;
+}
+
+type LinkState = 'skipped' | 'loading' | 'live' | 'missing' | 'ended';
+
+/** One child of the service: its data mirror (once loaded), and the mirror's link back to the follower. */
+class ChildLink implements MirrorView {
+  state: LinkState = 'loading';
+  mirror: Mirror | undefined;
+  load: AbortController | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly follower: ServiceFollower,
+  ) {}
+
+  [NOTIFY](): void {
+    this.follower.dataChanged(this);
+  }
+
+  close(): void {
+    this.follower.close();
+  }
+}
+
+export interface FollowerOptions {
+  readonly mirrors: MirrorSource;
+  /** The service node's children mirror, just acquired (reserved for this follower). */
+  readonly children: Mirror;
+  readonly format: ServiceFormatReader;
+  readonly log: Logger;
+}
+
+/**
+ * Keeps the instances of one service node: one children mirror of the node and one data mirror per child, all
+ * shared with any other view of those paths (so the worker's watches, their re-arming after a new session or
+ * worker, and the persistent recursive watch of big nodes all come for free). A child's data change notifies that
+ * child's link alone, so it costs O(that instance). Every transition is recorded at once in each subscriber's
+ * ChangeSet; subscribers are told once per event-loop turn, so changes that arrive together arrive as one.
+ *
+ * The follower holds its mirrors and subscribers strongly and never its Services view (services.ts) except
+ * through the subscribers' callbacks: a view with no callbacks can be collected, and its finalizer closes this.
+ */
+export class ServiceFollower implements MirrorView {
+  readonly path: string;
+  readonly #links = new Map<string, ChildLink>();
+  readonly #instances = new Map<string, Instance>();
+  /** The problem each left-out child was last logged with, so one bad child is logged once, not per change. */
+  readonly #problems = new Map<string, string>();
+  readonly #subscribers = new Set<ServiceSubscriber>();
+  readonly #initial: Promise<void>[] = [];
+  #sorted: readonly Instance[] | undefined;
+  #flushing: NodeJS.Immediate | undefined;
+  #finished = false;
+  #closed = false;
+  /** Set once the constructor's first sync is over: ready() waits for the loads that sync started, no later ones. */
+  #started = false;
+
+  constructor(private readonly options: FollowerOptions) {
+    const { children } = options;
+    this.path = children.path;
+    children.views.add(this);
+    children.views.subscribe(this);
+    children.reserved = Math.max(0, children.reserved - 1);
+    this.#sync();
+    this.#started = true;
+  }
+
+  /** Resolves once the data of every child listed at the start was read (or found gone). Never rejects. */
+  ready(): Promise<void> {
+    return Promise.all(this.#initial).then(() => {});
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get deleted(): boolean {
+    return this.options.children.deleted;
+  }
+
+  get error(): ZkError | undefined {
+    return this.options.children.error;
+  }
+
+  /** Deleted, ended or closed: the instances will not change again. */
+  get finished(): boolean {
+    return this.#finished || this.#closed;
+  }
+
+  get size(): number {
+    return this.#instances.size;
+  }
+
+  get(id: string): Instance | undefined {
+    return this.#instances.get(id);
+  }
+
+  /** The instances sorted by id, as a frozen snapshot replaced (never changed) when they change. */
+  sorted(): readonly Instance[] {
+    this.#sorted ??= Object.freeze([...this.#instances.values()].sort((a, b) => compare(a.id, b.id)));
+    return this.#sorted;
+  }
+
+  subscribe(subscriber: ServiceSubscriber): void {
+    this.#subscribers.add(subscriber);
+  }
+
+  unsubscribe(subscriber: ServiceSubscriber): void {
+    this.#subscribers.delete(subscriber);
+  }
+
+  /** The children mirror changed: follow the names (O(children)); deleted or ended, the view finishes. */
+  [NOTIFY](): void {
+    if (this.#closed || this.#finished) return;
+    const children = this.options.children;
+    if (children.deleted) {
+      for (const link of [...this.#links.values()]) this.#drop(link);
+    } else if (children.error === undefined) {
+      this.#sync();
+      return;
+    } else {
+      // Ended (the watch could not be kept): keep the last instances, as a children view keeps its last names.
+      for (const link of this.#links.values()) this.#unlink(link);
+      this.#links.clear();
+    }
+    this.#finished = true;
+    this.#schedule();
+  }
+
+  /** A child's data mirror changed (or was deleted or ended). */
+  dataChanged(link: ChildLink): void {
+    if (this.#closed || this.#finished || this.#links.get(link.id) !== link) return;
+    const mirror = link.mirror;
+    if (mirror === undefined) return;
+    if (mirror.deleted) {
+      // The child is gone (its name follows in the children list), or deleted and made again: read it afresh.
+      this.#unlink(link);
+      this.#set(link.id, undefined);
+      link.state = 'missing';
+      if (this.options.children.names.has(link.id)) this.#load(link);
+      return;
+    }
+    if (mirror.error !== undefined) {
+      // The worker could not keep this child's watch (a failure the application heard of): keep what was read.
+      this.#unlink(link);
+      link.state = 'ended';
+      return;
+    }
+    this.#parse(link.id, mirror);
+  }
+
+  /** Releases every mirror (the last holder gives the worker's watches back) and ends every subscriber. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#flushing !== undefined) clearImmediate(this.#flushing);
+    for (const link of this.#links.values()) this.#unlink(link);
+    this.#links.clear();
+    const children = this.options.children;
+    children.views.remove(this);
+    this.options.mirrors.release(children);
+    for (const subscriber of [...this.#subscribers]) subscriber.end();
+    this.#subscribers.clear();
+  }
+
+  /** Links every listed child not linked yet, drops those no longer listed, retries those found missing. */
+  #sync(): void {
+    const names = this.options.children.names;
+    for (const link of [...this.#links.values()]) {
+      if (!names.has(link.id)) this.#drop(link);
+      else if (link.state === 'missing') this.#load(link);
+    }
+    for (const id of names) {
+      if (this.#links.has(id)) continue;
+      const link = new ChildLink(id, this);
+      this.#links.set(id, link);
+      const problem = this.options.format.checkName(id);
+      if (problem === undefined) this.#load(link);
+      else {
+        link.state = 'skipped';
+        this.#noteProblem(problem);
+      }
+    }
+  }
+
+  #load(link: ChildLink): void {
+    const controller = new AbortController();
+    link.load = controller;
+    link.state = 'loading';
+    const path = joinPath(this.path, link.id);
+    const loaded = this.options.mirrors.acquire('data', path, controller.signal).then(
+      (mirror) => {
+        if (link.load !== controller || this.#links.get(link.id) !== link || this.#closed || this.#finished) {
+          // Dropped while its first read was in flight: give the reservation back.
+          mirror.reserved = Math.max(0, mirror.reserved - 1);
+          this.options.mirrors.release(mirror);
+          return;
+        }
+        link.load = undefined;
+        link.mirror = mirror;
+        link.state = 'live';
+        mirror.views.add(link);
+        mirror.views.subscribe(link);
+        mirror.reserved = Math.max(0, mirror.reserved - 1);
+        this.#parse(link.id, mirror);
+      },
+      (error: unknown) => {
+        if (link.load !== controller) return;
+        link.load = undefined;
+        link.state = 'missing';
+        const code = (error as ZkError | undefined)?.code;
+        // Deleted between the list and the read: simply absent. Anything else: left out, said once.
+        if (code !== 'NO_NODE' && code !== 'CLOSED' && code !== 'ABORTED') {
+          this.#noteProblem({ id: link.id, problem: `its data could not be read: ${String(error)}` });
+        }
+      },
+    );
+    if (!this.#started) this.#initial.push(loaded);
+  }
+
+  #parse(id: string, mirror: Mirror): void {
+    const parsed = this.options.format.parse(id, mirror.data);
+    if ('instance' in parsed) {
+      this.#problems.delete(id);
+      this.#set(id, parsed.instance);
+    } else {
+      this.#noteProblem(parsed);
+      this.#set(id, undefined);
+    }
+  }
+
+  /** The child left the list: its instance goes, its mirror is given back (or its first read withdrawn). */
+  #drop(link: ChildLink): void {
+    this.#unlink(link);
+    this.#links.delete(link.id);
+    this.#problems.delete(link.id);
+    this.#set(link.id, undefined);
+  }
+
+  #unlink(link: ChildLink): void {
+    link.load?.abort();
+    link.load = undefined;
+    const mirror = link.mirror;
+    link.mirror = undefined;
+    if (mirror === undefined) return;
+    mirror.views.remove(link);
+    this.options.mirrors.release(mirror);
+  }
+
+  #set(id: string, next: Instance | undefined): void {
+    const previous = this.#instances.get(id);
+    if (previous === next) return;
+    // A write of the same data (a new mzxid) changes nothing anyone could see.
+    if (previous !== undefined && next !== undefined && isDeepStrictEqual(previous, next)) return;
+    if (next === undefined) this.#instances.delete(id);
+    else this.#instances.set(id, next);
+    this.#sorted = undefined;
+    if (this.#subscribers.size === 0) return;
+    for (const subscriber of this.#subscribers) subscriber.changes.record(id, previous, next);
+    this.#schedule();
+  }
+
+  #noteProblem({ id, problem }: InstanceProblem): void {
+    if (this.#problems.get(id) === problem) return;
+    this.#problems.set(id, problem);
+    this.options.log.warn(
+      { path: this.path, child: id, problem },
+      'a child of a service is not a valid instance: it is left out of the view',
+    );
+  }
+
+  /** One delivery per event-loop turn: what arrived together is told together. */
+  #schedule(): void {
+    this.#flushing ??= setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushing = undefined;
+    const final = this.#finished;
+    for (const subscriber of [...this.#subscribers]) {
+      if (this.#subscribers.has(subscriber)) subscriber.deliver(final);
+    }
+    if (!final) return;
+    for (const subscriber of [...this.#subscribers]) subscriber.end();
+    this.#subscribers.clear();
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
