@@ -28,3 +28,20 @@ setup: no ZooKeeper found. Any one of these works:
 MSG
   fi
 fi
+
+# The Curator interop tests (test-e2e/curator.e2e.test.ts) compile a small Java probe against Debian's Curator jars;
+# without them they skip and say why. Debian's libcurator-discovery-java forgets to depend on libcurator-recipes-java.
+curator_packages() {
+  [ -f /usr/share/java/curator-x-discovery.jar ] || echo libcurator-discovery-java
+  [ -f /usr/share/java/curator-recipes.jar ] || echo libcurator-recipes-java
+  [ -f /usr/share/java/slf4j-simple.jar ] || [ -f /usr/share/java/slf4j-nop.jar ] || echo libslf4j-java
+  command -v javac >/dev/null || echo default-jdk-headless
+}
+
+missing_curator=$(curator_packages | tr '\n' ' ')
+if [ -n "$missing_curator" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "setup: installing $missing_curator(Apache Curator and a JDK, for the Curator interop tests)"
+  # shellcheck disable=SC2086 # one word per package
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    $missing_curator >/dev/null; } || echo "setup: could not install them; the Curator interop tests will skip" >&2
+fi
