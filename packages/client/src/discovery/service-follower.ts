@@ -75,6 +75,8 @@ export class ServiceFollower implements MirrorView {
   /** The problem each left-out child was last logged with, so one bad child is logged once, not per change. */
   readonly #problems = new Map<string, string>();
   readonly #subscribers = new Set<ServiceSubscriber>();
+  /** Listed children whose node was not there when read. */
+  readonly #missing = new Set<ChildLink>();
   readonly #initial: Promise<void>[] = [];
   #sorted: readonly Instance[] | undefined;
   #flushing: NodeJS.Immediate | undefined;
@@ -144,12 +146,13 @@ export class ServiceFollower implements MirrorView {
     if (children.deleted) {
       for (const link of [...this.#links.values()]) this.#drop(link);
     } else if (children.error === undefined) {
-      this.#sync();
+      this.#follow();
       return;
     } else {
       // Ended (the watch could not be kept): keep the last instances, as a children view keeps its last names.
       for (const link of this.#links.values()) this.#unlink(link);
       this.#links.clear();
+      this.#missing.clear();
     }
     this.#finished = true;
     this.#schedule();
@@ -164,8 +167,11 @@ export class ServiceFollower implements MirrorView {
       // The child is gone (its name follows in the children list), or deleted and made again: read it afresh.
       this.#unlink(link);
       this.#set(link.id, undefined);
-      link.state = 'missing';
       if (this.options.children.names.has(link.id)) this.#load(link);
+      else {
+        link.state = 'missing';
+        this.#missing.add(link);
+      }
       return;
     }
     if (mirror.error !== undefined) {
@@ -184,6 +190,7 @@ export class ServiceFollower implements MirrorView {
     if (this.#flushing !== undefined) clearImmediate(this.#flushing);
     for (const link of this.#links.values()) this.#unlink(link);
     this.#links.clear();
+    this.#missing.clear();
     const children = this.options.children;
     children.views.remove(this);
     this.options.mirrors.release(children);
@@ -191,23 +198,35 @@ export class ServiceFollower implements MirrorView {
     this.#subscribers.clear();
   }
 
-  /** Links every listed child not linked yet, drops those no longer listed, retries those found missing. */
+  /** Links every listed child (the first sync). */
   #sync(): void {
-    const names = this.options.children.names;
-    for (const link of [...this.#links.values()]) {
-      if (!names.has(link.id)) this.#drop(link);
-      else if (link.state === 'missing') this.#load(link);
+    for (const id of this.options.children.names) this.#link(id);
+  }
+
+  /**
+   * Follows one change of the list in O(change): the mirror says which names it added and removed. Children found
+   * missing though listed (deleted and made again between two reads) are tried again at each change.
+   */
+  #follow(): void {
+    const { names, lastChange } = this.options.children;
+    if (lastChange === undefined) return;
+    for (const id of lastChange.removed) {
+      const link = this.#links.get(id);
+      if (link !== undefined && !names.has(id)) this.#drop(link);
     }
-    for (const id of names) {
-      if (this.#links.has(id)) continue;
-      const link = new ChildLink(id, this);
-      this.#links.set(id, link);
-      const problem = this.options.format.checkName(id);
-      if (problem === undefined) this.#load(link);
-      else {
-        link.state = 'skipped';
-        this.#noteProblem(problem);
-      }
+    for (const id of lastChange.added) if (names.has(id)) this.#link(id);
+    for (const link of [...this.#missing]) if (names.has(link.id)) this.#load(link);
+  }
+
+  #link(id: string): void {
+    if (this.#links.has(id)) return;
+    const link = new ChildLink(id, this);
+    this.#links.set(id, link);
+    const problem = this.options.format.checkName(id);
+    if (problem === undefined) this.#load(link);
+    else {
+      link.state = 'skipped';
+      this.#noteProblem(problem);
     }
   }
 
@@ -215,6 +234,7 @@ export class ServiceFollower implements MirrorView {
     const controller = new AbortController();
     link.load = controller;
     link.state = 'loading';
+    this.#missing.delete(link);
     const path = joinPath(this.path, link.id);
     const loaded = this.options.mirrors.acquire('data', path, controller.signal).then(
       (mirror) => {
@@ -236,6 +256,7 @@ export class ServiceFollower implements MirrorView {
         if (link.load !== controller) return;
         link.load = undefined;
         link.state = 'missing';
+        this.#missing.add(link);
         const code = (error as ZkError | undefined)?.code;
         // Deleted between the list and the read: simply absent. Anything else: left out, said once.
         if (code !== 'NO_NODE' && code !== 'CLOSED' && code !== 'ABORTED') {
@@ -261,6 +282,7 @@ export class ServiceFollower implements MirrorView {
   #drop(link: ChildLink): void {
     this.#unlink(link);
     this.#links.delete(link.id);
+    this.#missing.delete(link);
     this.#problems.delete(link.id);
     this.#set(link.id, undefined);
   }

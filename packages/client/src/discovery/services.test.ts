@@ -368,6 +368,33 @@ describe('services view (zkit format)', () => {
     expect(zk.commands.filter((c) => c.type === 'abort')).toHaveLength(1);
   });
 
+  it('reads again, at the next change of the list, a listed child that was missing when read', async () => {
+    const zk = setup();
+    zk.seed('/s');
+    const view = await zk.open('/s');
+    // Listed, but deleted before its read (and made again later without the list changing).
+    zk.registry.onChildren('/s', ['h:1'], []);
+    await turn();
+    expect(view.size).toBe(0);
+    zk.seed('/s/h:1', { pid: 1 });
+    zk.set('/s/h:2', { pid: 2 });
+    await turn();
+    expect(view.toArray().map((i) => i.id)).toEqual(['h:1', 'h:2']);
+  });
+
+  it('reads a child again when its node was deleted and made again under the same name', async () => {
+    const zk = setup();
+    zk.seed('/s');
+    zk.seed('/s/h:1', { v: 1 });
+    const view = await zk.open('/s');
+    const seen = recordChanges(view);
+    zk.seed('/s/h:1', { v: 2 });
+    zk.registry.onDeleted('data', '/s/h:1');
+    await turn();
+    expect(view.get('h:1')?.data).toEqual({ v: 2 });
+    expect(seen.at(-1)).toMatchObject({ updated: ['h:1'] });
+  });
+
   it("is ABORTED, holding nothing, when the signal fires before the children's data is read", async () => {
     const zk = setup();
     zk.seed('/s');

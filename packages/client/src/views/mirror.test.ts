@@ -20,6 +20,14 @@ describe('children mirrors', () => {
     expect(applyChildren(mirror, ['c'], ['x'])).toBe(false);
   });
 
+  it('records what the latest change really added and removed (no-ops and repeats left out)', () => {
+    const mirror = childrenMirror('/s', ['a', 'b']);
+    applyChildren(mirror, ['c', 'b', 'c'], ['a', 'x']);
+    expect(mirror.lastChange).toEqual({ added: ['c'], removed: ['a'] });
+    replaceChildren(mirror, ['c', 'd']);
+    expect(mirror.lastChange).toEqual({ added: ['d'], removed: ['b'] });
+  });
+
   it('replaces the whole list and reports no change for the same list', () => {
     const mirror = childrenMirror('/s', ['a', 'b']);
     expect(replaceChildren(mirror, ['b', 'a'])).toBe(false);
