@@ -70,6 +70,7 @@ async function changes(parent: Channel, loaded: Loaded): Promise<void> {
   for (;;) {
     const message = await parent.receive(120_000);
     if (message.type === 'exit') return;
+    if (message.type !== 'arm') throw new Error(`a ${config.mode} trial got ${message.type}`);
     let seenAt: bigint | undefined;
     let elu: EventLoopUtilization | undefined;
     const seen = new Promise<void>((resolve) =>

@@ -2,8 +2,11 @@
 
 export interface ScaleChildConfig {
   readonly kind: 'zkit' | 'direct';
-  /** children: register `count` servers under `path` and watch them; properties: load views of `path/p<i>`. */
-  readonly mode: 'children' | 'properties';
+  /**
+   * children: register `count` servers under `path` and watch them; properties: load views of `path/p<i>`;
+   * services: follow the `count` instances the parent made under `path` (services-child.ts).
+   */
+  readonly mode: 'children' | 'properties' | 'services';
   readonly connectionString: string;
   readonly path: string;
   readonly count: number;
@@ -30,6 +33,8 @@ export interface MemoryFigures {
 
 export type ScaleToChild =
   | { readonly type: 'arm'; readonly name: string; readonly present: boolean }
+  /** Services mode: the instance `name` is about to be rewritten with `seq` in its data. */
+  | { readonly type: 'armData'; readonly name: string; readonly seq: number }
   | { readonly type: 'exit' };
 
 export type ScaleFromChild =

@@ -18,6 +18,7 @@ import type { Row, ScenarioResult, TargetCheck, Unit } from '../report.js';
 import { monotonicNs, summarize } from '../stats.js';
 import { CHANGE_BUSY_US, CHANGE_BYTES } from '../targets.js';
 import type { MemoryFigures, ScaleChildConfig, ScaleFromChild, ScaleToChild } from './scale-protocol.js';
+import { type ServicesTrial, servicesChecks, servicesRows, servicesTrials } from './scale-services.js';
 
 type Kind = ScaleChildConfig['kind'];
 
@@ -59,11 +60,16 @@ export async function scale(ctx: BenchContext): Promise<ScenarioResult> {
     ctx.progress(`  4. ${config.scaleChildren} children: ${kind}`);
     children[kind] = await childrenTrial(ctx, kind);
   }
+  const services = await servicesTrials(ctx);
   for (const kind of ['zkit', 'direct'] as const) {
     ctx.progress(`  4. ${config.propertiesViews} properties views: ${kind}`);
     properties[kind] = await propertiesTrial(ctx, kind);
   }
-  return result(ctx, children as Record<Kind, ChildrenTrial>, properties as Record<Kind, PropertiesTrial>);
+  return result(ctx, {
+    children: children as Record<Kind, ChildrenTrial>,
+    services,
+    properties: properties as Record<Kind, PropertiesTrial>,
+  });
 }
 
 async function childrenTrial(ctx: BenchContext, kind: Kind): Promise<ChildrenTrial> {
@@ -152,11 +158,13 @@ function serviceConfig(i: number): Record<string, unknown> {
   return { threads: 4, timeout: 30, database: `db-${i}.internal:5432`, features: ['a', 'b'], weight: 1.5 };
 }
 
-function result(
-  ctx: BenchContext,
-  children: Record<Kind, ChildrenTrial>,
-  properties: Record<Kind, PropertiesTrial>,
-): ScenarioResult {
+interface Trials {
+  readonly children: Record<Kind, ChildrenTrial>;
+  readonly services: Record<Kind, ServicesTrial>;
+  readonly properties: Record<Kind, PropertiesTrial>;
+}
+
+function result(ctx: BenchContext, { children, services, properties }: Trials): ScenarioResult {
   const n = ctx.config.scaleChildren.toLocaleString('en-US');
   const v = ctx.config.propertiesViews.toLocaleString('en-US');
   const row = (metric: string, unit: Unit, of: (kind: Kind) => number | null): Row => ({
@@ -206,6 +214,7 @@ function result(
     row(`worker heap (live): with ${n} registrations and their view`, 'MiB', (k) =>
       workerHeapOf(children[k].memory),
     ),
+    ...servicesRows(n, services, ctx.config.inFlight),
     row(`${v} properties views: load, ${ctx.config.inFlight} in flight`, 'ms', (k) => properties[k].loadMs),
     row(`${v} properties views: bytes across threads`, 'KiB', (k) => kib(properties[k].loadBytes)),
     row(`process RSS: + ${v} properties views`, 'MiB', (k) => rssDelta(properties[k].memory, 'loaded')),
@@ -229,6 +238,7 @@ function result(
       measured: `${(committed('zkit').p50 / 1000).toFixed(2)} ms (direct ${(committed('direct').p50 / 1000).toFixed(2)} ms; from write issued ${(latency('zkit').p50 / 1000).toFixed(2)} ms)`,
       met: committed('zkit').p50 < 1000,
     },
+    ...servicesChecks(n, services),
   ];
   return {
     id: 4,
@@ -244,6 +254,7 @@ function result(
       "Main-thread busy: event-loop utilisation of the child's main thread from arming to the callback; for the direct client it includes re-reading and diffing all names. It is wall time while active, so a thread preempted by another process counts: the max shows a loaded machine.",
       "Memory: RSS is the whole process (zkit's worker thread and its uncollected garbage included); heaps are live objects after a full GC (the worker's from a heap snapshot, whole: compare with an idle client's in scenario 5).",
       'Bytes across threads: structured-clone size of every message the worker posted to the main thread (the direct client has no thread boundary).',
+      `A ${n}-instance service: the parent creates ${n} instances (HOST:PORT children, ~60 B of JSON each), then rewrites ONE instance's data ${ctx.config.scaleChanges} times (after ${WARMUP_CHANGES} untimed). zkit follows them with \`zk.services()\` (one children view, one data view per instance) and the callback gets the changed instance (\`change.updated\`); the direct client keeps the same map by hand: getChildren with a watch, getData with a watch on every child, re-reading the changed child on its data watch. Both are O(change) per change; zkit's read happens in its worker.`,
     ],
   };
 }
