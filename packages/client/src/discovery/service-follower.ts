@@ -78,7 +78,9 @@ export class ServiceFollower implements MirrorView {
   /** Listed children whose node was not there when read. */
   readonly #missing = new Set<ChildLink>();
   readonly #initial: Promise<void>[] = [];
-  #sorted: readonly Instance[] | undefined;
+  #sorted: readonly Instance[] = Object.freeze([]);
+  /** Ids changed since `#sorted` was made: the next read merges them in, O(size + changes), not a full sort. */
+  readonly #unsorted = new Set<string>();
   #flushing: NodeJS.Immediate | undefined;
   #finished = false;
   #closed = false;
@@ -127,7 +129,15 @@ export class ServiceFollower implements MirrorView {
 
   /** The instances sorted by id, as a frozen snapshot replaced (never changed) when they change. */
   sorted(): readonly Instance[] {
-    this.#sorted ??= Object.freeze([...this.#instances.values()].sort((a, b) => compare(a.id, b.id)));
+    if (this.#unsorted.size === 0) return this.#sorted;
+    const kept = this.#sorted.filter((instance) => !this.#unsorted.has(instance.id));
+    const fresh: Instance[] = [];
+    for (const id of this.#unsorted) {
+      const instance = this.#instances.get(id);
+      if (instance !== undefined) fresh.push(instance);
+    }
+    this.#unsorted.clear();
+    this.#sorted = Object.freeze(merge(kept, fresh.sort(byId)));
     return this.#sorted;
   }
 
@@ -304,7 +314,7 @@ export class ServiceFollower implements MirrorView {
     if (previous !== undefined && next !== undefined && isDeepStrictEqual(previous, next)) return;
     if (next === undefined) this.#instances.delete(id);
     else this.#instances.set(id, next);
-    this.#sorted = undefined;
+    this.#unsorted.add(id);
     if (this.#subscribers.size === 0) return;
     for (const subscriber of this.#subscribers) subscriber.changes.record(id, previous, next);
     this.#schedule();
@@ -336,6 +346,18 @@ export class ServiceFollower implements MirrorView {
   }
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function byId(a: Instance, b: Instance): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** Two lists sorted by id, with no id in both, as one. */
+function merge(a: readonly Instance[], b: readonly Instance[]): Instance[] {
+  const out: Instance[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length)
+    out.push(byId(a[i] as Instance, b[j] as Instance) < 0 ? (a[i++] as Instance) : (b[j++] as Instance));
+  while (i < a.length) out.push(a[i++] as Instance);
+  while (j < b.length) out.push(b[j++] as Instance);
+  return out;
 }

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type DataSnapshot, type WorkerApi, type WorkerCommand, zkError } from '@zkit/protocol';
 import type { Remote } from 'comlink';
+import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { AbortableCalls } from '../thread/abortable.js';
@@ -21,18 +22,28 @@ function setup() {
   const held: (() => void)[] = [];
   let hold = false;
   let zxid = 1;
-  const answer = <T>(work: () => T): Promise<T> =>
-    new Promise((resolve, reject) => {
+  /** Paths with a watch read in flight: as the worker's, their events come after the reply (in a later task). */
+  const reading = new Map<string, number>();
+  const answer = <T>(path: string, work: () => T): Promise<T> => {
+    reading.set(path, (reading.get(path) ?? 0) + 1);
+    const done = () => setImmediate(() => reading.set(path, (reading.get(path) ?? 1) - 1));
+    return new Promise((resolve, reject) => {
       const run = () => {
         try {
           resolve(work());
         } catch (error) {
           reject(error);
         }
+        done();
       };
       if (hold) held.push(run);
       else run();
     });
+  };
+  const event = (path: string, deliver: () => void) => {
+    if (reading.get(path)) setImmediate(deliver);
+    else deliver();
+  };
   const snapshotOf = (path: string): DataSnapshot => {
     const node = tree.get(path);
     if (!node) throw zkError('NO_NODE', `${path} does not exist`, { path });
@@ -43,8 +54,8 @@ function setup() {
     return [...tree.keys()].filter((p) => p.startsWith(`${path}/`)).map((p) => p.slice(path.length + 1));
   };
   const api = {
-    watchChildren: (path: string) => answer(() => childrenOf(path)),
-    watchData: (path: string) => answer(() => snapshotOf(path)),
+    watchChildren: (path: string) => answer(path, () => childrenOf(path)),
+    watchData: (path: string) => answer(path, () => snapshotOf(path)),
   } as unknown as Remote<WorkerApi>;
   const call: WorkerCall = (invoke) => invoke(api);
   const send = (command: WorkerCommand) => commands.push(command);
@@ -86,7 +97,7 @@ function setup() {
     /** Creates or sets a node and plays the worker's events for it. */
     set(path: string, data: string | object = {}) {
       const { snapshot, existed } = write(path, data);
-      if (existed) registry.onData(path, snapshot);
+      if (existed) event(path, () => registry.onData(path, snapshot));
       else
         registry.onChildren(
           path.slice(0, path.lastIndexOf('/')),
@@ -100,8 +111,9 @@ function setup() {
     },
     remove(path: string) {
       tree.delete(path);
-      registry.onDeleted('data', path);
-      registry.onChildren(path.slice(0, path.lastIndexOf('/')), [], [path.slice(path.lastIndexOf('/') + 1)]);
+      event(path, () => registry.onDeleted('data', path));
+      const parent = path.slice(0, path.lastIndexOf('/'));
+      event(parent, () => registry.onChildren(parent, [], [path.slice(path.lastIndexOf('/') + 1)]));
     },
     hold(on: boolean) {
       hold = on;
@@ -429,6 +441,49 @@ describe('services view (zkit format)', () => {
     await turn();
     expect(calls).toBe(3);
     expect(zk.records.filter((r) => r.msg.includes('watch callback threw'))).toHaveLength(1);
+  });
+});
+
+describe('services view: any sequence of changes', () => {
+  it('lists what the tree holds, sorted, read between changes or not; the changes told add up to it', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('set', 'remove', 'read', 'turn'),
+            fc.integer({ min: 0, max: 6 }),
+            fc.nat(3),
+          ),
+          { maxLength: 40 },
+        ),
+        async (steps) => {
+          const zk = setup();
+          zk.seed('/s');
+          const view = await zk.open('/s');
+          const told = new Map<string, unknown>();
+          view.watch((_v, change) => {
+            for (const i of change.removed) told.delete(i.id);
+            for (const i of [...change.added, ...change.updated]) told.set(i.id, i.data);
+          });
+          for (const [op, n, v] of steps) {
+            const path = `/s/h:${n + 1}`;
+            if (op === 'set') zk.set(path, v === 3 ? 'bad' : { v });
+            else if (op === 'remove' && zk.tree.has(path)) zk.remove(path);
+            else if (op === 'read') view.toArray();
+            else await turn();
+          }
+          await turn();
+          const expected = [...zk.tree.entries()]
+            .filter(([path, node]) => path !== '/s' && node.problem === undefined)
+            .map(([path, node]) => [path.slice(3), node.properties] as const)
+            .sort(([a], [b]) => (a < b ? -1 : 1));
+          expect(view.toArray().map((i) => [i.id, i.data])).toEqual(expected);
+          expect([...told.entries()].sort(([a], [b]) => (a < b ? -1 : 1))).toEqual(expected);
+          view.close();
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 
