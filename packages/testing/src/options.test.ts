@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveStartOptions } from './options.js';
+import { extraJvmFlags, resolveStartOptions } from './options.js';
 
 describe('resolveStartOptions', () => {
   it('defaults to one server, a 500 ms tick, sessions of 2 to 20 ticks and 30 s to start', () => {
@@ -39,5 +39,13 @@ describe('resolveStartOptions', () => {
         message: expect.stringMatching(/unknown jvm profile 'fast'/),
       }),
     );
+    expect(() => resolveStartOptions({ containerCheckInterval: 0 })).toThrow(/containerCheckInterval/);
+  });
+
+  it('passes a container check interval to the JVM only when asked', () => {
+    expect(extraJvmFlags(resolveStartOptions())).toEqual([]);
+    expect(extraJvmFlags(resolveStartOptions({ containerCheckInterval: 200 }))).toEqual([
+      '-Dznode.container.checkIntervalMs=200',
+    ]);
   });
 });
