@@ -1,7 +1,7 @@
 import { expireSession } from '@zkit/client/internal';
-import { startZooKeeper, waitFor, type ZooKeeperHandle } from '@zkit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, observer, root } from './support/harness.js';
+import { startProxy, startZooKeeper, waitFor, type ZooKeeperHandle } from '@zkit/testing';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { client, observer, root, zkConnect } from './support/harness.js';
 
 /** Curator 5's keys, in the order it writes them (the format note). */
 const CURATOR_KEYS = [
@@ -76,6 +76,22 @@ describe('registerInstance', () => {
     );
     expect(restored.ephemeralOwner).toBe(zk.sessionId);
     expect((await obs.getData(registration.path)).data).toEqual(before);
+  });
+
+  it('keeps its node through a reconnect: never deleted and re-created, unlike Curator', async () => {
+    const server = zkConnect();
+    const proxy = await startProxy(server.replace(/\/.*$/, ''));
+    onTestFinished(() => proxy.close());
+    const zk = await client({}, `${proxy.connectString}${/\/.*$/.exec(server)?.[0] ?? ''}`);
+    const obs = await observer();
+    const registration = await zk.registerInstance(root('instance-reconnect'), 'orders', { port: 1 });
+    const before = await obs.exists(registration.path);
+
+    proxy.dropConnections();
+
+    await waitFor(() => proxy.accepted >= 2 && zk.state === 'connected', { timeout: 15_000 });
+    await waitFor(async () => (await zk.diagnostics()).registrations.every((entry) => entry.present));
+    expect((await obs.exists(registration.path))?.czxid).toBe(before?.czxid);
   });
 
   it('refuses bad options with typed errors', async () => {
