@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       connect: '127.0.0.1:2181',
       root: '/services',
+      format: 'zkit',
       host: '10.0.0.5',
       sessionTimeout: 10_000,
       include: ['*'],
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
     const { config } = load({
       ZK_CONNECT: 'zk1:2181,zk2:2181/chroot',
       ZKIT_ROOT: '/svc',
+      ZKIT_FORMAT: 'Curator',
       ZKIT_HOST: 'app-1.example',
       ZKIT_SESSION_TIMEOUT: '2000',
       ZKIT_INCLUDE: 'api, web-*',
@@ -37,6 +39,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       connect: 'zk1:2181,zk2:2181/chroot',
       root: '/svc',
+      format: 'curator',
       host: 'app-1.example',
       sessionTimeout: 2000,
       include: ['api', 'web-*'],
@@ -47,14 +50,26 @@ describe('loadConfig', () => {
   });
 
   it('reads PM2 module conf (pm2 set pm2-zkit:<key>) from the env var named after the process, over env vars', () => {
-    const conf = { connect: 'zk9:2181', root: '/m', session_timeout: '3000', host: '[fd00::1]' };
+    const conf = {
+      connect: 'zk9:2181',
+      root: '/m',
+      format: 'curator',
+      session_timeout: '3000',
+      host: '[fd00::1]',
+    };
     const { config } = load({
       name: 'pm2-zkit',
       'pm2-zkit': JSON.stringify(conf),
       ZK_CONNECT: 'other:1',
       ZKIT_ROOT: '/e',
     });
-    expect(config).toMatchObject({ connect: 'zk9:2181', root: '/m', sessionTimeout: 3000, host: 'fd00::1' });
+    expect(config).toMatchObject({
+      connect: 'zk9:2181',
+      root: '/m',
+      format: 'curator',
+      sessionTimeout: 3000,
+      host: 'fd00::1',
+    });
   });
 
   it('uses the process name PM2 gives, so an app started under another name has its own conf', () => {
@@ -85,6 +100,7 @@ describe('loadConfig', () => {
     [{ ZKIT_SESSION_TIMEOUT: '2s' }, /session timeout/],
     [{ ZKIT_SESSION_TIMEOUT: '0' }, /session timeout/],
     [{ ZKIT_LOG_LEVEL: 'loud' }, /log level/],
+    [{ ZKIT_FORMAT: 'eureka' }, /format "eureka" must be one of zkit, curator/],
     [{ name: 'p', p: 'not json' }, /not JSON/],
     [{ name: 'p', p: '[1]' }, /not an object/],
     [{ name: 'p', p: '{"root":{}}' }, /must be a string/],

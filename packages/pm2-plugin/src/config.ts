@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { checkConnectionString } from '@zkit/client';
+import { checkConnectionString, type ServiceFormat } from '@zkit/client';
 import {
   addressName,
   type BackoffOptions,
@@ -19,8 +19,17 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface PluginConfig {
   /** ZooKeeper connection string, `host:port[,host:port...][/chroot]`. @default '127.0.0.1:2181' */
   readonly connect: string;
-  /** Root of the service tree: an app registers under `<root>/<app name>/servers`. @default '/services' */
+  /**
+   * Root of the service tree: an app registers under `<root>/<app name>/servers` (format `zkit`), or as an
+   * instance of the service `<root>/<app name>` (format `curator`). @default '/services'
+   */
   readonly root: string;
+  /**
+   * How apps are written: `zkit`, zc.zk style `HOST:PORT` nodes holding the pid; `curator`, Apache Curator
+   * x-discovery instances (`<root>/<app name>/pm2-<pm_id>@<host>` holding Curator 5's JSON), which Curator and
+   * Spring Cloud Zookeeper clients discover. @default 'zkit'
+   */
+  readonly format: ServiceFormat;
   /** Host advertised in node names. @default the machine's primary non-loopback address (see `primaryAddress`) */
   readonly host: string;
   /** ZooKeeper session timeout in ms (the server clamps it): how long nodes outlive a crashed plugin. @default 10000 */
@@ -48,6 +57,7 @@ interface Setting {
 export const SETTINGS = {
   connect: { key: 'connect', env: 'ZK_CONNECT' },
   root: { key: 'root', env: 'ZKIT_ROOT' },
+  format: { key: 'format', env: 'ZKIT_FORMAT' },
   host: { key: 'host', env: 'ZKIT_HOST' },
   sessionTimeout: { key: 'session_timeout', env: 'ZKIT_SESSION_TIMEOUT' },
   include: { key: 'include', env: 'ZKIT_INCLUDE' },
@@ -71,6 +81,7 @@ interface RuntimeDefaults {
 export const DEFAULTS = {
   connect: DEFAULT_CONNECTION_STRING,
   root: '/services',
+  format: 'zkit',
   sessionTimeout: DEFAULT_SESSION_TIMEOUT,
   include: ['*'],
   exclude: [],
@@ -105,6 +116,7 @@ export interface ConfigSources {
   readonly primaryAddress?: () => string;
 }
 
+const FORMATS: readonly ServiceFormat[] = ['zkit', 'curator'];
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -129,6 +141,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const config: PluginConfig = {
     connect: parseConnect(read(SETTINGS.connect) ?? DEFAULTS.connect),
     root: checkPath('root', read(SETTINGS.root) ?? DEFAULTS.root),
+    format: parseFormat(read(SETTINGS.format)) ?? DEFAULTS.format,
     host: parseHost(read(SETTINGS.host) ?? (sources.primaryAddress ?? primaryAddress)()),
     sessionTimeout: parseTimeout(read(SETTINGS.sessionTimeout)) ?? DEFAULTS.sessionTimeout,
     include: parsePatterns(read(SETTINGS.include)) ?? DEFAULTS.include,
@@ -211,6 +224,14 @@ function parsePatterns(value: string | undefined): string[] | undefined {
     .split(',')
     .map((pattern) => pattern.trim())
     .filter((pattern) => pattern !== '');
+}
+
+function parseFormat(value: string | undefined): ServiceFormat | undefined {
+  if (value === undefined) return undefined;
+  const format = FORMATS.find((candidate) => candidate === value.toLowerCase());
+  if (format === undefined)
+    throw invalid(`format ${JSON.stringify(value)} must be one of ${FORMATS.join(', ')}`);
+  return format;
 }
 
 function parseLogLevel(value: string | undefined): LogLevel | undefined {

@@ -18,10 +18,11 @@ export type {
   DesiredState,
   ManagedProcess,
   NodeName,
+  Placed,
   Plan,
   Skipped,
   Target,
 } from './reconcile.js';
 export { awaitingAnnouncement, desiredNodes, diff, nodeName, RESERVED_FIELDS } from './reconcile.js';
 export type { Held, Registrar, SyncResult } from './registry.js';
-export { Registry, zkitRegistrar } from './registry.js';
+export { curatorRegistrar, Registry, zkitRegistrar } from './registry.js';

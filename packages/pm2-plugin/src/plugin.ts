@@ -24,7 +24,7 @@ import {
   type Skipped,
   type Target,
 } from './reconcile.js';
-import { Registry, zkitRegistrar } from './registry.js';
+import { curatorRegistrar, Registry, zkitRegistrar } from './registry.js';
 
 export interface PluginOptions {
   readonly config: PluginConfig;
@@ -90,13 +90,14 @@ class Pm2Zkit implements Plugin {
       host: this.#config.host,
       selfPmId: options.selfPmId ?? ownPmId(),
       accepts: appFilter(this.#config.include, this.#config.exclude),
+      format: this.#config.format,
     };
   }
 
   async start(): Promise<void> {
-    const { connect: connection, root, host, sessionTimeout, include, exclude } = this.#config;
+    const { connect: connection, root, format, host, sessionTimeout, include, exclude } = this.#config;
     this.#log.info(
-      { connect: connection, root, host, sessionTimeout, include, exclude },
+      { connect: connection, root, format, host, sessionTimeout, include, exclude },
       'pm2-zkit starting',
     );
     await this.#announcements.load();
@@ -205,7 +206,8 @@ class Pm2Zkit implements Plugin {
     // Without a session yet, nothing to do: the connection requests a sync when it is up.
     const zk = this.#zk;
     if (zk === undefined) return;
-    const { retry } = await this.#registry.sync(nodes, zkitRegistrar(zk));
+    const registrar = this.#config.format === 'curator' ? curatorRegistrar(zk) : zkitRegistrar(zk);
+    const { retry } = await this.#registry.sync(nodes, registrar);
     if (retry) this.#scheduleRetry();
     else this.#retryAttempt = 0;
   }

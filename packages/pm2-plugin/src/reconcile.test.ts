@@ -208,10 +208,11 @@ describe('diff', () => {
   });
 
   it('removes what is no longer desired, adds what is new, updates what changed, leaves the rest', () => {
+    const held = (pid: number) => ({ name: node('/', pid).name, data: { pid, pids: [pid] } });
     const current = new Map([
-      ['/s/gone', { pid: 1, pids: [1] }],
-      ['/s/same', { pids: [2], pid: 2 }],
-      ['/s/changed', { pid: 3, pids: [3] }],
+      ['/s/gone', held(1)],
+      ['/s/same', { name: node('/', 2).name, data: { pids: [2], pid: 2 } }],
+      ['/s/changed', held(3)],
     ]);
     const desired = new Map([
       ['/s/same', node('/s/same', 2)],
@@ -222,6 +223,67 @@ describe('diff', () => {
     expect(plan.remove).toEqual(['/s/gone']);
     expect(plan.update.map((n) => n.path)).toEqual(['/s/changed']);
     expect(plan.add.map((n) => n.path)).toEqual(['/s/new']);
+  });
+});
+
+describe('desiredNodes, format curator', () => {
+  const curator: Target = { ...target, format: 'curator' };
+
+  it('makes each process an instance of <root>/<app>, id pm2-<pm_id>@HOST, with its port and PM2 facts', () => {
+    const processes = [
+      proc({ pmId: 4, name: 'web', execMode: 'cluster', instance: 0, envPort: 3000, restarts: 2 }),
+      proc({ pmId: 5, name: 'web', execMode: 'cluster', instance: 1, envPort: 3000 }),
+    ];
+    const { nodes, skipped } = desiredNodes(processes, none, curator);
+    expect(skipped).toEqual([]);
+    // One instance per process, though they share a port: Curator's readers balance over instances.
+    expect([...nodes.keys()]).toEqual(['/services/web/pm2-4@10.0.0.5', '/services/web/pm2-5@10.0.0.5']);
+    const first = nodes.get('/services/web/pm2-4@10.0.0.5')!;
+    expect(first.parent).toBe('/services/web');
+    expect(first.name).toEqual({ kind: 'instance', host: '10.0.0.5', port: 3000, pmId: 4 });
+    expect(first.data).toEqual({
+      pid: 1004,
+      pm_id: 4,
+      name: 'web',
+      instance: 0,
+      exec_mode: 'cluster',
+      restarts: 2,
+      pids: [1004],
+      pm_ids: [4],
+    });
+  });
+
+  it('takes an announced port and service path, and skips a process with no port', () => {
+    const announcements = announced({
+      pmId: 2,
+      name: 'api',
+      port: 8080,
+      path: '/other/api-v2',
+      extra: { v: 1 },
+    });
+    const { nodes, skipped } = desiredNodes(
+      [proc({ pmId: 2, name: 'api', envPort: 9000 }), proc({ pmId: 3, name: 'jobs' })],
+      announcements,
+      curator,
+    );
+    expect([...nodes.keys()]).toEqual(['/other/api-v2/pm2-2@10.0.0.5']);
+    expect(nodes.get('/other/api-v2/pm2-2@10.0.0.5')).toMatchObject({
+      parent: '/other/api-v2',
+      name: { kind: 'instance', port: 8080 },
+      data: { pid: 1002, v: 1 },
+    });
+    expect(skipped).toEqual([{ pmId: 3, name: 'jobs', reason: expect.stringMatching(/no port/) }]);
+  });
+
+  it('keeps the instance at its path when its port changes: the plan updates it', () => {
+    const before = desiredNodes([proc({ pmId: 2, name: 'api', envPort: 80 })], none, curator).nodes;
+    const after = desiredNodes([proc({ pmId: 2, name: 'api', envPort: 81 })], none, curator).nodes;
+    expect([...after.keys()]).toEqual([...before.keys()]);
+    const plan = diff(before, after);
+    expect(plan.update.map((n) => n.name)).toEqual([
+      { kind: 'instance', host: '10.0.0.5', port: 81, pmId: 2 },
+    ]);
+    expect([plan.add, plan.remove]).toEqual([[], []]);
   });
 });
 

@@ -1,7 +1,7 @@
 // Pure: what the ZooKeeper tree should hold for what PM2 runs, and the steps from what it holds now. No I/O here,
 // so every rule (cluster sharing, port precedence, port-less names, filters) is tested with plain data.
 import { isDeepStrictEqual } from 'node:util';
-import type { JsonObject } from '@zkit/client';
+import type { JsonObject, ServiceFormat } from '@zkit/client';
 import { addressName, ILLEGAL_PATH_CHARS, joinPath } from '@zkit/protocol';
 
 /** One PM2 process as the plugin needs it, parsed once from `pm2.list()`. */
@@ -28,7 +28,10 @@ export interface Announcement {
   /** The app name when it announced: a pm_id reused by another app (after a daemon restart) is not matched. */
   readonly name: string;
   readonly port: number | undefined;
-  /** Absolute path of the parent to register under, instead of `<root>/<app name>/servers`. */
+  /**
+   * Absolute path of the parent to register under, instead of `<root>/<app name>/servers` (format `zkit`); of the
+   * service node instead of `<root>/<app name>` (format `curator`).
+   */
   readonly path: string | undefined;
   /** Extra fields for the node's data. */
   readonly extra: JsonObject;
@@ -37,7 +40,12 @@ export interface Announcement {
 export type NodeName =
   | { readonly kind: 'address'; readonly host: string; readonly port: number }
   /** A process without a port: `pm2-<pm_id>@<host>`, which no `host:port` parser takes for an address. */
-  | { readonly kind: 'process'; readonly host: string; readonly pmId: number };
+  | { readonly kind: 'process'; readonly host: string; readonly pmId: number }
+  /**
+   * A Curator instance (format `curator`): one per process, named `pm2-<pm_id>@<host>` like a port-less process
+   * (stable while the process lives, whatever its port), its address and port in its JSON.
+   */
+  | { readonly kind: 'instance'; readonly host: string; readonly port: number; readonly pmId: number };
 
 export interface DesiredNode {
   /** The node's full path: `parent/name`. */
@@ -74,6 +82,8 @@ export interface Target {
   readonly selfPmId: number | undefined;
   /** The include/exclude filter on app names. */
   readonly accepts: (name: string) => boolean;
+  /** How the nodes are written (`PluginConfig.format`). @default 'zkit' */
+  readonly format?: ServiceFormat;
 }
 
 /** Fields the plugin writes; an announcement's extra fields of the same names are ignored. */
@@ -89,8 +99,11 @@ export const RESERVED_FIELDS: readonly string[] = [
 ];
 
 /**
- * The nodes the tree should hold: one per (parent, address) of every online process the filter accepts. Processes
- * of one app at one address (a cluster app's instances sharing its port) share a node listing all their pids.
+ * The nodes the tree should hold. Format `zkit`: one per (parent, address) of every online process the filter
+ * accepts; processes of one app at one address (a cluster app's instances sharing its port) share a node listing
+ * all their pids. Format `curator`: one instance per process (Curator's readers balance over instances, so each
+ * cluster worker is one), under the service node `<root>/<app name>`; a process without a port is skipped, since
+ * a Curator instance is an address to call.
  */
 export function desiredNodes(
   processes: readonly ManagedProcess[],
@@ -99,24 +112,28 @@ export function desiredNodes(
 ): DesiredState {
   const groups = new Map<string, { parent: string; name: NodeName; members: Member[] }>();
   const skipped: Skipped[] = [];
+  const curator = target.format === 'curator';
   for (const process of processes) {
     if (!isCandidate(process, target)) continue;
+    const skip = (reason: string) => skipped.push({ pmId: process.pmId, name: process.name, reason });
     if (!isNodeNameSegment(process.name)) {
-      skipped.push({
-        pmId: process.pmId,
-        name: process.name,
-        reason: 'the app name is not a valid node name',
-      });
+      skip('the app name is not a valid node name');
       continue;
     }
     const said = announcements.get(process.pmId);
     const announcement = said?.name === process.name ? said : undefined;
-    const parent = announcement?.path ?? joinPath(target.root, `${process.name}/servers`);
+    const service = curator ? process.name : `${process.name}/servers`;
+    const parent = announcement?.path ?? joinPath(target.root, service);
     const port = announcement?.port ?? process.envPort;
-    const name: NodeName =
-      port === undefined
-        ? { kind: 'process', host: target.host, pmId: process.pmId }
-        : { kind: 'address', host: target.host, port };
+    let name: NodeName;
+    if (curator) {
+      if (port === undefined) {
+        skip('it has no port (a Curator instance needs one): set PORT or ZK_PORT, or announce it');
+        continue;
+      }
+      name = { kind: 'instance', host: target.host, port, pmId: process.pmId };
+    } else if (port === undefined) name = { kind: 'process', host: target.host, pmId: process.pmId };
+    else name = { kind: 'address', host: target.host, port };
     const path = joinPath(parent, nodeName(name));
     const group = groups.get(path) ?? { parent, name, members: [] };
     group.members.push({ process, extra: announcement?.extra ?? {} });
@@ -197,9 +214,12 @@ function nodeData(members: readonly Member[]): { pid: number; data: JsonObject }
   return { pid: first.pid, data };
 }
 
-/** The node's name: `HOST:PORT` (`[v6]:PORT`), or `pm2-<pm_id>@HOST` for a process without a port. */
+/**
+ * The node's name: `HOST:PORT` (`[v6]:PORT`); `pm2-<pm_id>@HOST` for a process without a port and for a Curator
+ * instance (its id).
+ */
 export function nodeName(name: NodeName): string {
-  const address = addressName([name.host, name.kind === 'address' ? name.port : 1]);
+  const address = addressName([name.host, name.kind === 'process' ? 1 : name.port]);
   if (name.kind === 'address') return address;
   // The host as `addressName` writes it (IPv6 in brackets), without the port.
   return `pm2-${name.pmId}@${address.slice(0, address.lastIndexOf(':'))}`;
@@ -219,23 +239,24 @@ export interface Plan {
   /** New nodes. */
   readonly add: readonly DesiredNode[];
   /**
-   * Nodes whose data changed (a new pid, a restart, an instance more or less): updated in place, in one
-   * ZooKeeper transaction, so watchers never see the node missing.
+   * Nodes whose data changed (a new pid, a restart, an instance more or less), or whose name did at the same path
+   * (a Curator instance's port): updated in place, so watchers never see the node missing for a data change.
    */
   readonly update: readonly DesiredNode[];
 }
 
-export function diff(
-  current: ReadonlyMap<string, JsonObject>,
-  desired: ReadonlyMap<string, DesiredNode>,
-): Plan {
+/** What the plan compares of a node held: its name (a Curator instance's port is in it) and its data. */
+export type Placed = Pick<DesiredNode, 'name' | 'data'>;
+
+export function diff(current: ReadonlyMap<string, Placed>, desired: ReadonlyMap<string, DesiredNode>): Plan {
   const remove = [...current.keys()].filter((path) => !desired.has(path)).sort();
   const add: DesiredNode[] = [];
   const update: DesiredNode[] = [];
   for (const node of desired.values()) {
     const held = current.get(node.path);
     if (held === undefined) add.push(node);
-    else if (!isDeepStrictEqual(held, node.data)) update.push(node);
+    else if (!isDeepStrictEqual(held.data, node.data) || !isDeepStrictEqual(held.name, node.name))
+      update.push(node);
   }
   return { remove, add, update };
 }

@@ -11,7 +11,7 @@ import {
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { DesiredNode } from './reconcile.js';
-import { type Held, type Registrar, Registry, zkitRegistrar } from './registry.js';
+import { curatorRegistrar, type Held, type Registrar, Registry, zkitRegistrar } from './registry.js';
 
 const log = pino({ level: 'silent' });
 
@@ -239,5 +239,64 @@ describe('zkitRegistrar', () => {
     expect(client.written.get(address.path)).toEqual({ pid: 202, pids: [202] });
     await held.unregister();
     expect(client.written.size).toBe(0);
+  });
+});
+
+describe('curatorRegistrar', () => {
+  const instance: DesiredNode = {
+    path: '/s/api/pm2-3@10.0.0.5',
+    parent: '/s/api',
+    name: { kind: 'instance', host: '10.0.0.5', port: 80, pmId: 3 },
+    pid: 101,
+    data: { pid: 101, pm_id: 3, pids: [101] },
+  };
+
+  /** registerInstance's calls, and each registration's. */
+  function fakeClient() {
+    const calls: unknown[][] = [];
+    const client = {
+      registerInstance: async (base: string, name: string, options: Record<string, unknown>) => {
+        calls.push(['registerInstance', base, name, options]);
+        const id = String(options.id);
+        return {
+          update: async (data: JsonObject) => void calls.push(['update', id, data]),
+          unregister: async () => void calls.push(['unregister', id]),
+        };
+      },
+    };
+    return { calls, zk: client as unknown as ZooKeeper };
+  }
+
+  it('registers an instance of the service <root>/<app> with its address, port, stable id and data', async () => {
+    const { calls, zk } = fakeClient();
+    await curatorRegistrar(zk).register(instance);
+    expect(calls).toEqual([
+      [
+        'registerInstance',
+        '/s',
+        'api',
+        { address: '10.0.0.5', port: 80, id: 'pm2-3@10.0.0.5', data: instance.data },
+      ],
+    ]);
+  });
+
+  it('rewrites the payload for new data, and registers again for a new port', async () => {
+    const { calls, zk } = fakeClient();
+    const held = await curatorRegistrar(zk).register(instance);
+    calls.length = 0;
+    const restarted = { ...instance, pid: 202, data: { pid: 202, pm_id: 3, pids: [202] } };
+    await held.update(restarted);
+    expect(calls).toEqual([['update', 'pm2-3@10.0.0.5', restarted.data]]);
+
+    calls.length = 0;
+    const moved: DesiredNode = { ...restarted, name: { ...instance.name, port: 81 } as DesiredNode['name'] };
+    await held.update(moved);
+    expect(calls).toEqual([
+      ['unregister', 'pm2-3@10.0.0.5'],
+      ['registerInstance', '/s', 'api', expect.objectContaining({ port: 81, id: 'pm2-3@10.0.0.5' })],
+    ]);
+    calls.length = 0;
+    await held.unregister();
+    expect(calls).toEqual([['unregister', 'pm2-3@10.0.0.5']]);
   });
 });

@@ -1,9 +1,17 @@
 // The ZooKeeper side: moves the nodes this plugin holds toward the desired set, through @zkit/client.
 import { isDeepStrictEqual } from 'node:util';
-import { isZkError, isZkitError, type JsonObject, type Registration, type ZooKeeper } from '@zkit/client';
+import {
+  type InstanceRegistration,
+  isZkError,
+  isZkitError,
+  type JsonObject,
+  type Registration,
+  type ZooKeeper,
+} from '@zkit/client';
+import { parentOf } from '@zkit/protocol';
 import type { Logger } from 'pino';
 import { isPluginError } from './errors.js';
-import { type DesiredNode, diff, nodeName } from './reconcile.js';
+import { type DesiredNode, diff, nodeName, type Placed } from './reconcile.js';
 
 /** A registered node: its data can be replaced in place, and it can be removed. */
 export interface Held {
@@ -28,23 +36,23 @@ export interface SyncResult {
  * bookkeeping true to ZooKeeper (a node whose removal failed is still held) so the next sync picks it up again.
  */
 export class Registry {
-  readonly #held = new Map<string, { readonly data: JsonObject; readonly handle: Held }>();
-  /** Nodes refused for good (bad input) with the data refused: not tried again until what is desired changes. */
-  readonly #refused = new Map<string, JsonObject>();
+  readonly #held = new Map<string, { readonly node: Placed; readonly handle: Held }>();
+  /** Nodes refused for good (bad input) as refused: not tried again until what is desired changes. */
+  readonly #refused = new Map<string, Placed>();
 
   constructor(private readonly log: Logger) {}
 
   /** Paths and data held now. */
   snapshot(): Map<string, JsonObject> {
-    return new Map([...this.#held].map(([path, { data }]) => [path, data]));
+    return new Map([...this.#held].map(([path, { node }]) => [path, node.data]));
   }
 
   async sync(desired: ReadonlyMap<string, DesiredNode>, registrar: Registrar): Promise<SyncResult> {
-    for (const [path, data] of this.#refused) {
+    for (const [path, refused] of this.#refused) {
       const node = desired.get(path);
-      if (node === undefined || !isDeepStrictEqual(node.data, data)) this.#refused.delete(path);
+      if (node === undefined || !isDeepStrictEqual(placed(node), refused)) this.#refused.delete(path);
     }
-    const plan = diff(this.snapshot(), desired);
+    const plan = diff(new Map([...this.#held].map(([path, { node }]) => [path, node])), desired);
     const tried = (node: DesiredNode) => !this.#refused.has(node.path);
     // Each path is independent: one waiting on ZooKeeper (an address still held by a dead session) holds up no other.
     const outcomes = await Promise.all([
@@ -71,7 +79,7 @@ export class Registry {
       if (!isZkError(error) || error.code !== 'NO_NODE') return this.#failed('unregister', path, error);
     }
     this.#held.delete(path);
-    this.log.info({ path, pids: held.data.pids }, 'unregistered');
+    this.log.info({ path, pids: held.node.data.pids }, 'unregistered');
     return 'done';
   }
 
@@ -91,10 +99,10 @@ export class Registry {
         return this.#add(node, registrar);
       }
       const outcome = this.#failed('update', node.path, error);
-      if (outcome === 'refused') this.#refused.set(node.path, node.data);
+      if (outcome === 'refused') this.#refused.set(node.path, placed(node));
       return outcome;
     }
-    this.#held.set(node.path, { data: node.data, handle: held.handle });
+    this.#held.set(node.path, { node: placed(node), handle: held.handle });
     this.log.info({ path: node.path, pid: node.pid, pids: node.data.pids }, 'updated');
     return 'done';
   }
@@ -102,12 +110,12 @@ export class Registry {
   async #add(node: DesiredNode, registrar: Registrar): Promise<Outcome> {
     try {
       const handle = await registrar.register(node);
-      this.#held.set(node.path, { data: node.data, handle });
+      this.#held.set(node.path, { node: placed(node), handle });
       this.log.info({ path: node.path, pid: node.pid, pids: node.data.pids }, 'registered');
       return 'done';
     } catch (error) {
       const outcome = this.#failed('register', node.path, error);
-      if (outcome === 'refused') this.#refused.set(node.path, node.data);
+      if (outcome === 'refused') this.#refused.set(node.path, placed(node));
       return outcome;
     }
   }
@@ -125,6 +133,10 @@ export class Registry {
 }
 
 type Outcome = 'done' | 'retry' | 'refused';
+
+function placed(node: DesiredNode): Placed {
+  return { name: node.name, data: node.data };
+}
 
 /**
  * Which failures may pass. NODE_EXISTS is one: after the plugin restarts, its previous session's nodes stay until
@@ -167,6 +179,50 @@ export function zkitRegistrar(zk: ZooKeeper): Registrar {
       return {
         update: (next) => registration.update(next.data, { pid: next.pid }),
         unregister: () => registration.unregister(),
+      };
+    },
+  };
+}
+
+/**
+ * Registers each node as an Apache Curator x-discovery instance through `@zkit/client`'s `registerInstance`:
+ * ephemeral `<service>/pm2-<pm_id>@<host>` holding Curator 5's JSON, the app's data as its payload, restored by the
+ * client after an expiry like any registration. A new pid or restart count rewrites the payload in place; a new
+ * port (the instance's address) registers the instance again at the same path.
+ */
+export function curatorRegistrar(zk: ZooKeeper): Registrar {
+  const create = (node: DesiredNode): Promise<InstanceRegistration> => {
+    const { name } = node;
+    if (name.kind !== 'instance') throw new TypeError(`not a Curator instance: ${node.path}`);
+    const service = node.parent;
+    return zk.registerInstance(parentOf(service), service.slice(service.lastIndexOf('/') + 1), {
+      address: name.host,
+      port: name.port,
+      id: nodeName(name),
+      data: node.data,
+    });
+  };
+  return {
+    async register(node) {
+      let registration: InstanceRegistration | undefined = await create(node);
+      let current = node;
+      return {
+        async update(next) {
+          if (registration !== undefined && isDeepStrictEqual(next.name, current.name)) {
+            await registration.update(next.data);
+          } else {
+            // Curator's readers take the address from the JSON, fixed at registration: register it again.
+            // Forgotten only once gone, so a failed unregister is tried again by the next sync.
+            await registration?.unregister();
+            registration = undefined;
+            registration = await create(next);
+          }
+          current = next;
+        },
+        async unregister() {
+          await registration?.unregister();
+          registration = undefined;
+        },
       };
     },
   };
