@@ -57,6 +57,12 @@ export const PLACEMENT_BACKOFF: EndlessBackoffOptions = { initial: 50, max: 1000
 /** Between compare-and-set attempts of `update()` that met BAD_VERSION; gives up (BAD_VERSION) after 30. */
 export const CONFLICT_BACKOFF: BackoffOptions = { initial: 5, max: 500, attempts: 30 };
 
+/**
+ * Between attempts at the first read of a service's child that failed for the session's sake (the worker was
+ * replaced, the connection was lost): a services view keeps trying while the child is listed.
+ */
+export const CHILD_READ_BACKOFF: EndlessBackoffOptions = { initial: 100, max: 5000 };
+
 /** Between re-reads of a watched node that failed; after 8 the views of it end with the error. */
 export const REREAD_BACKOFF: BackoffOptions = { initial: 100, max: 5000, attempts: 8 };
 

@@ -1,5 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import { joinPath, type WatchKind, type ZkError } from '@zkit/protocol';
+import {
+  CHILD_READ_BACKOFF,
+  exponentialBackoff,
+  joinPath,
+  SessionError,
+  type WatchKind,
+  type ZkError,
+} from '@zkit/protocol';
 import type { Logger } from 'pino';
 import type { Mirror } from '../views/mirror.js';
 import { type MirrorView, NOTIFY } from '../views/mirror-views.js';
@@ -28,13 +35,13 @@ export interface ServiceSubscriber {
   end(): void;
 }
 
-type LinkState = 'skipped' | 'loading' | 'live' | 'missing' | 'ended';
-
 /** One child of the service: its data mirror (once loaded), and the mirror's link back to the follower. */
 class ChildLink implements MirrorView {
-  state: LinkState = 'loading';
   mirror: Mirror | undefined;
   load: AbortController | undefined;
+  /** The next attempt at a first read that failed for the session's sake, and how many failed in a row. */
+  retry: NodeJS.Timeout | undefined;
+  failures = 0;
 
   constructor(
     readonly id: string,
@@ -77,15 +84,16 @@ export class ServiceFollower implements MirrorView {
   readonly #subscribers = new Set<ServiceSubscriber>();
   /** Listed children whose node was not there when read. */
   readonly #missing = new Set<ChildLink>();
-  readonly #initial: Promise<void>[] = [];
+  /** Children listed at the start whose first read has not settled: ready() waits for them. */
+  readonly #unready = new Set<ChildLink>();
+  readonly #ready: Promise<void>;
+  #resolveReady: () => void = () => {};
   #sorted: readonly Instance[] = Object.freeze([]);
   /** Ids changed since `#sorted` was made: the next read merges them in, O(size + changes), not a full sort. */
   readonly #unsorted = new Set<string>();
   #flushing: NodeJS.Immediate | undefined;
   #finished = false;
   #closed = false;
-  /** Set once the constructor's first sync is over: ready() waits for the loads that sync started, no later ones. */
-  #started = false;
 
   constructor(private readonly options: FollowerOptions) {
     const { children } = options;
@@ -93,13 +101,20 @@ export class ServiceFollower implements MirrorView {
     children.views.add(this);
     children.views.subscribe(this);
     children.reserved = Math.max(0, children.reserved - 1);
-    this.#sync();
-    this.#started = true;
+    this.#ready = new Promise((resolve) => (this.#resolveReady = resolve));
+    for (const id of children.names) {
+      const link = this.#link(id);
+      if (link.load !== undefined) this.#unready.add(link);
+    }
+    this.#checkReady();
   }
 
-  /** Resolves once the data of every child listed at the start was read (or found gone). Never rejects. */
+  /**
+   * Resolves once the data of every child listed at the start was read, found gone or found bad (a read that failed
+   * for the session's sake is waited for until it succeeds), or the follower closed. Never rejects.
+   */
   ready(): Promise<void> {
-    return Promise.all(this.#initial).then(() => {});
+    return this.#ready;
   }
 
   get closed(): boolean {
@@ -149,7 +164,7 @@ export class ServiceFollower implements MirrorView {
     this.#subscribers.delete(subscriber);
   }
 
-  /** The children mirror changed: follow the names (O(children)); deleted or ended, the view finishes. */
+  /** The children mirror changed: follow the names (O(change)); deleted or ended, the view finishes. */
   [NOTIFY](): void {
     if (this.#closed || this.#finished) return;
     const children = this.options.children;
@@ -174,20 +189,15 @@ export class ServiceFollower implements MirrorView {
     const mirror = link.mirror;
     if (mirror === undefined) return;
     if (mirror.deleted) {
-      // The child is gone (its name follows in the children list), or deleted and made again: read it afresh.
+      // The child is gone (its name leaves the list soon), or was deleted and made again: read it afresh.
       this.#unlink(link);
       this.#set(link.id, undefined);
       if (this.options.children.names.has(link.id)) this.#load(link);
-      else {
-        link.state = 'missing';
-        this.#missing.add(link);
-      }
       return;
     }
     if (mirror.error !== undefined) {
       // The worker could not keep this child's watch (a failure the application heard of): keep what was read.
       this.#unlink(link);
-      link.state = 'ended';
       return;
     }
     this.#parse(link.id, mirror);
@@ -206,11 +216,8 @@ export class ServiceFollower implements MirrorView {
     this.options.mirrors.release(children);
     for (const subscriber of [...this.#subscribers]) subscriber.end();
     this.#subscribers.clear();
-  }
-
-  /** Links every listed child (the first sync). */
-  #sync(): void {
-    for (const id of this.options.children.names) this.#link(id);
+    this.#unready.clear();
+    this.#resolveReady();
   }
 
   /**
@@ -228,25 +235,26 @@ export class ServiceFollower implements MirrorView {
     for (const link of [...this.#missing]) if (names.has(link.id)) this.#load(link);
   }
 
-  #link(id: string): void {
-    if (this.#links.has(id)) return;
+  #link(id: string): ChildLink {
+    const linked = this.#links.get(id);
+    if (linked !== undefined) return linked;
     const link = new ChildLink(id, this);
     this.#links.set(id, link);
     const problem = this.options.format.checkName(id);
+    // A name that can be no instance costs no watch: its data is never read.
     if (problem === undefined) this.#load(link);
-    else {
-      link.state = 'skipped';
-      this.#noteProblem(problem);
-    }
+    else this.#noteProblem(problem);
+    return link;
   }
 
   #load(link: ChildLink): void {
+    clearTimeout(link.retry);
+    link.retry = undefined;
     const controller = new AbortController();
     link.load = controller;
-    link.state = 'loading';
     this.#missing.delete(link);
     const path = joinPath(this.path, link.id);
-    const loaded = this.options.mirrors.acquire('data', path, controller.signal).then(
+    this.options.mirrors.acquire('data', path, controller.signal).then(
       (mirror) => {
         if (link.load !== controller || this.#links.get(link.id) !== link || this.#closed || this.#finished) {
           // Dropped while its first read was in flight: give the reservation back.
@@ -255,26 +263,41 @@ export class ServiceFollower implements MirrorView {
           return;
         }
         link.load = undefined;
+        link.failures = 0;
         link.mirror = mirror;
-        link.state = 'live';
         mirror.views.add(link);
         mirror.views.subscribe(link);
         mirror.reserved = Math.max(0, mirror.reserved - 1);
         this.#parse(link.id, mirror);
+        this.#settled(link);
       },
       (error: unknown) => {
         if (link.load !== controller) return;
         link.load = undefined;
-        link.state = 'missing';
-        this.#missing.add(link);
         const code = (error as ZkError | undefined)?.code;
-        // Deleted between the list and the read: simply absent. Anything else: left out, said once.
-        if (code !== 'NO_NODE' && code !== 'CLOSED' && code !== 'ABORTED') {
-          this.#noteProblem({ id: link.id, problem: `its data could not be read: ${String(error)}` });
+        if (code === 'CLOSED' || code === 'ABORTED') return;
+        if (error instanceof SessionError) {
+          // Not the child's fault (the worker was replaced, the connection lost): try again until it is read.
+          link.retry = setTimeout(() => this.#load(link), retryDelay(++link.failures)).unref();
+          return;
         }
+        // Deleted between the list and the read: simply absent. Anything else (NO_AUTH): left out, said once.
+        // Either way it is read again at the next change of the list.
+        this.#missing.add(link);
+        if (code !== 'NO_NODE') {
+          this.#noteProblem({ id: link.id, problem: `its data could not be read: ${code ?? String(error)}` });
+        }
+        this.#settled(link);
       },
     );
-    if (!this.#started) this.#initial.push(loaded);
+  }
+
+  #settled(link: ChildLink): void {
+    if (this.#unready.delete(link)) this.#checkReady();
+  }
+
+  #checkReady(): void {
+    if (this.#unready.size === 0) this.#resolveReady();
   }
 
   #parse(id: string, mirror: Mirror): void {
@@ -293,11 +316,14 @@ export class ServiceFollower implements MirrorView {
     this.#unlink(link);
     this.#links.delete(link.id);
     this.#missing.delete(link);
+    this.#settled(link);
     this.#problems.delete(link.id);
     this.#set(link.id, undefined);
   }
 
   #unlink(link: ChildLink): void {
+    clearTimeout(link.retry);
+    link.retry = undefined;
     link.load?.abort();
     link.load = undefined;
     const mirror = link.mirror;
@@ -345,6 +371,8 @@ export class ServiceFollower implements MirrorView {
     this.#subscribers.clear();
   }
 }
+
+const retryDelay = exponentialBackoff(CHILD_READ_BACKOFF);
 
 function byId(a: Instance, b: Instance): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;

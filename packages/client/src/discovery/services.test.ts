@@ -22,29 +22,32 @@ function setup() {
   const held: (() => void)[] = [];
   let hold = false;
   let zxid = 1;
-  /** Paths with a watch read in flight: as the worker's, their events come after the reply (in a later task). */
-  const reading = new Map<string, number>();
-  const answer = <T>(path: string, work: () => T): Promise<T> => {
-    reading.set(path, (reading.get(path) ?? 0) + 1);
-    const done = () => setImmediate(() => reading.set(path, (reading.get(path) ?? 1) - 1));
-    return new Promise((resolve, reject) => {
-      const run = () => {
-        try {
-          resolve(work());
-        } catch (error) {
-          reject(error);
-        }
-        done();
-      };
+  /**
+   * A watch read, answered from the tree as it is just before the reply arrives (a microtask later): events played
+   * before the reply find no mirror and are dropped, as the worker's come only after it, so the read must show
+   * what they said.
+   */
+  const answer = <T>(work: () => T): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const run = () =>
+        queueMicrotask(() => {
+          try {
+            resolve(work());
+          } catch (error) {
+            reject(error);
+          }
+        });
       if (hold) held.push(run);
       else run();
     });
-  };
-  const event = (path: string, deliver: () => void) => {
-    if (reading.get(path)) setImmediate(deliver);
-    else deliver();
-  };
+  /** Reads that fail once, by path, with the given code. */
+  const failures = new Map<string, string>();
   const snapshotOf = (path: string): DataSnapshot => {
+    const failure = failures.get(path);
+    if (failure !== undefined) {
+      failures.delete(path);
+      throw zkError(failure as 'WORKER_CRASHED', `${path}: ${failure}`, { path });
+    }
     const node = tree.get(path);
     if (!node) throw zkError('NO_NODE', `${path} does not exist`, { path });
     return node;
@@ -54,8 +57,8 @@ function setup() {
     return [...tree.keys()].filter((p) => p.startsWith(`${path}/`)).map((p) => p.slice(path.length + 1));
   };
   const api = {
-    watchChildren: (path: string) => answer(path, () => childrenOf(path)),
-    watchData: (path: string) => answer(path, () => snapshotOf(path)),
+    watchChildren: (path: string) => answer(() => childrenOf(path)),
+    watchData: (path: string) => answer(() => snapshotOf(path)),
   } as unknown as Remote<WorkerApi>;
   const call: WorkerCall = (invoke) => invoke(api);
   const send = (command: WorkerCommand) => commands.push(command);
@@ -91,13 +94,14 @@ function setup() {
   };
   const zk = {
     tree,
+    failures,
     commands,
     records,
     registry,
     /** Creates or sets a node and plays the worker's events for it. */
     set(path: string, data: string | object = {}) {
       const { snapshot, existed } = write(path, data);
-      if (existed) event(path, () => registry.onData(path, snapshot));
+      if (existed) registry.onData(path, snapshot);
       else
         registry.onChildren(
           path.slice(0, path.lastIndexOf('/')),
@@ -111,9 +115,9 @@ function setup() {
     },
     remove(path: string) {
       tree.delete(path);
-      event(path, () => registry.onDeleted('data', path));
+      registry.onDeleted('data', path);
       const parent = path.slice(0, path.lastIndexOf('/'));
-      event(parent, () => registry.onChildren(parent, [], [path.slice(path.lastIndexOf('/') + 1)]));
+      registry.onChildren(parent, [], [path.slice(path.lastIndexOf('/') + 1)]);
     },
     hold(on: boolean) {
       hold = on;
@@ -407,6 +411,26 @@ describe('services view (zkit format)', () => {
     expect(seen.at(-1)).toMatchObject({ updated: ['h:1'] });
   });
 
+  it('waits, trying again, for a child whose read failed for the session, but not for one it may not read', async () => {
+    const zk = setup();
+    zk.seed('/s');
+    zk.seed('/s/h:1', { pid: 1 });
+    zk.seed('/s/h:2', { pid: 2 });
+    zk.failures.set('/s/h:1', 'WORKER_CRASHED');
+    zk.failures.set('/s/h:2', 'NO_AUTH');
+
+    const view = await zk.open('/s');
+
+    expect(view.toArray().map((i) => i.id)).toEqual(['h:1']);
+    expect(zk.problems().map((r) => [r.child, r.problem])).toEqual([
+      ['h:2', 'its data could not be read: NO_AUTH'],
+    ]);
+    // Read again at the next change of the list.
+    zk.set('/s/h:3');
+    await turn();
+    expect(view.toArray().map((i) => i.id)).toEqual(['h:1', 'h:2', 'h:3']);
+  });
+
   it("is ABORTED, holding nothing, when the signal fires before the children's data is read", async () => {
     const zk = setup();
     zk.seed('/s');
@@ -424,6 +448,23 @@ describe('services view (zkit format)', () => {
       '/s',
       '/s/h:1',
     ]);
+  });
+
+  it('gives a provider that picks among the enabled instances as the view holds them at each pick', async () => {
+    const zk = setup();
+    zk.seed('/s');
+    zk.seed('/s/h:1', { pid: 1 });
+    zk.seed('/s/h:2', { pid: 2, enabled: false });
+    const view = await zk.open('/s');
+    const provider = view.provider();
+    expect([provider.pick()?.id, provider.pick()?.id]).toEqual(['h:1', 'h:1']);
+    zk.set('/s/h:2', { pid: 2 });
+    zk.remove('/s/h:1');
+    await turn();
+    expect(provider.pick()?.id).toBe('h:2');
+    zk.remove('/s/h:2');
+    await turn();
+    expect(provider.pick()).toBeUndefined();
   });
 
   it('removes a callback that throws and logs it; the others carry on', async () => {
