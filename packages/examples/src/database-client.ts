@@ -8,7 +8,15 @@
  * When the provider in use disappears from ZooKeeper (it moved, or stopped) the client connects to another one;
  * when `database` changes it moves to the new database's providers. Both happen live, without a restart.
  */
-import type { Children, JsonValue, Properties, Subscription, ZooKeeper } from '@zkit/client';
+import type {
+  Instance,
+  JsonValue,
+  Properties,
+  Provider,
+  Services,
+  Subscription,
+  ZooKeeper,
+} from '@zkit/client';
 import type { Logger } from 'pino';
 import { ProviderConnection } from './db/connection.js';
 import { DbError } from './db/errors.js';
@@ -35,14 +43,14 @@ const MISSING_PROVIDERS_RETRY_MS = 1000;
 
 export class DatabaseClient implements Disposable {
   #database: string | undefined;
-  #providers: Children | undefined;
+  /** The database's providers (its `providers` node's instances), and a picker over them. */
+  #providers: { readonly view: Services; readonly picker: Provider } | undefined;
   #connection: ProviderConnection | undefined;
   #connecting = false;
   /** Bumped on every change of database: async results of an older one are dropped. */
   #epoch = 0;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
-  readonly #failedAt = new Map<string, number>();
   readonly #waiters = new Set<() => void>();
   readonly #stopConfig: Subscription;
   readonly #waitTimeout: number;
@@ -108,7 +116,7 @@ export class DatabaseClient implements Disposable {
   #leaveDatabase(): void {
     this.#epoch++;
     clearTimeout(this.#timer);
-    this.#providers?.close();
+    this.#providers?.view.close();
     this.#providers = undefined;
     this.#connection?.retire();
     this.#connection = undefined;
@@ -116,9 +124,9 @@ export class DatabaseClient implements Disposable {
 
   async #watchProviders(epoch: number, database: string): Promise<void> {
     const path = `${database}/providers`;
-    let providers: Children;
+    let providers: Services;
     try {
-      providers = await this.zk.children(path);
+      providers = await this.zk.services(path);
     } catch (error) {
       if (epoch !== this.#epoch) return;
       this.log.warn({ err: error, path }, 'cannot watch the providers; trying again');
@@ -129,7 +137,10 @@ export class DatabaseClient implements Disposable {
       providers.close();
       return;
     }
-    this.#providers = providers;
+    // A random live provider spreads the application servers over the providers, as ZEO clients do; one that
+    // refused a connection (killed, its node not yet expired) is passed over for `failedProviderPause`.
+    const picker = providers.provider({ strategy: 'random', downAfterErrors: 1, downFor: this.#failedPause });
+    this.#providers = { view: providers, picker };
     providers.watch(() => this.#choose(epoch));
   }
 
@@ -138,39 +149,37 @@ export class DatabaseClient implements Disposable {
     const providers = this.#providers;
     if (epoch !== this.#epoch || providers === undefined) return;
     const current = this.#connection;
-    if (current?.open && providers.has(current.address)) return;
+    if (current?.open && providers.view.get(current.address) !== undefined) return;
     if (current !== undefined) {
       this.log.info({ provider: current.address }, 'provider gone: switching');
       current.retire();
       this.#connection = undefined;
     }
     if (this.#connecting) return; // the attempt under way chooses again when it ends
-    const now = Date.now();
-    const candidates = providers
-      .toArray()
-      .filter((a) => now - (this.#failedAt.get(a) ?? 0) > this.#failedPause);
-    if (candidates.length === 0) {
-      // Listed but refusing (e.g. killed, its node not yet expired): look again shortly.
-      if (providers.size > 0) this.#timer = setTimeout(() => this.#choose(epoch), this.#failedPause);
+    const instance = providers.picker.pick();
+    if (instance === undefined) {
+      // Listed but all refusing (e.g. killed, their nodes not yet expired): look again shortly.
+      if (providers.view.size > 0) this.#timer = setTimeout(() => this.#choose(epoch), this.#failedPause);
       return;
     }
-    // A random live provider spreads the application servers over the providers, as ZEO clients do.
-    const address = candidates[Math.floor(Math.random() * candidates.length)]!;
+    // The instance's id is the provider's HOST:PORT registration.
+    const address = instance.id;
     this.#connecting = true;
     ProviderConnection.open(address).then(
-      (connection) => this.#connected(epoch, connection),
+      (connection) => this.#connected(epoch, connection, instance),
       (error: unknown) => {
         this.#connecting = false;
-        this.#failedAt.set(address, Date.now());
+        if (epoch === this.#epoch) providers.picker.noteError(instance);
         this.log.warn({ err: error, provider: address }, 'provider refused the connection');
         this.#choose(this.#epoch);
       },
     );
   }
 
-  #connected(epoch: number, connection: ProviderConnection): void {
+  #connected(epoch: number, connection: ProviderConnection, instance: Instance): void {
     this.#connecting = false;
-    if (epoch !== this.#epoch || !this.#providers?.has(connection.address)) {
+    const providers = this.#providers;
+    if (epoch !== this.#epoch || providers?.view.get(connection.address) === undefined) {
       connection.retire();
       this.#choose(this.#epoch);
       return;
@@ -181,7 +190,7 @@ export class DatabaseClient implements Disposable {
     void connection.closed.then(() => {
       if (this.#connection !== connection) return;
       this.#connection = undefined;
-      this.#failedAt.set(connection.address, Date.now());
+      providers.picker.noteError(instance);
       this.log.warn({ provider: connection.address }, 'provider closed the connection');
       this.#choose(epoch);
     });

@@ -75,7 +75,7 @@ async function main(keep: boolean): Promise<number> {
     watchers.push(printRemovals(demo, demo.servers, 'server'));
     for (const database of DATABASES) {
       watchers.push(
-        printRemovals(demo, await demo.zk.children(`/databases/${database}/providers`), 'provider'),
+        printRemovals(demo, await demo.zk.services(`/databases/${database}/providers`), 'provider'),
       );
     }
     const story = scenes(demo);

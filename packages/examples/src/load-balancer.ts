@@ -3,9 +3,10 @@
  *
  *   ZK_CONNECT=127.0.0.1:2181 node dist/load-balancer.js --port 8080 [--service /fooservice]
  *
- * It watches the children of /fooservice/servers and sends each request to the next server in turn. A server
- * that refuses the connection (it is stopping, or was killed and its node has not expired yet) is skipped and the
- * request is sent to the next one, so clients see no error. GET /_status lists the backends it routes to.
+ * It follows the instances of /fooservice/servers (`zk.services()`) and sends each request to the next one a
+ * round-robin provider picks. A server that refuses the connection (it is stopping, or was killed and its node has
+ * not expired yet) is noted down for a second and the request is sent to the next one, so clients see no error.
+ * GET /_status lists the backends it routes to.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -38,8 +39,18 @@ runMain(USAGE, log, async () => {
 
   // The balancer may start before any server has registered: make sure there is a node to watch.
   await zk.ensure(serversPath);
-  const servers = await zk.children(serversPath);
-  servers.watch((live) => log.info({ path: live.path, servers: live.toArray() }, 'backends changed'));
+  const servers = await zk.services(serversPath);
+  servers.watch((live, change) =>
+    log.info(
+      {
+        path: live.path,
+        servers: live.toArray().map((instance) => instance.id),
+        added: change.added.map((instance) => instance.id),
+        removed: change.removed.map((instance) => instance.id),
+      },
+      'backends changed',
+    ),
+  );
   const backends = new Backends(servers);
 
   const server = createServer((req, res) => {
@@ -63,7 +74,10 @@ runMain(USAGE, log, async () => {
   });
 });
 
-/** Tries the backends in turn until one answers; a backend that may have seen the request is retried only if safe. */
+/**
+ * Tries backends as the provider picks them until one answers, each at most once; after a backend that may have seen
+ * the request, another is tried only if that is safe.
+ */
 async function proxy(backends: Backends, req: IncomingMessage, res: ServerResponse, timeoutMs: number) {
   let body: Buffer;
   try {
@@ -75,22 +89,24 @@ async function proxy(backends: Backends, req: IncomingMessage, res: ServerRespon
   const method = req.method ?? 'GET';
   const request = { method, path: req.url ?? '/', headers: req.headers, body, timeoutMs };
   let last: AttemptResult | undefined;
-  for (const address of backends.rotation()) {
-    last = await attempt(address, request);
+  const tried = new Set<string>();
+  for (let backend = backends.next(tried); backend !== undefined; backend = backends.next(tried)) {
+    tried.add(backend.id);
+    last = await attempt(backend, request);
     if (last.ok) {
-      backends.routed(address);
-      const headers = { ...forwardHeaders(last.response.headers), 'x-backend': address };
+      backends.routed(backend);
+      const headers = { ...forwardHeaders(last.response.headers), 'x-backend': backend.id };
       res.writeHead(last.response.statusCode ?? 502, headers);
       // A backend dying mid-body rejects here; the caller then cuts the client's response.
       await pipeline(last.response, res);
       return;
     }
-    log.warn({ backend: address, failure: last.kind, err: last.cause }, 'backend did not answer');
-    if (last.kind === 'refused') backends.refused(address);
+    log.warn({ backend: backend.id, failure: last.kind, err: last.cause }, 'backend did not answer');
+    if (last.kind === 'refused') backends.refused(backend);
     else if (last.kind === 'timeout' || !isIdempotent(method)) break;
   }
   const status = last === undefined ? 503 : last.ok === false && last.kind === 'timeout' ? 504 : 502;
   sendJson(res, status, {
-    error: last === undefined ? `no servers in ${backends.path}` : 'no backend answered',
+    error: last === undefined ? `no server up in ${backends.path}` : 'no backend answered',
   });
 }

@@ -1,4 +1,4 @@
-import type { Children, Properties, ZooKeeper } from '@zkit/client';
+import type { Properties, Services, ZooKeeper } from '@zkit/client';
 import type { Observer } from '@zkit/testing';
 import { waitFor } from '@zkit/testing';
 import { field, httpJson } from '../shared/http-client.js';
@@ -20,7 +20,8 @@ export interface Demo {
   /** An independent plain session, to look at node metadata (the owner session of a registration). */
   readonly observer: Observer;
   readonly config: Properties;
-  readonly servers: Children;
+  /** The HTTP services' registrations, as instances (id HOST:PORT). */
+  readonly servers: Services;
   readonly dataDir: string;
   readonly sessionTimeout: number;
   /** Live HTTP services by name. */

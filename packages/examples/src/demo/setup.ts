@@ -39,7 +39,7 @@ export async function setUp(out: Printer, connectionString: string, sessionTimeo
     out,
     zk,
     config,
-    servers: await zk.children(SERVERS),
+    servers: await zk.services(SERVERS),
     observer: await openObserver(connectionString),
     fleet: new Fleet(dataDir, { ...process.env, ZK_CONNECT: connectionString, LOG_LEVEL: 'info' }),
     dataDir,

@@ -1,4 +1,4 @@
-import type { Children } from '@zkit/client';
+import type { Instance, Provider, Services } from '@zkit/client';
 
 export interface BackendStats {
   readonly address: string;
@@ -9,27 +9,26 @@ export interface BackendStats {
 }
 
 /**
- * Round robin over the live children of a servers node. The list is read from zkit's view on each pick, so a
- * server that registers gets traffic on the next request and one that goes gets none.
+ * The backends of the proxy: a round-robin provider over the live instances of a servers node. The provider reads
+ * the view at each pick, so a server that registers gets traffic on the next request and one that goes gets none.
  *
- * A server that refused a connection is tried last for `restMs` (nginx's fail_timeout): a killed server stays
- * listed until its session expires, and without a rest every request would knock on its door first.
+ * A server that refused a connection is down for `restMs` (nginx's max_fails=1, fail_timeout): a killed server
+ * stays listed until its session expires, and without it every request would knock on its door first. That is the
+ * provider's down-instance rule (Curator's DownInstancePolicy) with a threshold of one error.
  */
 export class Backends {
-  #next = 0;
+  readonly #provider: Provider;
   #retried = 0;
   readonly #stats = new Map<string, { routed: number; refused: number }>();
-  readonly #restingUntil = new Map<string, number>();
 
   constructor(
-    private readonly servers: Children,
-    private readonly restMs = 1000,
+    private readonly servers: Services,
+    restMs = 1000,
   ) {
+    this.#provider = servers.provider({ strategy: 'round-robin', downAfterErrors: 1, downFor: restMs });
     // Forget servers that went, so a long-lived balancer over short-lived servers does not grow.
-    servers.watch((live) => {
-      for (const map of [this.#stats, this.#restingUntil]) {
-        for (const address of map.keys()) if (!live.has(address)) map.delete(address);
-      }
+    servers.watch((_view, change) => {
+      for (const instance of change.removed) this.#stats.delete(instance.id);
     });
   }
 
@@ -37,25 +36,29 @@ export class Backends {
     return this.servers.path;
   }
 
-  /** Every live backend once: the healthy ones in turn, then resting ones, as a last resort. */
-  rotation(): string[] {
-    const now = Date.now();
-    const list = this.servers.toArray();
-    const resting = list.filter((address) => (this.#restingUntil.get(address) ?? 0) > now);
-    const healthy = list.filter((address) => !resting.includes(address));
-    // Turn over the healthy ones only: a resting server's turns are shared out evenly, not all given to its successor.
-    const start = healthy.length === 0 ? 0 : this.#next++ % healthy.length;
-    return [...healthy.slice(start), ...healthy.slice(0, start), ...resting];
+  /**
+   * The next backend for a request that already tried `tried` (instance ids): the provider's next one that is up
+   * and not tried yet, or undefined when none is left. Requests in flight share the rotation, so another request's
+   * turn may hand this one a backend it tried: each up backend comes round once within `size` picks.
+   */
+  next(tried: ReadonlySet<string>): Instance | undefined {
+    for (let picks = 0; picks < this.servers.size; picks++) {
+      const instance = this.#provider.pick();
+      if (instance === undefined) return undefined;
+      if (!tried.has(instance.id)) return instance;
+    }
+    return undefined;
   }
 
-  routed(address: string): void {
-    this.#entry(address).routed++;
+  routed(instance: Instance): void {
+    this.#entry(instance.id).routed++;
   }
 
-  refused(address: string): void {
-    this.#entry(address).refused++;
+  /** The backend refused the connection: counted, and down for `restMs`. */
+  refused(instance: Instance): void {
+    this.#entry(instance.id).refused++;
     this.#retried++;
-    this.#restingUntil.set(address, Date.now() + this.restMs);
+    this.#provider.noteError(instance);
   }
 
   /** Refused connections so far, all backends together (those of backends that went too). */
@@ -65,14 +68,14 @@ export class Backends {
 
   /** The live backends with their counters. */
   stats(): BackendStats[] {
-    return this.servers.toArray().map((address) => ({ address, ...this.#entry(address) }));
+    return this.servers.toArray().map(({ id }) => ({ address: id, ...this.#entry(id) }));
   }
 
-  #entry(address: string): { routed: number; refused: number } {
-    let entry = this.#stats.get(address);
+  #entry(id: string): { routed: number; refused: number } {
+    let entry = this.#stats.get(id);
     if (entry === undefined) {
       entry = { routed: 0, refused: 0 };
-      this.#stats.set(address, entry);
+      this.#stats.set(id, entry);
     }
     return entry;
   }

@@ -35,16 +35,24 @@ export type AttemptResult =
   | { readonly ok: true; readonly response: IncomingMessage }
   | ({ ok: false } & AttemptFailure);
 
+/** Where to send it: a service instance's address (a host name or IP, IPv6 without brackets) and port. */
+export interface Backend {
+  readonly id: string;
+  readonly address: string;
+  readonly port: number | null;
+}
+
 /**
  * Sends one request to one backend. A fresh connection per attempt (no keep-alive pool): a pooled socket that the
  * backend closes while draining would turn a clean "refused" into an ambiguous "reset".
  */
-export function attempt(address: string, request_: Attempt): Promise<AttemptResult> {
-  const colon = address.lastIndexOf(':');
+export function attempt(backend: Backend, request_: Attempt): Promise<AttemptResult> {
+  const address = backend.id;
   return new Promise((resolve) => {
     const upstream = request({
-      host: address.slice(0, colon),
-      port: Number(address.slice(colon + 1)),
+      host: backend.address,
+      // zkit registrations always name a port; an instance with an sslPort alone (Curator) fails to connect.
+      port: backend.port ?? 0,
       method: request_.method,
       path: request_.path,
       headers: { ...forwardHeaders(request_.headers), 'content-length': String(request_.body.length) },

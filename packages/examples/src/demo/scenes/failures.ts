@@ -31,7 +31,7 @@ export async function killNine(demo: Demo): Promise<void> {
   await b.exited;
   demo.services.delete('b');
   demo.out.event(`${'kill -9'.padEnd(10)}${'b'.padEnd(11)}${b.address}  process gone; node still there`);
-  await waitFor(() => !demo.servers.has(b.address), {
+  await waitFor(() => demo.servers.get(b.address) === undefined, {
     timeout: 30_000,
     interval: 10,
     message: "b's node to expire",
@@ -62,7 +62,7 @@ export async function gracefulStop(demo: Demo): Promise<void> {
   const window = balancerOf(demo).traffic.window();
   const signalled = Date.now();
   c.signal('SIGTERM');
-  await waitFor(() => !demo.servers.has(c.address), {
+  await waitFor(() => demo.servers.get(c.address) === undefined, {
     timeout: 10_000,
     interval: 2,
     message: "c's node to go",
