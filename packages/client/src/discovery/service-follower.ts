@@ -10,20 +10,15 @@ import {
 import type { Logger } from 'pino';
 import type { Mirror } from '../views/mirror.js';
 import { type MirrorView, NOTIFY } from '../views/mirror-views.js';
-import type { Instance, InstanceProblem, ParsedInstance } from './instance.js';
+import type { Instance, InstanceProblem } from './instance.js';
+import { InstanceTable } from './instance-table.js';
+import type { ServiceFormatReader } from './service-formats.js';
 import type { ChangeSet } from './services-diff.js';
-import type { ChildData } from './zkit-format.js';
 
 /** What the follower needs of the client's MirrorRegistry: shared mirrors, given back when no view holds them. */
 export interface MirrorSource {
   acquire(kind: WatchKind, path: string, signal?: AbortSignal): Promise<Mirror>;
   release(mirror: Mirror): void;
-}
-
-/** How one format reads a child: `checkName` first (no data read when it fails), then `parse` with the data. */
-export interface ServiceFormatReader {
-  checkName(id: string): InstanceProblem | undefined;
-  parse(id: string, data: ChildData): ParsedInstance;
 }
 
 /** Someone following the instances: told every transition at once (`changes`), `deliver`ed once per turn. */
@@ -78,7 +73,7 @@ export interface FollowerOptions {
 export class ServiceFollower implements MirrorView {
   readonly path: string;
   readonly #links = new Map<string, ChildLink>();
-  readonly #instances = new Map<string, Instance>();
+  readonly #instances = new InstanceTable();
   /** The problem each left-out child was last logged with, so one bad child is logged once, not per change. */
   readonly #problems = new Map<string, string>();
   readonly #subscribers = new Set<ServiceSubscriber>();
@@ -88,9 +83,6 @@ export class ServiceFollower implements MirrorView {
   readonly #unready = new Set<ChildLink>();
   readonly #ready: Promise<void>;
   #resolveReady: () => void = () => {};
-  #sorted: readonly Instance[] = Object.freeze([]);
-  /** Ids changed since `#sorted` was made: the next read merges them in, O(size + changes), not a full sort. */
-  readonly #unsorted = new Set<string>();
   #flushing: NodeJS.Immediate | undefined;
   #finished = false;
   #closed = false;
@@ -144,16 +136,7 @@ export class ServiceFollower implements MirrorView {
 
   /** The instances sorted by id, as a frozen snapshot replaced (never changed) when they change. */
   sorted(): readonly Instance[] {
-    if (this.#unsorted.size === 0) return this.#sorted;
-    const kept = this.#sorted.filter((instance) => !this.#unsorted.has(instance.id));
-    const fresh: Instance[] = [];
-    for (const id of this.#unsorted) {
-      const instance = this.#instances.get(id);
-      if (instance !== undefined) fresh.push(instance);
-    }
-    this.#unsorted.clear();
-    this.#sorted = Object.freeze(merge(kept, fresh.sort(byId)));
-    return this.#sorted;
+    return this.#instances.sorted();
   }
 
   subscribe(subscriber: ServiceSubscriber): void {
@@ -180,6 +163,9 @@ export class ServiceFollower implements MirrorView {
       this.#missing.clear();
     }
     this.#finished = true;
+    // No first read still pending will be waited for: zk.services() resolves with what the view holds.
+    this.#unready.clear();
+    this.#checkReady();
     this.#schedule();
   }
 
@@ -217,7 +203,7 @@ export class ServiceFollower implements MirrorView {
     for (const subscriber of [...this.#subscribers]) subscriber.end();
     this.#subscribers.clear();
     this.#unready.clear();
-    this.#resolveReady();
+    this.#checkReady();
   }
 
   /**
@@ -338,9 +324,7 @@ export class ServiceFollower implements MirrorView {
     if (previous === next) return;
     // A write of the same data (a new mzxid) changes nothing anyone could see.
     if (previous !== undefined && next !== undefined && isDeepStrictEqual(previous, next)) return;
-    if (next === undefined) this.#instances.delete(id);
-    else this.#instances.set(id, next);
-    this.#unsorted.add(id);
+    this.#instances.set(id, next);
     if (this.#subscribers.size === 0) return;
     for (const subscriber of this.#subscribers) subscriber.changes.record(id, previous, next);
     this.#schedule();
@@ -373,19 +357,3 @@ export class ServiceFollower implements MirrorView {
 }
 
 const retryDelay = exponentialBackoff(CHILD_READ_BACKOFF);
-
-function byId(a: Instance, b: Instance): number {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** Two lists sorted by id, with no id in both, as one. */
-function merge(a: readonly Instance[], b: readonly Instance[]): Instance[] {
-  const out: Instance[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length)
-    out.push(byId(a[i] as Instance, b[j] as Instance) < 0 ? (a[i++] as Instance) : (b[j++] as Instance));
-  while (i < a.length) out.push(a[i++] as Instance);
-  while (j < b.length) out.push(b[j++] as Instance);
-  return out;
-}

@@ -1,8 +1,13 @@
 import { splitPath, zkError } from '@zkit/protocol';
 import { parseCuratorInstance } from './curator-format.js';
-import type { ServiceFormat } from './instance.js';
-import type { ServiceFormatReader } from './service-follower.js';
-import { parseZkitInstance, zkitAddress } from './zkit-format.js';
+import type { InstanceProblem, ParsedInstance, ServiceFormat } from './instance.js';
+import { type ChildData, parseZkitInstance, zkitAddress } from './zkit-format.js';
+
+/** How one format reads a child: `checkName` first (no data read when it fails), then `parse` with the data. */
+export interface ServiceFormatReader {
+  checkName(id: string): InstanceProblem | undefined;
+  parse(id: string, data: ChildData): ParsedInstance;
+}
 
 /**
  * How a services view of `path` reads its children in `format`. Data that was not a JSON object is refused here

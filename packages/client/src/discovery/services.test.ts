@@ -353,6 +353,20 @@ describe('services view (zkit format)', () => {
     expect(seen).toHaveLength(calls);
   });
 
+  it('resolves, ended, when the watch of the service node ends while its children are first read', async () => {
+    const zk = setup();
+    zk.seed('/s');
+    zk.seed('/s/h:1');
+    zk.hold(true);
+    const opening = zk.open('/s');
+    zk.step();
+    await turn();
+    zk.registry.onEnded('children', '/s', zkError('NO_AUTH', 'no', { path: '/s' }));
+    const view = await opening;
+    expect(view.error?.code).toBe('NO_AUTH');
+    expect(view.size).toBe(0);
+  });
+
   it('gives every watch back when closed, and shares mirrors with other views', async () => {
     const zk = setup();
     zk.seed('/s');
