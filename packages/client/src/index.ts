@@ -32,7 +32,6 @@ export {
 export { connect } from './connect.js';
 export type {
   Instance,
-  InstanceProblem,
   ServiceChange,
   ServiceFormat,
   UriSpecPart,
