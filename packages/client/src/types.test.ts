@@ -5,15 +5,22 @@ import type {
   Children,
   ConnectOptions,
   DeleteOptions,
+  Instance,
+  InstanceOptions,
+  InstanceRegistration,
   JsonObject,
   JsonValue,
   NodeStat,
   OfflineCalls,
   Properties,
+  Provider,
   RegisterOptions,
   Registration,
   RegistrationUpdateOptions,
+  ServiceChange,
+  Services,
   SessionState,
+  Strategy,
   Subscription,
   WatchCallback,
   ZkErrorCode,
@@ -124,5 +131,25 @@ describe('public types', () => {
     // A mirror runs a view's callbacks through a symbol no public module exports.
     expectTypeOf<Children>().not.toHaveProperty('notify');
     expectTypeOf<Properties>().not.toHaveProperty('notify');
+  });
+
+  it('discovery: services views of frozen instances, providers, Curator registrations', () => {
+    expectTypeOf<ZooKeeper['services']>().returns.resolves.toEqualTypeOf<Services>();
+    expectTypeOf<Services>().toMatchTypeOf<Iterable<Instance>>();
+    expectTypeOf<Services['get']>().returns.toEqualTypeOf<Instance | undefined>();
+    expectTypeOf<Services['has']>().returns.toEqualTypeOf<boolean>();
+    expectTypeOf<Parameters<Parameters<Services['watch']>[0]>[1]>().toEqualTypeOf<ServiceChange>();
+    expectTypeOf<Services['changes']>().returns.toMatchTypeOf<AsyncIterable<ServiceChange>>();
+    expectTypeOf<Services['provider']>().returns.toEqualTypeOf<Provider>();
+    expectTypeOf<Provider['pick']>().returns.toEqualTypeOf<Instance | undefined>();
+    expectTypeOf<'least-request'>().toMatchTypeOf<Strategy>();
+    // @ts-expect-error: an instance is frozen
+    const write = (instance: Instance) => (instance.port = 1);
+    expectTypeOf(write).toBeFunction();
+    expectTypeOf<ZooKeeper['registerInstance']>().parameters.toEqualTypeOf<
+      [string, string, InstanceOptions]
+    >();
+    expectTypeOf<ZooKeeper['registerInstance']>().returns.resolves.toEqualTypeOf<InstanceRegistration>();
+    expectTypeOf<'NO_INSTANCE'>().toMatchTypeOf<ZkErrorCode>();
   });
 });

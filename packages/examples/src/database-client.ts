@@ -149,7 +149,7 @@ export class DatabaseClient implements Disposable {
     const providers = this.#providers;
     if (epoch !== this.#epoch || providers === undefined) return;
     const current = this.#connection;
-    if (current?.open && providers.view.get(current.address) !== undefined) return;
+    if (current?.open && providers.view.has(current.address)) return;
     if (current !== undefined) {
       this.log.info({ provider: current.address }, 'provider gone: switching');
       current.retire();

@@ -200,6 +200,7 @@ describe('services view (zkit format)', () => {
     zk.hold(false); // the child's data
     const view = await opening;
     expect(view.get('h:1')?.data).toEqual({ pid: 1 });
+    expect(view.has('h:1')).toBe(true);
   });
 
   it('leaves out a child deleted between the list and its read', async () => {
@@ -266,6 +267,7 @@ describe('services view (zkit format)', () => {
     zk.set('/s/h:1', '[1,2]');
     await turn();
     expect(view.get('h:1')).toBeUndefined();
+    expect(view.has('h:1')).toBe(false);
     expect(seen.at(-1)).toMatchObject({ removed: ['h:1'], added: [], updated: [] });
     expect(zk.problems()).toHaveLength(1);
 

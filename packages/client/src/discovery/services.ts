@@ -57,6 +57,10 @@ export class Services implements Iterable<Instance>, Disposable {
     return this.#follower.get(id);
   }
 
+  has(id: string): boolean {
+    return this.#follower.get(id) !== undefined;
+  }
+
   /** The instances sorted by id, as they were when the loop started. */
   [Symbol.iterator](): IterableIterator<Instance> {
     return this.#follower.sorted()[Symbol.iterator]();

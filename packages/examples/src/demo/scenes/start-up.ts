@@ -11,7 +11,7 @@ export async function startService(demo: Demo, name: string): Promise<Member> {
   const member = await demo.fleet.start(name, 'http-service.js', args);
   demo.names.set(member.address, name);
   demo.services.set(name, member);
-  await waitFor(() => demo.servers.get(member.address) !== undefined, {
+  await waitFor(() => demo.servers.has(member.address), {
     timeout: 10_000,
     message: `${name} to register`,
   });
