@@ -16,13 +16,13 @@ vi.mock('../nzc/persistent-watch.js', () => ({
   onTreeEvents: () => () => {},
 }));
 
-function roots(): RecursiveRoots {
+function roots(onRemoved: (path: string) => void = () => {}): RecursiveRoots {
   const session = { ready: () => Promise.resolve({} as Client) } as unknown as Session;
   return new RecursiveRoots(
     session,
     forwardingLog(() => {}, LOG_SEVERITY.silent),
     () => {},
-    () => {},
+    onRemoved,
   );
 }
 
@@ -63,5 +63,19 @@ describe('RecursiveRoots across a lost connection', () => {
     await adding;
     tree.connectionLost();
     expect(tree.has('/svc')).toBe(false);
+  });
+
+  it('tells the riders of a root whose addWatch failed: a data view that read without a watch must set its own', async () => {
+    // A data view of a root reads without a one-shot watch (the recursive watch will tell it of changes). If the
+    // addWatch then fails with the lost connection, no watch of any kind covers the node: a change written before
+    // the next addWatch would never reach that view (seen as one view stuck one write behind after leader kills).
+    const removed: string[] = [];
+    const tree = roots((path) => removed.push(path));
+    const adding = tree.add({} as Client, '/svc');
+    await vi.waitFor(() => expect(adds).toHaveLength(1));
+    adds[0]?.reject(Object.assign(new Error('lost'), { code: 'CONNECTION_LOSS' }));
+
+    await expect(adding).rejects.toMatchObject({ code: 'CONNECTION_LOSS' });
+    expect(removed).toEqual(['/svc']);
   });
 });

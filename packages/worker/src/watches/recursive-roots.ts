@@ -12,6 +12,7 @@ import type { Session } from '../session/session.js';
  * The persistent recursive watches the worker holds on the current connection ("roots"), kept in order:
  *
  *   add(p) ──▶ (waits for a removal of p in flight) ──▶ root p ──▶ addWatch ──▶ tree events ──▶ onEvent
+ *                                   addWatch failed ──▶ not a root ──▶ onRemoved(p)
  *   remove(p) ──▶ not a root ──▶ removeWatches ──▶ onRemoved(p)      (covers(p) until then)
  *   connectionLost() ──▶ no roots (the server dropped them with the connection)
  *
@@ -72,8 +73,10 @@ export class RecursiveRoots {
     try {
       held = await addRecursiveWatch(client, path);
     } catch (error) {
-      // Not a root after all: a data view of the path must set a one-shot watch of its own.
+      // Not a root after all: a data view that read the path without a watch of its own (riding on this one) must
+      // read again and set one now, or a change before the next addWatch would reach it never.
       this.#roots.delete(path);
+      this.onRemoved(path);
       throw error;
     } finally {
       const left = (this.#adding.get(path) ?? 1) - 1;
