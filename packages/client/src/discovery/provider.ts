@@ -6,8 +6,8 @@
  *
  * Pure logic on the main thread: the instances come from `source()`, the time and randomness from a clock.
  */
-import { abortedError, DEFAULT_PROVIDER, zkError } from '@zkit/protocol';
-import { type CallOptions, checkSignal, raceSignal } from '../thread/abortable.js';
+import { DEFAULT_PROVIDER, zkError } from '@zkit/protocol';
+import { type CallOptions, liveSignal, raceSignal } from '../thread/abortable.js';
 import { DownInstances, type DownPolicy } from './down-instances.js';
 import type { Instance } from './instance.js';
 import { createPicker, type Picker, STRATEGIES, type Strategy } from './strategies.js';
@@ -110,21 +110,14 @@ export class InstanceProvider implements Provider {
     this.#down.noteError(instance.id, this.clock.now());
   }
 
-  run<T>(
+  async run<T>(
     work: (instance: Instance, signal?: AbortSignal) => Promise<T>,
     options: CallOptions = {},
   ): Promise<T> {
-    if (typeof work !== 'function')
-      return Promise.reject(zkError('INVALID_OPTION', 'run() takes a function'));
-    let signal: AbortSignal | undefined;
-    try {
-      signal = checkSignal(options.signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (signal?.aborted) return Promise.reject(abortedError());
+    if (typeof work !== 'function') throw zkError('INVALID_OPTION', 'run() takes a function');
+    const signal = liveSignal(options);
     const instance = this.pick();
-    if (instance === undefined) return Promise.reject(this.#noInstance());
+    if (instance === undefined) throw this.#noInstance();
     return raceSignal(signal, this.#runOn(instance, work, signal));
   }
 

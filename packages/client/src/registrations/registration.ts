@@ -1,5 +1,5 @@
-import { abortedError, type JsonObject } from '@zkit/protocol';
-import { type CallOptions, checkSignal, raceSignal } from '../thread/abortable.js';
+import type { JsonObject } from '@zkit/protocol';
+import { type CallOptions, liveSignal, raceSignal } from '../thread/abortable.js';
 
 /** Options of `zk.registerServer()` and `zk.registerProcess()`. */
 export interface RegisterOptions {
@@ -72,14 +72,8 @@ export class Registration<Data = ServerData, Options extends CallOptions = Regis
    * the client closed (or when racing `close()`) it resolves: the node goes with the session. `signal` only stops
    * the wait: the removal itself carries on, since a withdrawn removal would leave the address taking traffic.
    */
-  unregister(options: CallOptions = {}): Promise<void> {
-    let signal: AbortSignal | undefined;
-    try {
-      signal = checkSignal(options.signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (signal?.aborted) return Promise.reject(abortedError());
+  async unregister(options: CallOptions = {}): Promise<void> {
+    const signal = liveSignal(options);
     // A failed attempt may be tried again; a successful one is remembered.
     this.#gone ??= this.ops.remove(this.path).catch((error: unknown) => {
       this.#gone = undefined;

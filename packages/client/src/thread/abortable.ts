@@ -41,6 +41,13 @@ export function checkSignal(signal: unknown): AbortSignal | undefined {
   throw zkError('INVALID_OPTION', 'option signal must be an AbortSignal');
 }
 
+/** A call's signal, refused at once when it is not an AbortSignal (INVALID_OPTION) or has fired (ABORTED). */
+export function liveSignal(options: CallOptions): AbortSignal | undefined {
+  const signal = checkSignal(options.signal);
+  if (signal?.aborted) throw abortedError();
+  return signal;
+}
+
 interface SignalListeners {
   readonly listeners: Set<() => void>;
   readonly dispatch: () => void;
