@@ -26,6 +26,7 @@ import { DirectClient, type Watcher } from '../direct.js';
 import { memory, workerHeap } from '../memory.js';
 import { runInFlight } from '../pool.js';
 import { connectZkit } from '../zkit.js';
+import { reportChangeSeen } from './change-seen.js';
 import type { MemorySample, ScaleChildConfig, ScaleFromChild, ScaleToChild } from './scale-protocol.js';
 
 type Channel = ParentChannel<ScaleToChild, ScaleFromChild>;
@@ -49,7 +50,6 @@ interface Loaded {
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ScaleChildConfig;
-const CHANGE_TIMEOUT_MS = 10_000;
 
 await ParentChannel.run<ScaleToChild, ScaleFromChild>(async (parent) => {
   const baseline = memory();
@@ -76,41 +76,13 @@ async function changes(parent: Channel, loaded: Loaded): Promise<void> {
     const message = await parent.receive(120_000);
     if (message.type === 'exit') return;
     if (message.type !== 'armData') throw new Error(`a services trial got ${message.type}`);
-    let seenAt: bigint | undefined;
-    let elu: EventLoopUtilization | undefined;
-    const seen = new Promise<void>((resolve) =>
-      loaded.expect({
-        name: message.name,
-        seq: message.seq,
-        seen: () => {
-          seenAt = process.hrtime.bigint();
-          elu = performance.eventLoopUtilization(elu);
-          resolve();
-        },
-      }),
+    await reportChangeSeen(
+      parent,
+      loaded,
+      (seen) => loaded.expect({ name: message.name, seq: message.seq, seen }),
+      `${message.name} to carry seq ${message.seq}`,
     );
-    loaded.crossed();
-    await parent.send({ type: 'armed' });
-    elu = performance.eventLoopUtilization();
-    const workerElu = loaded.workerElu();
-    await Promise.race([seen, timeout(`${message.name} to carry seq ${message.seq}`)]);
-    const crossed = loaded.crossed();
-    const workerBusy = workerElu ? loaded.workerElu(workerElu) : null;
-    await parent.send({
-      type: 'seen',
-      atNs: String(seenAt),
-      busyUs: (elu?.active ?? 0) * 1000,
-      workerBusyUs: workerBusy ? workerBusy.active * 1000 : null,
-      bytes: crossed?.bytes ?? null,
-      messages: crossed?.messages ?? null,
-    });
   }
-}
-
-function timeout(what: string): Promise<never> {
-  return new Promise((_, reject) =>
-    setTimeout(() => reject(new Error(`timed out: ${what}`)), CHANGE_TIMEOUT_MS).unref(),
-  );
 }
 
 async function loadZkit(): Promise<Loaded> {
