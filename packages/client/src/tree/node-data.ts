@@ -39,7 +39,5 @@ export function splitNodeData(
     else properties.push([key, value]);
   }
   const parts = { properties: Object.fromEntries(properties), links: Object.fromEntries(links) };
-  return Object.keys(propertyLinks).length === 0
-    ? { properties, links }
-    : { properties, links, propertyLinks };
+  return propertyLinks.length === 0 ? parts : { ...parts, propertyLinks: Object.fromEntries(propertyLinks) };
 }
