@@ -77,3 +77,13 @@ export const DEFAULT_PROVIDER = {
   errorWindow: 30_000,
   downFor: 30_000,
 } as const;
+
+/**
+ * One `multi` of a tree import or recursive delete holds at most this many operations and this many bytes of paths
+ * and data: ZooKeeper refuses a request over jute.maxbuffer (1 MiB by default), and a smaller batch keeps one
+ * transaction from holding the server's request pipeline for long.
+ */
+export const TREE_BATCH = { operations: 500, bytes: 512 * 1024 } as const;
+
+/** A recursive delete that meets nodes added or deleted meanwhile reads the subtree again, this many times in all. */
+export const TREE_DELETE_ATTEMPTS = 5;

@@ -150,6 +150,34 @@ export interface RegisterRequest {
 
 export type PropertiesWrite = 'update' | 'set';
 
+/** One node of a subtree as `readTree` returns it: data decoded as views decode it, children sorted by name. */
+export interface WireTreeNode {
+  /** The node's last path segment; '' for `/`. */
+  readonly name: string;
+  readonly properties: JsonObject;
+  /** The data version: what a compare-and-set write expects. */
+  readonly version: number;
+  /** Hex session id of the owner of an ephemeral node, else null. */
+  readonly ephemeralOwner: string | null;
+  readonly children: readonly WireTreeNode[];
+}
+
+/** A node and its children's names (sorted), read in one request. */
+export interface NodeListing {
+  readonly stat: NodeStat;
+  readonly children: readonly string[];
+}
+
+/**
+ * One operation of a `multi` (ZooKeeper's transaction): all apply or none. `version` is the data version the node
+ * must still have (compare-and-set; -1 for any); `data` is the node's JSON as it will be stored.
+ */
+export type MultiOp =
+  | { readonly op: 'create'; readonly path: string; readonly data: string; readonly acl: readonly AclEntry[] }
+  | { readonly op: 'set'; readonly path: string; readonly data: string; readonly version: number }
+  | { readonly op: 'delete'; readonly path: string; readonly version: number }
+  | { readonly op: 'check'; readonly path: string; readonly version: number };
+
 /** What the worker exposes through comlink. Every method may reject with a WireError-shaped ZkError. */
 export interface WorkerApi {
   start(config: WorkerConfig): Promise<SessionInfo>;
@@ -173,6 +201,19 @@ export interface WorkerApi {
   ensure(path: string, json: string, call?: CallContext): Promise<boolean>;
   /** Deletes a node, with its subtree when `recursive`; resolves when gone (already gone is fine). */
   delete(path: string, recursive: boolean, call?: CallContext): Promise<void>;
+  /**
+   * The subtree at `path`, read at once (not one consistent snapshot: each node as it was when read). Paths in
+   * `exclude` are left out with their subtrees; nodes deleted while it reads are left out. NO_NODE when `path` is.
+   */
+  readTree(path: string, exclude: readonly string[], call?: CallContext): Promise<WireTreeNode>;
+  /** The node's stat and children, in one request; null when it does not exist. */
+  listChildren(path: string, call?: CallContext): Promise<NodeListing | null>;
+  /**
+   * Applies `ops` in one ZooKeeper transaction, all or none. Not repeated after a lost connection (it may have been
+   * applied); a refused operation rejects with its code (BAD_VERSION, NODE_EXISTS, NOT_EMPTY, NO_NODE...) and its
+   * path.
+   */
+  multi(ops: readonly MultiOp[], call?: CallContext): Promise<void>;
   /** What the worker holds now: for operators' health checks, and for tests. */
   diagnostics(): Promise<Diagnostics>;
   /** Ends the session at once: ZooKeeper deletes its ephemeral nodes immediately. */

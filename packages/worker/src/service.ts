@@ -4,11 +4,14 @@ import {
   type DataSnapshot,
   type Diagnostics,
   decodeProperties,
+  type MultiOp,
+  type NodeListing,
   type NodeStat,
   PROTOCOL_VERSION,
   type PropertiesWrite,
   type RegisterRequest,
   type SessionInfo,
+  type WireTreeNode,
   type WorkerApi,
   type WorkerCommand,
   type WorkerConfig,
@@ -19,7 +22,9 @@ import { Calls } from './calls.js';
 import { type Emit, errorFields, forwardingLog, type Log } from './log-forward.js';
 import { parsePatch, writeProperties } from './properties-write.js';
 import { EphemeralRegistry } from './registrations/ephemeral-registry.js';
+import { multi } from './session/multi.js';
 import { exists, getChildren, getData, nodeStat, remove, zxid } from './session/ops.js';
+import { readTree } from './session/read-tree.js';
 import { Session } from './session/session.js';
 import { StallWatchdog } from './session/stall-watchdog.js';
 import { createPersistent, deleteTree } from './session/tree.js';
@@ -168,6 +173,43 @@ export class WorkerService implements WorkerApi {
         signal,
       );
     });
+  }
+
+  readTree(path: string, exclude: readonly string[], call?: CallContext): Promise<WireTreeNode> {
+    return this.#calls.run(call, (signal) => {
+      const skipped = new Set(exclude);
+      return this.#get().session.run((client) => readTree(client, path, skipped), undefined, signal);
+    });
+  }
+
+  listChildren(path: string, call?: CallContext): Promise<NodeListing | null> {
+    return this.#calls.run(call, (signal) =>
+      this.#get().session.run(
+        async (client) => {
+          try {
+            const { children, stat } = await getChildren(client, path);
+            return { stat: nodeStat(stat), children: children.sort() };
+          } catch (error) {
+            ignoreNoNode(error as ZkError);
+            return null;
+          }
+        },
+        undefined,
+        signal,
+      ),
+    );
+  }
+
+  multi(ops: readonly MultiOp[], call?: CallContext): Promise<void> {
+    // Never repeated: a transaction whose answer was lost may have been applied, and its compare-and-set would then
+    // fail against our own write.
+    return this.#calls.run(call, (signal) =>
+      this.#get().session.run(
+        (client) => multi(client, ops),
+        () => false,
+        signal,
+      ),
+    );
   }
 
   async diagnostics(): Promise<Diagnostics> {
