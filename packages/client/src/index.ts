@@ -55,6 +55,11 @@ export type {
   ServerData,
 } from './registrations/registration.js';
 export type { CallOptions } from './thread/abortable.js';
+export type { PlanImportOptions } from './tree/import-plan.js';
+export { planImport } from './tree/import-plan.js';
+export { parseTree } from './tree/parse-tree.js';
+export { serializeTree } from './tree/serialize-tree.js';
+export type { ImportPlan, TreeNode } from './tree/tree-model.js';
 export type { Children } from './views/children.js';
 export type { WatchCallback } from './views/live-view.js';
 export type { Properties } from './views/properties.js';
