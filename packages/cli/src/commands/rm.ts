@@ -1,0 +1,37 @@
+import { NodeError } from '@zkit/client';
+import { Command } from 'commander';
+import type { ContextFactory } from '../command-context.js';
+import { remove } from '../tree-api.js';
+
+/**
+ * `zkit rm PATH [-r] [--force] [--dry-run]`: deletes a node (with `-r` its subtree), never an ephemeral node or its
+ * ancestors unless `--force`; `--dry-run` lists what would go and deletes nothing.
+ */
+export function rmCommand(context: ContextFactory): Command {
+  return new Command('rm')
+    .description('delete a node (-r: its subtree; ephemeral nodes are spared unless --force)')
+    .argument('<path>', 'the node')
+    .option('-r, --recursive', 'delete the subtree too', false)
+    .option('--force', 'delete ephemeral nodes and their ancestors too', false)
+    .option('--dry-run', 'list what would be deleted, delete nothing', false)
+    .action(
+      async (
+        path: string,
+        flags: { recursive: boolean; force: boolean; dryRun: boolean },
+        command: Command,
+      ) => {
+        const { out, client } = context(command);
+        const zk = await client();
+        // The library treats a node already gone as done; asked to delete a path that is not there, rm fails.
+        if ((await zk.exists(path)) === null)
+          throw new NodeError('NO_NODE', 'the node does not exist', { path });
+        const deleted = await remove(zk, path, flags);
+        if (out.json) {
+          out.data({ path, dryRun: flags.dryRun, deleted: deleted ?? [path] });
+          return;
+        }
+        const verb = flags.dryRun ? 'would delete' : 'deleted';
+        for (const node of deleted ?? [path]) out.line(`${out.colors.dim(verb)} ${node}`);
+      },
+    );
+}

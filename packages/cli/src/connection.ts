@@ -1,0 +1,52 @@
+import { type Auth, connect, DEFAULT_CONNECTION_STRING, type ZooKeeper } from '@zkit/client';
+import { pino } from 'pino';
+import { UsageError } from './exit-codes.js';
+
+/** The global flags every command that talks to ZooKeeper shares. */
+export interface ConnectionFlags {
+  readonly zk?: string;
+  readonly auth?: readonly string[];
+  readonly timeout?: string;
+}
+
+/**
+ * One command's session, opened on first use (so `validate` and usage errors never connect) and closed by `run`
+ * whatever happened. Logs go to stderr, silent unless ZKIT_LOG names a pino level, so stdout stays the command's.
+ */
+export class Connection {
+  #zk: Promise<ZooKeeper> | undefined;
+
+  constructor(private readonly flags: ConnectionFlags) {}
+
+  open(): Promise<ZooKeeper> {
+    this.#zk ??= this.#connect();
+    return this.#zk;
+  }
+
+  async close(): Promise<void> {
+    const zk = await this.#zk?.catch(() => undefined);
+    await zk?.close();
+  }
+
+  #connect(): Promise<ZooKeeper> {
+    const connectionString = this.flags.zk ?? process.env.ZK_CONNECT ?? DEFAULT_CONNECTION_STRING;
+    return connect(connectionString, {
+      connectTimeout: parseTimeout(this.flags.timeout ?? '10000'),
+      auth: (this.flags.auth ?? []).map(parseAuth),
+      logger: pino({ level: process.env.ZKIT_LOG ?? 'silent' }, pino.destination(2)),
+    });
+  }
+}
+
+/** `--auth digest:user:password` → scheme `digest`, credentials `user:password` (the first colon splits). */
+export function parseAuth(flag: string): Auth {
+  const colon = flag.indexOf(':');
+  if (colon <= 0) throw new UsageError(`--auth ${JSON.stringify(flag)}: expected scheme:credentials`);
+  return { scheme: flag.slice(0, colon), credentials: flag.slice(colon + 1) };
+}
+
+function parseTimeout(flag: string): number {
+  const ms = Number(flag);
+  if (!Number.isInteger(ms) || ms <= 0) throw new UsageError(`--timeout ${flag}: expected milliseconds`);
+  return ms;
+}
