@@ -132,9 +132,8 @@ function readJson(text: string, at: At): JsonValue {
   try {
     return JSON.parse(json) as JsonValue;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const position = /at position (\d+)/.exec(message)?.[1];
-    throw at(position === undefined ? 0 : Number(position), `invalid JSON value: ${message}`);
+    // V8 names the offending token and quotes the text, but not always its position: point at the value.
+    throw at(0, `invalid JSON value: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
