@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
@@ -227,13 +227,7 @@ describe('zkit: reads and writes', () => {
   });
 });
 
-// The tree format and its server operations (parseTree, exportTree, importTree) arrive with issue #15's library work.
-// Until then the binary says UNSUPPORTED, and these tests wait.
-const treeLanded = !spawnSync(process.execPath, [ZKIT, 'validate', '-'], { input: '' }).stderr.includes(
-  'UNSUPPORTED',
-);
-
-describe.runIf(treeLanded)('zkit: export, import, validate', () => {
+describe('zkit: export, import, validate', () => {
   const text = ['/app : service', '  threads = 3', '  /db', '    address = "10.0.0.1:5432"', ''].join('\n');
 
   it('import writes a tree, export reads it back identically; --dry-run changes nothing', async () => {
@@ -250,9 +244,46 @@ describe.runIf(treeLanded)('zkit: export, import, validate', () => {
     expect(JSON.parse((await obs.getData(`${base}/app/db`)).data?.toString() ?? '')).toEqual({
       address: '10.0.0.1:5432',
     });
-    const exported = await zkit(['export', base]);
+    const exported = await zkit(['export', `${base}/app`]);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toBe(text);
+  });
+
+  it('a round trip: export, import under an empty root, export again gives the same text', async () => {
+    const obs = await observer();
+    const [from, to] = [root('cli-from'), root('cli-to')];
+    await obs.mkdirp(from);
+    expect((await zkit(['import', '-', from], text)).code).toBe(0);
+    const first = await zkit(['export', `${from}/app`]);
+    await obs.mkdirp(to);
+    expect((await zkit(['import', '-', to], first.stdout)).code).toBe(0);
+    const second = await zkit(['export', `${to}/app`]);
+    expect(second).toEqual({ code: 0, stdout: first.stdout, stderr: '' });
+  });
+
+  it('import --trim deletes extra persistent nodes and spares ephemeral ones; export leaves ephemeral out unless -e', async () => {
+    const obs = await observer();
+    const base = root('cli-trim');
+    await obs.mkdirp(`${base}/app/old`);
+    await obs.mkdirp(`${base}/app/live`);
+    await obs.create(`${base}/app/live/10.0.0.9:80`, JSON.stringify({ pid: 1 }), { ephemeral: true });
+    const trimmed = await zkit(['--json', 'import', '--trim', '-', base], text);
+    expect(trimmed.code).toBe(0);
+    expect(JSON.parse(trimmed.stdout).trimmed).toEqual([`${base}/app/old`]);
+    expect(await obs.exists(`${base}/app/old`)).toBeNull();
+    expect(await obs.exists(`${base}/app/live/10.0.0.9:80`)).not.toBeNull();
+    expect((await zkit(['export', `${base}/app/live`])).stdout).not.toContain('10.0.0.9:80');
+    expect((await zkit(['export', '-e', `${base}/app/live`])).stdout).toContain('10.0.0.9:80');
+  });
+
+  it('a bad text is refused with its line, and nothing is written', async () => {
+    const obs = await observer();
+    const base = root('cli-bad');
+    await obs.mkdirp(base);
+    const bad = await zkit(['import', '-', base], '/a\n  /b\n  x = {\n');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^zkit: INVALID_DATA: line 3, column \d+: /);
+    expect(await obs.getChildren(base)).toEqual([]);
   });
 
   it('validate accepts a good text and names the line of a bad one', async () => {

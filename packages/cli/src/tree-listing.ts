@@ -1,4 +1,4 @@
-import { isZkError, type JsonObject, joinPath, NodeError, validatePath, type ZooKeeper } from '@zkit/client';
+import { isZkError, type JsonObject, NodeError, validatePath, type ZooKeeper } from '@zkit/client';
 import type { Colors } from './output.js';
 
 /** One node of `zkit tree`: its name, and for an ephemeral node who owns it (session, and `pid` when written). */
@@ -16,46 +16,47 @@ export interface ReadTreeOptions {
 }
 
 /**
- * Reads the tree under `path` once (sorted, leaving no watch), for `zkit tree` and the demo. `/zookeeper` (the
- * server's own) is left out, as export leaves it out. A node deleted while it is read (an ephemeral node of a
- * restarting process) is left out too; rejects NO_NODE only when `path` itself does not exist.
+ * Reads the tree under `path` once through `zk.walk` (depth first, sorted, leaving no watch), for `zkit tree` and the
+ * demo. `/zookeeper` (the server's own) is left out, as export leaves it out; a node deleted while the walk goes
+ * (an ephemeral node of a restarting process) is left out too. Rejects NO_NODE when `path` does not exist.
  */
 export async function readTree(
   zk: ZooKeeper,
   path: string,
   options: ReadTreeOptions = {},
 ): Promise<TreeEntry> {
-  const root = validatePath(path);
-  const entry = await readEntry(zk, root, options.depth ?? Number.POSITIVE_INFINITY);
-  if (entry === undefined) throw new NodeError('NO_NODE', 'the node does not exist', { path: root });
-  return entry;
-}
-
-async function readEntry(zk: ZooKeeper, path: string, depth: number): Promise<TreeEntry | undefined> {
-  try {
-    const stat = await zk.exists(path);
-    if (stat === null) return undefined;
-    const name = path === '/' ? '/' : (path.split('/').at(-1) ?? path);
-    const names = depth > 0 && stat.numChildren > 0 ? await zk.getChildren(path) : [];
-    const shown = path === '/' ? names.filter((n) => n !== 'zookeeper') : names;
-    const read = await Promise.all(shown.map((child) => readEntry(zk, joinPath(path, child), depth - 1)));
-    const children = read.filter((child): child is TreeEntry => child !== undefined);
-    if (stat.ephemeralOwner === null) return { name, path, children };
-    const pid = pidOf(await zk.get(path));
-    return {
-      name,
-      path,
-      ephemeral: pid === undefined ? { session: stat.ephemeralOwner } : { session: stat.ephemeralOwner, pid },
-      children,
-    };
-  } catch (error) {
-    if (isZkError(error) && error.code === 'NO_NODE') return undefined;
-    throw error;
+  const start = validatePath(path);
+  const maxDepth = options.depth ?? Number.POSITIVE_INFINITY;
+  const read = new Map<string, { children: TreeEntry[] }>();
+  let root: TreeEntry | undefined;
+  for await (const node of zk.walk(start)) {
+    // Pruning is the walk's protocol: the names left in `children` are the ones it visits next.
+    const zookeeper = node.path === '/' ? node.children.indexOf('zookeeper') : -1;
+    if (zookeeper >= 0) node.children.splice(zookeeper, 1);
+    if (depthOf(node.path) - depthOf(start) >= maxDepth) node.children.length = 0;
+    const name = node.path === '/' ? '/' : node.path.slice(node.path.lastIndexOf('/') + 1);
+    const owner = node.stat.ephemeralOwner;
+    const ephemeral = owner === null ? undefined : await ownerOf(zk, node.path, owner);
+    const entry = { name, path: node.path, ...(ephemeral === undefined ? {} : { ephemeral }), children: [] };
+    read.set(node.path, entry);
+    const parent = read.get(node.path.slice(0, node.path.lastIndexOf('/')) || '/');
+    if (node.path === start) root = entry;
+    else parent?.children.push(entry);
   }
+  if (root === undefined) throw new NodeError('NO_NODE', 'the node does not exist', { path: start });
+  return root;
 }
 
-function pidOf(data: JsonObject): number | undefined {
-  return typeof data.pid === 'number' ? data.pid : undefined;
+async function ownerOf(zk: ZooKeeper, path: string, session: string): Promise<TreeEntry['ephemeral']> {
+  const data = await zk.get(path).catch((error: unknown): JsonObject => {
+    if (isZkError(error) && error.code === 'NO_NODE') return {};
+    throw error;
+  });
+  return typeof data.pid === 'number' ? { session, pid: data.pid } : { session };
+}
+
+function depthOf(path: string): number {
+  return path === '/' ? 0 : path.split('/').length - 1;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { ContextFactory } from '../command-context.js';
-import { exportTree } from '../tree-api.js';
 
 /**
  * `zkit export [PATH] [-e] [-o FILE]` (zc.zk's zookeeper_export): the tree under PATH in the tree format, without
@@ -15,7 +14,7 @@ export function exportCommand(context: ContextFactory): Command {
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(async (path: string, flags: { ephemeral: boolean; output?: string }, command: Command) => {
       const { out, client } = context(command);
-      const text = await exportTree(await client(), path, flags.ephemeral);
+      const text = await (await client()).exportTree(path, { ephemeral: flags.ephemeral });
       if (flags.output !== undefined) await writeFile(flags.output, text);
       if (out.json) out.data(flags.output === undefined ? { path, text } : { path, file: flags.output });
       else if (flags.output === undefined) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -1,10 +1,10 @@
-import type { AclEntry, Permission } from '@zkit/client';
+import type { AclEntry, ImportPlan, Permission } from '@zkit/client';
 import { Command } from 'commander';
 import type { ContextFactory } from '../command-context.js';
 import { UsageError } from '../exit-codes.js';
 import type { Output } from '../output.js';
+import { Progress } from '../progress.js';
 import { readInput } from '../read-input.js';
-import { type ImportPlan, importTree } from '../tree-api.js';
 
 interface ImportFlags {
   readonly trim: boolean;
@@ -28,11 +28,15 @@ export function importCommand(context: ContextFactory): Command {
       const { out, client } = context(command);
       const acl = flags.acl.map(parseAcl);
       const text = await readInput(file);
-      const plan = await importTree(await client(), text, path, {
-        trim: flags.trim,
-        dryRun: flags.dryRun,
-        ...(acl.length > 0 ? { acl } : {}),
-      });
+      const progress = new Progress('importing');
+      const plan = await (await client())
+        .importTree(text, path, {
+          trim: flags.trim,
+          dryRun: flags.dryRun,
+          ...(acl.length > 0 ? { acl } : {}),
+          onProgress: (done, total) => progress.update(done, total),
+        })
+        .finally(() => progress.stop());
       if (out.json) out.data(plan);
       else printPlan(out, plan, flags.dryRun);
     });

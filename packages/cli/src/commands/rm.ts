@@ -1,11 +1,16 @@
 import { NodeError } from '@zkit/client';
 import { Command } from 'commander';
 import type { ContextFactory } from '../command-context.js';
-import { remove } from '../tree-api.js';
+
+interface RmFlags {
+  readonly recursive: boolean;
+  readonly force: boolean;
+  readonly dryRun: boolean;
+}
 
 /**
  * `zkit rm PATH [-r] [--force] [--dry-run]`: deletes a node (with `-r` its subtree), never an ephemeral node or its
- * ancestors unless `--force`; `--dry-run` lists what would go and deletes nothing.
+ * ancestors unless `--force` (those are listed as spared); `--dry-run` lists what would go and deletes nothing.
  */
 export function rmCommand(context: ContextFactory): Command {
   return new Command('rm')
@@ -14,24 +19,21 @@ export function rmCommand(context: ContextFactory): Command {
     .option('-r, --recursive', 'delete the subtree too', false)
     .option('--force', 'delete ephemeral nodes and their ancestors too', false)
     .option('--dry-run', 'list what would be deleted, delete nothing', false)
-    .action(
-      async (
-        path: string,
-        flags: { recursive: boolean; force: boolean; dryRun: boolean },
-        command: Command,
-      ) => {
-        const { out, client } = context(command);
-        const zk = await client();
-        // The library treats a node already gone as done; asked to delete a path that is not there, rm fails.
-        if ((await zk.exists(path)) === null)
-          throw new NodeError('NO_NODE', 'the node does not exist', { path });
-        const deleted = await remove(zk, path, flags);
-        if (out.json) {
-          out.data({ path, dryRun: flags.dryRun, deleted: deleted ?? [path] });
-          return;
-        }
-        const verb = flags.dryRun ? 'would delete' : 'deleted';
-        for (const node of deleted ?? [path]) out.line(`${out.colors.dim(verb)} ${node}`);
-      },
-    );
+    .action(async (path: string, flags: RmFlags, command: Command) => {
+      const { out, client } = context(command);
+      const zk = await client();
+      // The library treats a node already gone as done; asked to delete a path that is not there, rm fails.
+      if ((await zk.exists(path)) === null)
+        throw new NodeError('NO_NODE', 'the node does not exist', { path });
+      const result = await zk.delete(path, flags);
+      if (out.json) {
+        out.data({ path, dryRun: flags.dryRun, ...result });
+        return;
+      }
+      const { dim, yellow } = out.colors;
+      for (const node of result.deleted)
+        out.line(`${dim(flags.dryRun ? 'would delete' : 'deleted')} ${node}`);
+      for (const { path: node, reason } of result.spared)
+        out.line(`${yellow('spared')} ${node} ${dim(`(${reason})`)}`);
+    });
 }

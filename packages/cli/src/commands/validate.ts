@@ -1,7 +1,7 @@
+import { parseTree } from '@zkit/client';
 import { Command } from 'commander';
 import type { ContextFactory } from '../command-context.js';
 import { readInput } from '../read-input.js';
-import { parseTree } from '../tree-api.js';
 
 /**
  * `zkit validate FILE|-` (zc.zk's zookeeper_validate): parses a tree text without a server. A bad text fails (exit
