@@ -19,6 +19,15 @@ describe('planImport', () => {
     });
   });
 
+  it('leaves /zookeeper alone even when the text names it, but not a zookeeper node elsewhere', () => {
+    const desired = parseTree('/zookeeper\n  x = 1\n  /quota\n');
+    expect(planImport(desired, node(''))).toEqual(EMPTY);
+    expect(planImport(desired, undefined, { path: '/backup' }).added).toEqual([
+      '/backup/zookeeper',
+      '/backup/zookeeper/quota',
+    ]);
+  });
+
   it('adds everything when the import path does not exist yet, under that path', () => {
     expect(planImport(parseTree('/a\n  /b\n'), undefined, { path: '/apps/x' })).toEqual({
       ...EMPTY,

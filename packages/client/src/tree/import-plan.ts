@@ -18,6 +18,8 @@ export interface PlanImportOptions {
   readonly path?: string;
 }
 
+const ZOOKEEPER = '/zookeeper';
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer E)[] ? E[] : T[K] };
 
 /**
@@ -57,6 +59,8 @@ function compare(plan: Mutable<ImportPlan>, pair: Pair): void {
   for (const child of sortedByName(pair.desired.children)) {
     const path = joinPath(pair.path, child.name);
     const before = existingChildren.get(child.name);
+    // ZooKeeper's own subtree refuses writes; an export never holds it, so a text that does is left alone there.
+    if (path === ZOOKEEPER) continue;
     if (before === undefined) add(plan, path, child);
     else if (before.ephemeral === true) plan.skipped.push({ path, reason: 'ephemeral' });
     else {
@@ -67,7 +71,7 @@ function compare(plan: Mutable<ImportPlan>, pair: Pair): void {
   const wanted = new Set(pair.desired.children.map((child) => child.name));
   for (const child of sortedByName(pair.existing?.children ?? [])) {
     const path = joinPath(pair.path, child.name);
-    if (wanted.has(child.name) || path === '/zookeeper') continue;
+    if (wanted.has(child.name) || path === ZOOKEEPER) continue;
     if (pair.top) {
       // zc.zk's import never touched the import path's own extra children: the text may describe only part of it.
       if (pair.trim) plan.skipped.push({ path, reason: 'top level' });
