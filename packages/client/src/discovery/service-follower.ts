@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
+  asZkError,
   CHILD_READ_BACKOFF,
   exponentialBackoff,
   joinPath,
@@ -8,8 +9,8 @@ import {
   type ZkError,
 } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import type { Mirror } from '../views/mirror.js';
-import { type MirrorView, NOTIFY } from '../views/mirror-views.js';
+import { childrenMirror, type Mirror, markDeleted, markEnded } from '../views/mirror.js';
+import { BEFORE_DELETE, type MirrorView, NOTIFY } from '../views/mirror-views.js';
 import type { Instance, InstanceProblem } from './instance.js';
 import { InstanceTable } from './instance-table.js';
 import type { ServiceFormatReader } from './service-formats.js';
@@ -18,7 +19,11 @@ import type { ChangeSet } from './services-diff.js';
 /** What the follower needs of the client's MirrorRegistry: shared mirrors, given back when no view holds them. */
 export interface MirrorSource {
   acquire(kind: WatchKind, path: string, signal?: AbortSignal): Promise<Mirror>;
+  /** acquire(), following symbolic links when `path` does not exist. */
+  follow(kind: WatchKind, path: string, signal?: AbortSignal): Promise<Mirror>;
   release(mirror: Mirror): void;
+  /** A mirror acquired that no view will attach to after all. */
+  giveBack(mirror: Mirror): void;
 }
 
 /** Someone following the instances: told every transition at once (`changes`), `deliver`ed once per turn. */
@@ -56,6 +61,8 @@ export interface FollowerOptions {
   readonly mirrors: MirrorSource;
   /** The service node's children mirror, just acquired (reserved for this follower). */
   readonly children: Mirror;
+  /** The path asked for, when `children` is of the node its symbolic links led to. */
+  readonly asked?: string;
   readonly format: ServiceFormatReader;
   readonly log: Logger;
 }
@@ -71,7 +78,11 @@ export interface FollowerOptions {
  * through the subscribers' callbacks: a view with no callbacks can be collected, and its finalizer closes this.
  */
 export class ServiceFollower implements MirrorView {
+  /** The path asked for; the node followed is `#children.path` (they differ when it was reached by a link). */
   readonly path: string;
+  /** The service node's children mirror: replaced when the node followed through a link is deleted. */
+  #children: Mirror;
+  #relinking: AbortController | undefined;
   readonly #links = new Map<string, ChildLink>();
   readonly #instances = new InstanceTable();
   /** The problem each left-out child was last logged with, so one bad child is logged once, not per change. */
@@ -89,7 +100,8 @@ export class ServiceFollower implements MirrorView {
 
   constructor(private readonly options: FollowerOptions) {
     const { children } = options;
-    this.path = children.path;
+    this.path = options.asked ?? children.path;
+    this.#children = children;
     children.views.add(this);
     children.views.subscribe(this);
     children.reserved = Math.max(0, children.reserved - 1);
@@ -114,11 +126,16 @@ export class ServiceFollower implements MirrorView {
   }
 
   get deleted(): boolean {
-    return this.options.children.deleted;
+    return this.#children.deleted;
   }
 
   get error(): ZkError | undefined {
-    return this.options.children.error;
+    return this.#children.error;
+  }
+
+  /** The service node followed: `path` with its symbolic links followed. */
+  get resolvedPath(): string {
+    return this.#children.path;
   }
 
   /** Deleted, ended or closed: the instances will not change again. */
@@ -150,7 +167,7 @@ export class ServiceFollower implements MirrorView {
   /** The children mirror changed: follow the names (O(change)); deleted or ended, the view finishes. */
   [NOTIFY](): void {
     if (this.#closed || this.#finished) return;
-    const children = this.options.children;
+    const children = this.#children;
     if (children.deleted) {
       for (const link of [...this.#links.values()]) this.#drop(link);
     } else if (children.error === undefined) {
@@ -178,7 +195,7 @@ export class ServiceFollower implements MirrorView {
       // The child is gone (its name leaves the list soon), or was deleted and made again: read it afresh.
       this.#unlink(link);
       this.#set(link.id, undefined);
-      if (this.options.children.names.has(link.id)) this.#load(link);
+      if (this.#children.names.has(link.id)) this.#load(link);
       return;
     }
     if (mirror.error !== undefined) {
@@ -189,15 +206,67 @@ export class ServiceFollower implements MirrorView {
     this.#parse(link.id, mirror);
   }
 
+  /**
+   * The service node is being deleted. Reached through a link, the follower keeps its instances on a private copy
+   * of the list while `path` is resolved again; then it follows the new node's children (the old ones leave, the
+   * new ones come, in one delivery when their data is read), or, when `path` names nothing now, is deleted.
+   */
+  [BEFORE_DELETE](): void {
+    const from = this.#children;
+    if (this.#closed || this.#finished || this.#relinking !== undefined || this.path === from.path) return;
+    const interim = childrenMirror(from.path, [...from.names]);
+    from.views.remove(this);
+    this.#children = interim;
+    interim.views.add(this);
+    interim.views.subscribe(this);
+    const controller = new AbortController();
+    this.#relinking = controller;
+    this.options.mirrors.follow('children', this.path, controller.signal).then(
+      (mirror) => {
+        this.#relinking = undefined;
+        if (this.#closed) {
+          this.options.mirrors.giveBack(mirror);
+          return;
+        }
+        this.#children = mirror;
+        mirror.views.add(this);
+        mirror.views.subscribe(this);
+        mirror.reserved = Math.max(0, mirror.reserved - 1);
+        // Every child is another node now, even one of the same name.
+        for (const link of [...this.#links.values()]) this.#drop(link);
+        for (const id of mirror.names) this.#link(id);
+      },
+      (error: unknown) => {
+        this.#relinking = undefined;
+        if (this.#closed) return;
+        const code = (error as ZkError | undefined)?.code;
+        if (code === 'CLOSED') {
+          this.close();
+          return;
+        }
+        if (code === 'NO_NODE') markDeleted(interim);
+        else markEnded(interim, asZkError(error, this.path));
+        if (code !== 'NO_NODE') {
+          this.options.log.warn(
+            { err: error, path: this.path },
+            'a services view could not follow its link again',
+          );
+        }
+        this[NOTIFY]();
+      },
+    );
+  }
+
   /** Releases every mirror (the last holder gives the worker's watches back) and ends every subscriber. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#relinking?.abort();
     if (this.#flushing !== undefined) clearImmediate(this.#flushing);
     for (const link of this.#links.values()) this.#unlink(link);
     this.#links.clear();
     this.#missing.clear();
-    const children = this.options.children;
+    const children = this.#children;
     children.views.remove(this);
     this.options.mirrors.release(children);
     for (const subscriber of [...this.#subscribers]) subscriber.end();
@@ -211,7 +280,7 @@ export class ServiceFollower implements MirrorView {
    * missing though listed (deleted and made again between two reads) are tried again at each change.
    */
   #follow(): void {
-    const { names, lastChange } = this.options.children;
+    const { names, lastChange } = this.#children;
     if (lastChange === undefined) return;
     for (const id of lastChange.removed) {
       const link = this.#links.get(id);
@@ -239,7 +308,7 @@ export class ServiceFollower implements MirrorView {
     const controller = new AbortController();
     link.load = controller;
     this.#missing.delete(link);
-    const path = joinPath(this.path, link.id);
+    const path = joinPath(this.#children.path, link.id);
     this.options.mirrors.acquire('data', path, controller.signal).then(
       (mirror) => {
         if (link.load !== controller || this.#links.get(link.id) !== link || this.#closed || this.#finished) {

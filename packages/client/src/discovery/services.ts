@@ -35,8 +35,17 @@ export class Services implements Iterable<Instance>, Disposable {
     this.#log = log;
   }
 
+  /** The path the view was asked for. */
   get path(): string {
     return this.#follower.path;
+  }
+
+  /**
+   * The service node followed: `path` with its symbolic links followed. When that node is deleted, a view that
+   * followed a link resolves `path` again and follows the new node; it is deleted only when `path` names nothing.
+   */
+  get resolvedPath(): string {
+    return this.#follower.resolvedPath;
   }
 
   get size(): number {
@@ -197,9 +206,17 @@ export async function openServices(
   options: ServicesOptions,
 ): Promise<Services> {
   const format = options.format ?? 'zkit';
-  const reader = formatReader(format, path);
-  const children = await host.mirrors.acquire('children', path, options.signal);
-  const follower = new ServiceFollower({ mirrors: host.mirrors, children, format: reader, log: host.log });
+  const asked = formatReader(format, path);
+  const children = await host.mirrors.follow('children', path, options.signal);
+  // Curator's instances name the node they are under: the one the links led to.
+  const reader = children.path === path ? asked : formatReader(format, children.path);
+  const follower = new ServiceFollower({
+    mirrors: host.mirrors,
+    children,
+    asked: path,
+    format: reader,
+    log: host.log,
+  });
   try {
     await raceSignal(options.signal, follower.ready());
   } catch (error) {

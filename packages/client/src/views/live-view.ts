@@ -1,7 +1,7 @@
-import { type ZkError, zkError } from '@zkit/protocol';
+import { asZkError, type WatchKind, type ZkError, zkError } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { isFinished, type Mirror } from './mirror.js';
-import { type MirrorView, NOTIFY } from './mirror-views.js';
+import { childrenMirror, dataMirror, isFinished, type Mirror, markDeleted, markEnded } from './mirror.js';
+import { BEFORE_DELETE, type MirrorView, NOTIFY } from './mirror-views.js';
 import { type Subscription, subscription } from './subscription.js';
 
 /** What a view needs from its owner: to notice a view dropped without close(), and to free a mirror no view uses. */
@@ -11,6 +11,10 @@ export interface ViewOwner {
   opened(view: MirrorView, mirror: Mirror, ref: WeakRef<MirrorView>): void;
   /** A view closed; when it was the last of its mirror, the worker's watch is given back. */
   closed(view: MirrorView, mirror: Mirror): void;
+  /** A mirror of `path` with its symbolic links followed (MirrorRegistry.follow), reserved for the caller. */
+  follow(kind: WatchKind, path: string, signal: AbortSignal): Promise<Mirror>;
+  /** A mirror follow() reserved that no view will attach to after all. */
+  giveBack(mirror: Mirror): void;
 }
 
 /**
@@ -32,17 +36,33 @@ export abstract class LiveView<Self extends LiveView<Self>> implements Disposabl
   readonly #watchers = new Set<Watcher<Self>>();
   /** Ends iterators from changes() when the view closes. */
   readonly #onClose = new Set<() => void>();
+  readonly #asked: string;
+  /** Withdraws a resolution of `path` in flight (BEFORE_DELETE). */
+  #relinking: AbortController | undefined;
   #closed = false;
 
+  /** `asked` is the path the view was asked for, when `mirror` is of the node its symbolic links led to. */
   constructor(
-    protected readonly mirror: Mirror,
+    protected mirror: Mirror,
     private readonly owner: ViewOwner,
+    asked: string = mirror.path,
   ) {
+    this.#asked = asked;
     owner.opened(this, mirror, mirror.views.add(this));
     mirror.reserved = Math.max(0, mirror.reserved - 1);
   }
 
+  /** The path the view was asked for. */
   get path(): string {
+    return this.#asked;
+  }
+
+  /**
+   * The node the view shows: `path` with its symbolic links followed. When that node is deleted, a view that
+   * followed a link resolves `path` again and follows the new node (one more callback); it is deleted only when
+   * `path` now names nothing.
+   */
+  get resolvedPath(): string {
     return this.mirror.path;
   }
 
@@ -134,10 +154,56 @@ export abstract class LiveView<Self extends LiveView<Self>> implements Disposabl
     if (isFinished(this.mirror)) this.#clear();
   }
 
+  /**
+   * The node is being deleted. A view that followed a link moves to a private copy of the mirror (so it keeps
+   * showing the last state, not deleted) while `path` is resolved again, then to the new node's mirror.
+   */
+  [BEFORE_DELETE](): void {
+    if (this.#closed || this.#relinking !== undefined || this.#asked === this.mirror.path) return;
+    const from = this.mirror;
+    const interim =
+      from.kind === 'children'
+        ? childrenMirror(from.path, [...from.names])
+        : dataMirror(from.path, from.data);
+    this.#moveTo(interim);
+    const controller = new AbortController();
+    this.#relinking = controller;
+    this.owner.follow(from.kind, this.#asked, controller.signal).then(
+      (mirror) => {
+        this.#relinking = undefined;
+        if (this.#closed) {
+          this.owner.giveBack(mirror);
+          return;
+        }
+        this.#moveTo(mirror);
+        mirror.reserved = Math.max(0, mirror.reserved - 1);
+        this[NOTIFY]();
+      },
+      (error: unknown) => {
+        this.#relinking = undefined;
+        if (this.#closed) return;
+        const code = (error as ZkError | undefined)?.code;
+        // The client closed: the registry closed the views it held, and this one was held by none.
+        if (code === 'CLOSED') {
+          this.close();
+          return;
+        }
+        if (code === 'NO_NODE') {
+          markDeleted(interim);
+        } else {
+          markEnded(interim, asZkError(error, this.#asked));
+          this.owner.log.warn({ err: error, path: this.#asked }, 'a view could not follow its link again');
+        }
+        this[NOTIFY]();
+      },
+    );
+  }
+
   /** Stops this view; the last view of a path to close drops the worker's ZooKeeper watch. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#relinking?.abort();
     for (const end of this.#onClose) end();
     this.#onClose.clear();
     this.#clear();
@@ -150,6 +216,16 @@ export abstract class LiveView<Self extends LiveView<Self>> implements Disposabl
   }
 
   protected abstract self(): Self;
+
+  /** Leaves this view's mirror (giving it back if it was the last view) for `next`, keeping its subscribers. */
+  #moveTo(next: Mirror): void {
+    const subscribed = this.#watchers.size > 0;
+    this.mirror.views.remove(this);
+    this.owner.closed(this, this.mirror);
+    this.mirror = next;
+    this.owner.opened(this, next, next.views.add(this));
+    if (subscribed) next.views.subscribe(this);
+  }
 
   #add(watcher: Watcher<Self>): void {
     // The first subscriber makes the mirror hold this view strongly: its callbacks must keep firing.

@@ -47,7 +47,7 @@ function setup() {
   const children = async (path: string, signal?: AbortSignal) =>
     new Children(await registry.acquire('children', path, signal), registry.owner);
   const properties = async (path: string) =>
-    new Properties(await registry.acquire('data', path), registry.owner, async () => {});
+    new Properties(await registry.acquire('data', path), registry.owner, { write: async () => {} });
   /** Opens a children view, answering its first read with `names`. */
   const open = async (path: string, names: readonly string[]) => {
     const view = children(path);

@@ -23,7 +23,7 @@ import {
   markEnded,
   replaceChildren,
 } from './mirror.js';
-import { type MirrorView, NOTIFY } from './mirror-views.js';
+import { BEFORE_DELETE, type MirrorView, NOTIFY } from './mirror-views.js';
 import { ViewFinalizer } from './view-finalizer.js';
 
 /** A caller of acquire() waiting for a mirror being loaded. */
@@ -45,6 +45,11 @@ export interface MirrorRegistryHooks {
   send(command: WorkerCommand): void;
   /** A mirror ended on this side (its re-watch by a replacement worker failed). */
   failure(failure: ZkFailure): void;
+  /**
+   * The path `path` names once its symbolic links are followed (tree/resolve.ts); rejects NO_NODE when there is
+   * none. Without it, `follow` follows no links.
+   */
+  resolve?(path: string, signal: AbortSignal | undefined): Promise<string>;
 }
 
 /**
@@ -73,7 +78,30 @@ export class MirrorRegistry {
         this.#finalizer.untrack(view);
         this.release(mirror);
       },
+      follow: (kind, path, signal) => this.follow(kind, path, signal),
+      giveBack: (mirror) => this.giveBack(mirror),
     };
+  }
+
+  /**
+   * acquire(), following symbolic links: only when `path` does not exist (the first read says NO_NODE) is it
+   * resolved, so a path with no links costs what it always did. The mirror is of the resolved path; a view of it
+   * keeps the path it was asked for, and resolves it again when that node is deleted (BEFORE_DELETE).
+   */
+  async follow(kind: WatchKind, path: string, signal?: AbortSignal): Promise<Mirror> {
+    try {
+      return await this.acquire(kind, path, signal);
+    } catch (error) {
+      if (this.hooks.resolve === undefined || (error as ZkError | undefined)?.code !== 'NO_NODE') throw error;
+    }
+    // Resolved to `path` itself when the node was made meanwhile: acquire it again.
+    return this.acquire(kind, await this.hooks.resolve(path, signal), signal);
+  }
+
+  /** A mirror acquire() reserved that no view will attach to after all. */
+  giveBack(mirror: Mirror): void {
+    mirror.reserved = Math.max(0, mirror.reserved - 1);
+    this.release(mirror);
   }
 
   /**
@@ -128,6 +156,8 @@ export class MirrorRegistry {
   onDeleted(kind: WatchKind, path: string): void {
     const mirror = this.#detach(kind, path);
     if (!mirror) return;
+    // Views that followed a link move off the mirror to resolve it again; the others see the node deleted.
+    for (const view of mirror.views.all()) view[BEFORE_DELETE]?.();
     markDeleted(mirror);
     notify(mirror);
   }

@@ -4,9 +4,17 @@
  */
 export const NOTIFY: unique symbol = Symbol('notify');
 
+/**
+ * Called on every view of a mirror whose node was deleted, before the mirror empties: a view that followed a
+ * symbolic link moves off it to resolve its path again (zc.zk's way to move a database: re-point the link, then
+ * delete the old node). Not public, like NOTIFY.
+ */
+export const BEFORE_DELETE: unique symbol = Symbol('before delete');
+
 /** What a mirror needs of a view: to run its callbacks after a change, and to close it with the client. */
 export interface MirrorView {
   [NOTIFY](): void;
+  [BEFORE_DELETE]?(): void;
   close(): void;
 }
 

@@ -10,17 +10,23 @@ export type PropertiesWriter = (
   options: CallOptions,
 ) => Promise<void>;
 
+export interface PropertiesViewOptions {
+  /** Writes for `update` and `set`. */
+  readonly write: PropertiesWriter;
+  /** The path asked for, when `mirror` is of the node its symbolic links led to. */
+  readonly asked?: string;
+}
+
 /**
  * A live, read-only mapping of a node's JSON data (zc.zk's properties). Reads come from the main thread's mirror;
  * `update` and `set` write through the worker, compare-and-set, and resolve once this view shows the change.
  */
 export class Properties extends LiveView<Properties> implements Iterable<[string, JsonValue]> {
-  constructor(
-    mirror: Mirror,
-    owner: ViewOwner,
-    private readonly write: PropertiesWriter,
-  ) {
-    super(mirror, owner);
+  readonly #write: PropertiesWriter;
+
+  constructor(mirror: Mirror, owner: ViewOwner, options: PropertiesViewOptions) {
+    super(mirror, owner, options.asked);
+    this.#write = options.write;
   }
 
   get #data(): JsonObject {
@@ -70,22 +76,23 @@ export class Properties extends LiveView<Properties> implements Iterable<[string
    * abort rejects ABORTED at once and the worker writes nothing after it (a write it had already made stays).
    */
   update(changes: JsonObject, options: CallOptions = {}): Promise<void> {
-    return this.#write('update', changes, options);
+    return this.#writeData('update', changes, options);
   }
 
   /** Replaces the node's data with `properties` (zc.zk's `set`): keys not given are removed. `signal` as `update`. */
   set(properties: JsonObject, options: CallOptions = {}): Promise<void> {
-    return this.#write('set', properties, options);
+    return this.#writeData('set', properties, options);
   }
 
   protected self(): Properties {
     return this;
   }
 
-  #write(mode: PropertiesWrite, value: unknown, options: CallOptions): Promise<void> {
+  #writeData(mode: PropertiesWrite, value: unknown, options: CallOptions): Promise<void> {
     if (this.deleted) {
       return Promise.reject(zkError('NO_NODE', `${this.path} was deleted`, { path: this.path }));
     }
-    return this.write(this.path, mode, value, options ?? {});
+    // The node shown, not the path asked for: a write through a link writes the linked node.
+    return this.#write(this.resolvedPath, mode, value, options ?? {});
   }
 }
