@@ -55,14 +55,18 @@ export type {
   ServerData,
 } from './registrations/registration.js';
 export type { CallOptions } from './thread/abortable.js';
+export type { DeleteOptions } from './tree/delete-node.js';
+export type { DeleteResult } from './tree/delete-plan.js';
+export type { ExportOptions } from './tree/export-tree.js';
 export type { PlanImportOptions } from './tree/import-plan.js';
 export { planImport } from './tree/import-plan.js';
+export type { ImportOptions } from './tree/import-tree.js';
 export { parseTree } from './tree/parse-tree.js';
 export { serializeTree } from './tree/serialize-tree.js';
 export type { ImportPlan, TreeNode } from './tree/tree-model.js';
+export type { WalkNode, WalkOptions } from './tree/walk.js';
 export type { Children } from './views/children.js';
 export type { WatchCallback } from './views/live-view.js';
 export type { Properties } from './views/properties.js';
 export type { Subscription } from './views/subscription.js';
-export type { DeleteOptions } from './zookeeper.js';
 export { ZooKeeper } from './zookeeper.js';

@@ -6,7 +6,6 @@ import {
   type Diagnostics,
   encodeJsonObject,
   fromWire,
-  isZkError,
   type JsonObject,
   joinPath,
   type NodeStat,
@@ -32,19 +31,20 @@ import { SessionStateListeners } from './session-state.js';
 import { AbortableCalls, type CallOptions, raceSignal } from './thread/abortable.js';
 import { Heartbeat } from './thread/heartbeat.js';
 import { writeRecord, zooKeeperLogger } from './thread/log-sink.js';
-import { resolvePath } from './tree/resolve.js';
 import type { WorkerCall, WorkerHandle } from './thread/worker-handle.js';
 import { WorkerSupervisor } from './thread/worker-supervisor.js';
+import { type DeleteOptions, deleteNode } from './tree/delete-node.js';
+import type { DeleteResult } from './tree/delete-plan.js';
+import { type ExportOptions, exportTree } from './tree/export-tree.js';
+import { type ImportOptions, importTree } from './tree/import-tree.js';
+import { ln, resolve } from './tree/links.js';
+import type { ImportPlan } from './tree/tree-model.js';
+import { type WalkNode, type WalkOptions, walk } from './tree/walk.js';
 import { Children } from './views/children.js';
 import { deepFreeze } from './views/mirror.js';
 import { MirrorRegistry } from './views/mirror-registry.js';
 import { Properties } from './views/properties.js';
 import type { Subscription } from './views/subscription.js';
-
-export interface DeleteOptions extends CallOptions {
-  /** Delete the node's whole subtree too. @default false */
-  readonly recursive?: boolean;
-}
 
 /** Reached only by `@zkit/client/internal`, so fault-injection tests can find the worker. */
 export const supervisors = new WeakMap<ZooKeeper, WorkerSupervisor>();
@@ -88,7 +88,6 @@ export class ZooKeeper implements AsyncDisposable {
       {
         send: (command) => this.#supervisor.send(command),
         failure: (failure) => this.#failures.emit(failure),
-        resolve: (path, signal) => this.#resolveLinks(path, signal),
       },
       this.#log,
     );
@@ -148,27 +147,14 @@ export class ZooKeeper implements AsyncDisposable {
 
   /**
    * Registers this process as a server of the service at `path`: an ephemeral node `path/HOST:PORT`, world
-   * read-only, holding `options.data` plus `pid`. Missing parents are created. While connected, a `path` that does
-   * not exist is resolved first, so it may lead through symbolic links (zc.zk's `name -> target`); a registration
-   * made offline takes `path` as given. It disappears when the session ends
+   * read-only, holding `options.data` plus `pid`. Missing parents are created. It disappears when the session ends
    * and is put back after a new session; `unregister()` removes it at once. Aborted (`options.signal`), the
    * registration is withdrawn: it is not made later, and is taken back if the worker had made it. Data passed in
    * place of the options, as zc.zk takes it, is refused (INVALID_OPTION): pass `{ data: {...} }`.
    */
   async registerServer(path: string, address: Address, options?: RegisterOptions): Promise<Registration> {
-    const name = addressName(address);
-    const asked = validatePath(path);
-    // The service node through its symbolic links (one read), when connected: a registration made offline is
-    // recorded at once and placed by the worker later, so it waits for no read (and takes `path` as given).
-    let service = asked;
-    if (this.#state.current === 'connected') {
-      const signal = options?.signal instanceof AbortSignal ? options.signal : undefined;
-      service = await this.#resolveLinks(asked, signal).catch((error: unknown) => {
-        if ((error as ZkError | undefined)?.code === 'NO_NODE') return asked;
-        throw error;
-      });
-    }
-    return this.#registrations.register(joinPath(service, name), options);
+    const nodePath = joinPath(validatePath(path), addressName(address));
+    return this.#registrations.register(nodePath, options);
   }
 
   /**
@@ -197,24 +183,18 @@ export class ZooKeeper implements AsyncDisposable {
     return registerInstance(this.#registrations, { base, name }, options);
   }
 
-  /**
-   * A live view of the names of `path`'s children; rejects NO_NODE when the node does not exist. A `path` that does
-   * not exist is resolved through symbolic links; when the node it led to is deleted, the view resolves it again.
-   */
+  /** A live view of the names of `path`'s children; rejects NO_NODE when the node does not exist. */
   async children(path: string, options: CallOptions = {}): Promise<Children> {
-    const asked = validatePath(path);
-    const mirror = await this.#mirrors.follow('children', asked, options?.signal);
-    return new Children(mirror, this.#mirrors.owner, asked);
+    const mirror = await this.#mirrors.acquire('children', validatePath(path), options?.signal);
+    return new Children(mirror, this.#mirrors.owner);
   }
 
-  /** A live read-only mapping of `path`'s JSON data; rejects NO_NODE when the node does not exist. Links as `children`. */
+  /** A live read-only mapping of `path`'s JSON data; rejects NO_NODE when the node does not exist. */
   async properties(path: string, options: CallOptions = {}): Promise<Properties> {
-    const asked = validatePath(path);
-    const mirror = await this.#mirrors.follow('data', asked, options?.signal);
-    return new Properties(mirror, this.#mirrors.owner, {
-      asked,
-      write: (p, mode, value, writeOptions) => this.#writeProperties(p, mode, value, writeOptions),
-    });
+    const mirror = await this.#mirrors.acquire('data', validatePath(path), options?.signal);
+    return new Properties(mirror, this.#mirrors.owner, (p, mode, value, writeOptions) =>
+      this.#writeProperties(p, mode, value, writeOptions),
+    );
   }
 
   /**
@@ -259,13 +239,60 @@ export class ZooKeeper implements AsyncDisposable {
     return this.#calls.run(options?.signal, (api, call) => api.ensure(nodePath, json, call));
   }
 
-  /** Deletes a node (with its subtree when `recursive`); a node already gone is not an error. */
-  async delete(path: string, options: DeleteOptions = {}): Promise<void> {
-    const nodePath = validatePath(path);
-    if (nodePath === '/')
-      throw zkError('INVALID_PATH', 'the root node cannot be deleted', { path: nodePath });
-    const recursive = options?.recursive === true;
-    await this.#calls.run(options?.signal, (api, call) => api.delete(nodePath, recursive, call));
+  /**
+   * Deletes a node (with its subtree when `recursive`); a node already gone is not an error. Never an ephemeral node
+   * (a registration) or a node above one unless `force`: those are spared and listed. With `dryRun`, deletes
+   * nothing and tells what it would delete.
+   */
+  async delete(path: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+    return deleteNode(this.#calls, validatePath(path), options ?? {});
+  }
+
+  /**
+   * The subtree at `path` as zc.zk 2's text format (see parseTree): properties sorted, then links, then children
+   * sorted. `/zookeeper` is left out, and so are ephemeral nodes unless `ephemeral`.
+   */
+  exportTree(path = '/', options: ExportOptions = {}): Promise<string> {
+    return exportTree(this.#calls, validatePath(path), options ?? {});
+  }
+
+  /**
+   * Makes the subtree at `path` what `text` (zc.zk 2's format) says, with compare-and-set writes in transactions: a
+   * concurrent writer stops it with BAD_VERSION, never is overwritten. `trim` deletes what the text lacks (sparing
+   * ephemeral nodes, their ancestors and top-level nodes); `dryRun` writes nothing. Resolves with the plan applied.
+   */
+  importTree(text: string, path = '/', options: ImportOptions = {}): Promise<ImportPlan> {
+    const context = {
+      calls: this.#calls,
+      maxDataBytes: this.options.maxDataBytes,
+      acl: this.options.parentAcl,
+    };
+    return importTree(context, text, validatePath(path), options ?? {});
+  }
+
+  /**
+   * The nodes of the subtree at `path`, depth first and sorted, read as the loop asks for them; remove names from
+   * a node's `children` to skip their subtrees. Ephemeral nodes are visited unless `ephemeral: false`.
+   */
+  walk(path = '/', options: WalkOptions = {}): AsyncGenerator<WalkNode, void, undefined> {
+    return walk(this.#calls, validatePath(path), options ?? {});
+  }
+
+  /**
+   * The path of the node `path` names, following symbolic links (`name -> TARGET` properties) and normalizing `.`
+   * and `..`. Rejects NO_NODE when nothing is there, INVALID_PATH for a link loop.
+   */
+  resolve(path: string, options: CallOptions = {}): Promise<string> {
+    return resolve(this.#calls, path, options ?? {});
+  }
+
+  /**
+   * Makes `source` a symbolic link to `target` (zc.zk's `ln`): the property `"name ->"` on source's parent. A
+   * relative `target` is relative to that parent; a `source` ending in `/` takes target's name. Resolves with the
+   * link's path.
+   */
+  ln(target: string, source: string, options: CallOptions = {}): Promise<string> {
+    return ln({ calls: this.#calls, maxDataBytes: this.options.maxDataBytes }, target, source, options ?? {});
   }
 
   /** What the worker holds now (session, watches, registrations): for health checks and debugging. */
@@ -302,19 +329,6 @@ export class ZooKeeper implements AsyncDisposable {
     }
     return this.#supervisor.call(invoke);
   };
-
-  /** `path` with its symbolic links followed (tree/resolve.ts): for views (MirrorRegistry.follow) and registerServer. */
-  #resolveLinks(path: string, signal: AbortSignal | undefined): Promise<string> {
-    return resolvePath(async (step) => {
-      try {
-        const snapshot = await this.#calls.run(signal, (api, call) => api.getData(step, call));
-        return { exists: true, properties: snapshot.properties };
-      } catch (error) {
-        if (isZkError(error, 'NO_NODE')) return { exists: false, properties: {} };
-        throw error;
-      }
-    }, path);
-  }
 
   async #writeProperties(
     path: string,

@@ -1,6 +1,7 @@
 import type { MultiOp } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { toZkError } from '../nzc/exceptions.js';
+import { setLastOpVersion } from '../nzc/transaction-version.js';
 import { type Client, toAcl } from './ops.js';
 
 /** node-zookeeper-client's per-operation result of a transaction: `err` is set on the results of a failed one. */
@@ -20,13 +21,13 @@ export function multi(client: Client, ops: readonly MultiOp[]): Promise<void> {
         transaction.create(op.path, Buffer.from(op.data), toAcl(op.acl), zookeeper.CreateMode.PERSISTENT);
         break;
       case 'set':
-        transaction.setData(op.path, Buffer.from(op.data), op.version);
+        setLastOpVersion(transaction.setData(op.path, Buffer.from(op.data), op.version), op.version);
         break;
       case 'delete':
-        transaction.remove(op.path, op.version);
+        setLastOpVersion(transaction.remove(op.path, op.version), op.version);
         break;
       case 'check':
-        transaction.check(op.path, op.version);
+        setLastOpVersion(transaction.check(op.path, op.version), op.version);
         break;
       default:
         op satisfies never;
