@@ -96,6 +96,7 @@ describe('the demo (npm run demo)', () => {
       /▸ 6\. Graceful stop/,
       /▸ 7\. Main-thread stall/,
       /▸ 8\. ZODB-style/,
+      /▸ 9\. `zkit tree \/`/,
       /▸ Done: \d+ requests/,
     ]) {
       expect(output).toMatch(heading);
@@ -104,6 +105,9 @@ describe('the demo (npm run demo)', () => {
     expect(output).toMatch(/registered throughout: session 0x[0-9a-f]+/);
     expect(output).toMatch(/use foomain-2 .*hits → 2/);
     expect(output).toMatch(/use fooother-1 .*hits → 1/);
+    expect(output).toMatch(
+      /── servers\n(.*── 127\.0\.0\.1:\d+ {2}\[ephemeral session 0x[0-9a-f]+ pid \d+\]\n)+/,
+    );
     expect(output).not.toMatch(/[1-9]\d* failed/);
     expect(output).not.toContain('\x1b['); // not a TTY: no colour, no live status line
     const lines = output.trimEnd().split('\n');

@@ -5,7 +5,7 @@ import type { Colors } from './output.js';
 export interface TreeEntry {
   readonly name: string;
   readonly path: string;
-  /** Set on ephemeral nodes: the owning session (hex) and the `pid` property zkit registrations write. */
+  /** Set on ephemeral nodes: the owning session (16 hex digits) and the `pid` zkit registrations write. */
   readonly ephemeral?: { readonly session: string; readonly pid?: number };
   readonly children: readonly TreeEntry[];
 }
@@ -80,6 +80,6 @@ function label(entry: TreeEntry, colors: Colors | undefined): string {
   const name = entry.children.length > 0 && colors ? colors.bold(entry.name) : entry.name;
   if (entry.ephemeral === undefined) return name;
   const pid = entry.ephemeral.pid === undefined ? '' : ` pid ${entry.ephemeral.pid}`;
-  const mark = `[ephemeral session ${entry.ephemeral.session}${pid}]`;
+  const mark = `[ephemeral session 0x${entry.ephemeral.session}${pid}]`;
   return `${colors ? colors.green(name) : name}  ${colors ? colors.dim(mark) : mark}`;
 }

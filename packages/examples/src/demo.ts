@@ -14,6 +14,7 @@ import { databaseMoves } from './demo/scenes/database.js';
 import { gracefulStop, killNine, newServer, stall } from './demo/scenes/failures.js';
 import { liveConfig, printRouting, roundRobin } from './demo/scenes/routing.js';
 import { startUp } from './demo/scenes/start-up.js';
+import { fleetTree } from './demo/scenes/tree.js';
 import { setUp, startOrBorrowZooKeeper } from './demo/setup.js';
 import { Printer, seconds } from './demo/terminal.js';
 import { parseOptions, UsageError } from './shared/args.js';
@@ -55,6 +56,7 @@ async function scenes(demo: Demo): Promise<void> {
   await traffic.stop();
   out.clearLive();
   await databaseMoves(demo);
+  await fleetTree(demo);
 }
 
 /** The exit code: 0 when the story ran and every claim held, 130 when interrupted, 1 otherwise. */
