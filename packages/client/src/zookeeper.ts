@@ -88,6 +88,7 @@ export class ZooKeeper implements AsyncDisposable {
       {
         send: (command) => this.#supervisor.send(command),
         failure: (failure) => this.#failures.emit(failure),
+        resolve: (path, signal) => this.#resolveLinks(path, signal),
       },
       this.#log,
     );
@@ -147,14 +148,27 @@ export class ZooKeeper implements AsyncDisposable {
 
   /**
    * Registers this process as a server of the service at `path`: an ephemeral node `path/HOST:PORT`, world
-   * read-only, holding `options.data` plus `pid`. Missing parents are created. It disappears when the session ends
+   * read-only, holding `options.data` plus `pid`. Missing parents are created. While connected, a `path` that does
+   * not exist is resolved first, so it may lead through symbolic links (zc.zk's `name -> target`); a registration
+   * made offline takes `path` as given. It disappears when the session ends
    * and is put back after a new session; `unregister()` removes it at once. Aborted (`options.signal`), the
    * registration is withdrawn: it is not made later, and is taken back if the worker had made it. Data passed in
    * place of the options, as zc.zk takes it, is refused (INVALID_OPTION): pass `{ data: {...} }`.
    */
   async registerServer(path: string, address: Address, options?: RegisterOptions): Promise<Registration> {
-    const nodePath = joinPath(validatePath(path), addressName(address));
-    return this.#registrations.register(nodePath, options);
+    const name = addressName(address);
+    const asked = validatePath(path);
+    // The service node through its symbolic links (one read), when connected: a registration made offline is
+    // recorded at once and placed by the worker later, so it waits for no read (and takes `path` as given).
+    let service = asked;
+    if (this.#state.current === 'connected') {
+      const signal = options?.signal instanceof AbortSignal ? options.signal : undefined;
+      service = await this.#resolveLinks(asked, signal).catch((error: unknown) => {
+        if ((error as ZkError | undefined)?.code === 'NO_NODE') return asked;
+        throw error;
+      });
+    }
+    return this.#registrations.register(joinPath(service, name), options);
   }
 
   /**
@@ -183,18 +197,24 @@ export class ZooKeeper implements AsyncDisposable {
     return registerInstance(this.#registrations, { base, name }, options);
   }
 
-  /** A live view of the names of `path`'s children; rejects NO_NODE when the node does not exist. */
+  /**
+   * A live view of the names of `path`'s children; rejects NO_NODE when the node does not exist. A `path` that does
+   * not exist is resolved through symbolic links; when the node it led to is deleted, the view resolves it again.
+   */
   async children(path: string, options: CallOptions = {}): Promise<Children> {
-    const mirror = await this.#mirrors.acquire('children', validatePath(path), options?.signal);
-    return new Children(mirror, this.#mirrors.owner);
+    const asked = validatePath(path);
+    const mirror = await this.#mirrors.follow('children', asked, options?.signal);
+    return new Children(mirror, this.#mirrors.owner, asked);
   }
 
-  /** A live read-only mapping of `path`'s JSON data; rejects NO_NODE when the node does not exist. */
+  /** A live read-only mapping of `path`'s JSON data; rejects NO_NODE when the node does not exist. Links as `children`. */
   async properties(path: string, options: CallOptions = {}): Promise<Properties> {
-    const mirror = await this.#mirrors.acquire('data', validatePath(path), options?.signal);
-    return new Properties(mirror, this.#mirrors.owner, (p, mode, value, writeOptions) =>
-      this.#writeProperties(p, mode, value, writeOptions),
-    );
+    const asked = validatePath(path);
+    const mirror = await this.#mirrors.follow('data', asked, options?.signal);
+    return new Properties(mirror, this.#mirrors.owner, {
+      asked,
+      write: (p, mode, value, writeOptions) => this.#writeProperties(p, mode, value, writeOptions),
+    });
   }
 
   /**
@@ -329,6 +349,11 @@ export class ZooKeeper implements AsyncDisposable {
     }
     return this.#supervisor.call(invoke);
   };
+
+  /** `path` with its symbolic links followed: for views (MirrorRegistry.follow) and registerServer. */
+  #resolveLinks(path: string, signal: AbortSignal | undefined): Promise<string> {
+    return resolve(this.#calls, path, { signal });
+  }
 
   async #writeProperties(
     path: string,
