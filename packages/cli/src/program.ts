@@ -14,6 +14,7 @@ import { watchCommand } from './commands/watch.js';
 import { Connection, type ConnectionFlags } from './connection.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf } from './exit-codes.js';
 import { terminalOutput } from './output.js';
+import { repeatable } from './repeatable.js';
 
 interface GlobalFlags extends ConnectionFlags {
   readonly json?: boolean;
@@ -61,7 +62,7 @@ function program(context: ContextFactory): Command {
     .option(
       '--auth <scheme:credentials>',
       'credentials to add, e.g. digest:user:password (repeatable)',
-      collect,
+      repeatable,
       [],
     )
     .option('--timeout <ms>', 'how long to try to connect', '10000')
@@ -85,8 +86,4 @@ function program(context: ContextFactory): Command {
   ];
   for (const make of commands) root.addCommand(make(context).copyInheritedSettings(root));
   return root;
-}
-
-function collect(value: string, previous: readonly string[]): string[] {
-  return [...previous, value];
 }

@@ -5,6 +5,7 @@ import { UsageError } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { Progress } from '../progress.js';
 import { readInput } from '../read-input.js';
+import { repeatable } from '../repeatable.js';
 
 interface ImportFlags {
   readonly trim: boolean;
@@ -23,7 +24,12 @@ export function importCommand(context: ContextFactory): Command {
     .argument('[path]', 'the node the text is imported under', '/')
     .option('--trim', 'delete persistent nodes the text does not have (ephemeral ones are spared)', false)
     .option('--dry-run', 'show what would change, change nothing', false)
-    .option('--acl <scheme:id:perms>', 'ACL of created nodes, e.g. world:anyone:r (repeatable)', collect, [])
+    .option(
+      '--acl <scheme:id:perms>',
+      'ACL of created nodes, e.g. world:anyone:r (repeatable)',
+      repeatable,
+      [],
+    )
     .action(async (file: string, path: string, flags: ImportFlags, command: Command) => {
       const { out, client } = context(command);
       const acl = flags.acl.map(parseAcl);
@@ -40,10 +46,6 @@ export function importCommand(context: ContextFactory): Command {
       if (out.json) out.data(plan);
       else printPlan(out, plan, flags.dryRun);
     });
-}
-
-function collect(value: string, previous: readonly string[]): string[] {
-  return [...previous, value];
 }
 
 const PERMISSIONS: Readonly<Record<string, Permission>> = {
