@@ -1,0 +1,71 @@
+import { NodeError } from '@zkit/client';
+import { describe, expect, it } from 'vitest';
+import { parseAcl } from './commands/import.js';
+import { parseAssignments } from './commands/set.js';
+import { parseAuth } from './connection.js';
+import { errorLine, exitCodeOf, UsageError } from './exit-codes.js';
+import { renderTree, type TreeEntry } from './tree-listing.js';
+
+describe('arguments', () => {
+  it('key=JSON: values are JSON, keys may be anything before the first =', () => {
+    expect(parseAssignments(['threads=3', 'name="a=b"', 'tags=[1]', '__proto__={}'])).toEqual(
+      JSON.parse('{"threads":3,"name":"a=b","tags":[1],"__proto__":{}}'),
+    );
+    expect(() => parseAssignments(['name=api'])).toThrow(UsageError);
+    expect(() => parseAssignments(['=3'])).toThrow(/expected key=JSON/);
+  });
+
+  it('--acl scheme:id:perms, the id may hold colons', () => {
+    expect(parseAcl('world:anyone:r')).toEqual({ scheme: 'world', id: 'anyone', perms: ['read'] });
+    expect(parseAcl('digest:ops:hash=:rwcda')).toEqual({
+      scheme: 'digest',
+      id: 'ops:hash=',
+      perms: ['read', 'write', 'create', 'delete', 'admin'],
+    });
+    expect(() => parseAcl('world:anyone:x')).toThrow(UsageError);
+    expect(() => parseAcl('sasl:x:r')).toThrow(UsageError);
+  });
+
+  it('--auth scheme:credentials splits at the first colon', () => {
+    expect(parseAuth('digest:ops:secret')).toEqual({ scheme: 'digest', credentials: 'ops:secret' });
+    expect(() => parseAuth('digest')).toThrow(UsageError);
+  });
+});
+
+describe('errors', () => {
+  it('one line, the code first, the path when the message lacks it; usage exits 2, the rest 1', () => {
+    const missing = new NodeError('NO_NODE', 'the node does not exist', { path: '/x' });
+    expect(errorLine(missing)).toBe('zkit: NO_NODE: the node does not exist (/x)');
+    expect(errorLine(new Error('first\nsecond'))).toBe('zkit: first');
+    expect(exitCodeOf(missing)).toBe(1);
+    expect(exitCodeOf(new UsageError('bad'))).toBe(2);
+  });
+});
+
+describe('renderTree', () => {
+  it('draws the tree as tree(1) does, ephemeral nodes with their session and pid', () => {
+    const leaf = (name: string, path: string, pid?: number): TreeEntry => ({
+      name,
+      path,
+      ephemeral: pid === undefined ? { session: '0100ab' } : { session: '0100ab', pid },
+      children: [],
+    });
+    const tree: TreeEntry = {
+      name: '/',
+      path: '/',
+      children: [
+        { name: 'a', path: '/a', children: [leaf('x:1', '/a/x:1', 7), leaf('y:2', '/a/y:2')] },
+        { name: 'b', path: '/b', children: [] },
+      ],
+    };
+    expect(renderTree(tree)).toBe(
+      [
+        '/',
+        '├── a',
+        '│   ├── x:1  [ephemeral session 0x0100ab pid 7]',
+        '│   └── y:2  [ephemeral session 0x0100ab]',
+        '└── b',
+      ].join('\n'),
+    );
+  });
+});
