@@ -17,6 +17,30 @@ async function observer(): Promise<Observer> {
   return obs;
 }
 
+/** zc.zk's README example, values in JSON. */
+const README = `
+/lb : ipvs
+  /pools
+    /cms
+      # The address is fixed because it's
+      # exposed externally
+      address = "1.2.3.4:80"
+      providers -> /cms/providers
+/cms : z4m cms
+  threads = 3
+  /providers
+  /databases
+    /main
+      /providers
+/retail : z4m retail
+  threads = 1
+  /providers
+  /databases
+    main -> /cms/databases/main
+    /ugc
+      /providers
+`;
+
 interface Result {
   readonly code: number;
   readonly stdout: string;
@@ -284,6 +308,38 @@ describe('zkit: export, import, validate', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^zkit: INVALID_DATA: line 3, column \d+: /);
     expect(await obs.getChildren(base)).toEqual([]);
+  });
+
+  it("zc.zk's README tree, in a chroot: validate, import, export round trip, and watch through a link as the database moves", async () => {
+    const obs = await observer();
+    const chroot = root('cli-readme');
+    await obs.mkdirp(chroot);
+    const zk = ['--zk', `${zkConnect()}${chroot}`];
+    expect(await zkit(['validate', '-'], README)).toMatchObject({ code: 0, stdout: '-: valid\n' });
+    expect((await zkit([...zk, 'import', '-'], README)).code).toBe(0);
+    const exported = await zkit([...zk, 'export']);
+    expect(exported.stdout).toContain(
+      '/retail : z4m retail\n  threads = 1\n  /databases\n    main -> /cms/databases/main\n',
+    );
+    const copy = root('cli-readme-copy');
+    await obs.mkdirp(copy);
+    expect((await zkit(['--zk', `${zkConnect()}${copy}`, 'import', '-'], exported.stdout)).code).toBe(0);
+    expect((await zkit(['--zk', `${zkConnect()}${copy}`, 'export'])).stdout).toBe(exported.stdout);
+
+    // /retail/databases/main is a link: the view behind `zkit watch` follows it to /cms/databases/main.
+    await obs.mkdirp(`${chroot}/cms/databases/other/providers`);
+    await obs.create(`${chroot}/cms/databases/other/providers/10.0.0.2:5432`);
+    const watch = start([...zk, '--json', 'watch', '/retail/databases/main/providers']);
+    await waitFor(() => watch.stdout().includes('"children":[]'));
+    await obs.create(`${chroot}/cms/databases/main/providers/10.0.0.1:5432`);
+    await waitFor(() => watch.stdout().includes('"children":["10.0.0.1:5432"]'));
+    // zc.zk's move: the link re-pointed, then the old node deleted; the view re-resolves and follows.
+    const moved = await zkit([...zk, 'set', '/retail/databases', 'main ->="/cms/databases/other"']);
+    expect(moved.code).toBe(0);
+    expect((await zkit([...zk, 'rm', '-r', '/cms/databases/main'])).code).toBe(0);
+    await waitFor(() => watch.stdout().includes('"children":["10.0.0.2:5432"]'));
+    watch.child.kill('SIGINT');
+    expect(await watch.exited).toBe(0);
   });
 
   it('validate accepts a good text and names the line of a bad one', async () => {
