@@ -105,6 +105,15 @@ export class IncrementalChildren {
     else this.#unsupported(entry);
   }
 
+  /**
+   * The entry's names were just read in full (in the read reply's turn): every change still pending for it came
+   * from an event read before that reply, so the names already hold it, or a later state. Applied after them (its
+   * barrier was answered after the read, e.g. on a new connection), a stale change would stay for good.
+   */
+  namesRead(entry: ChildrenEntry): void {
+    this.#childChanges.forget(entry);
+  }
+
   /** Stops following an entry; returns the removal of its recursive watch in flight, if any. */
   stop(entry: ChildrenEntry): Promise<void> | undefined {
     this.#childChanges.forget(entry);
