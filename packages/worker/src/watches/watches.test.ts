@@ -660,3 +660,31 @@ describe('Watches: changes of a recursive watch pending when the names are read 
     expect([...names].sort()).toEqual(['b']);
   });
 });
+
+describe('Watches: a recursive watch added across a reconnect', () => {
+  it("is added again after the new connection's SetWatches, which would take half of it (ZOOKEEPER-4466)", async () => {
+    // An addWatch still queued when the connection drops goes out first on the next one; node-zookeeper-client
+    // queues its SetWatches (the one-shot watches it holds, a data watch of the root among them) behind it. On 3.6-3.8
+    // that SetWatches turns the root's watch into a one-shot one: the children under it would change unheard.
+    const setUp = setup(new ScriptedClient(), 0);
+    const { client, watches } = setUp;
+    await incrementalView(setUp, '/big', ['a']);
+    client.emit('state', zookeeper.State.DISCONNECTED);
+    watches.reconnected();
+    await vi.waitFor(() => expect(client.rawOf(OP_ADD_WATCH)).toHaveLength(2));
+
+    // The connection changes again while that add is in flight; it is then answered on the new one.
+    client.emit('state', zookeeper.State.DISCONNECTED);
+    watches.reconnected();
+    client.rawOf(OP_ADD_WATCH)[1]?.answer();
+    await vi.waitFor(() => expect(client.childReads).toHaveLength(2));
+    client.childReads[1]?.answer(['a']);
+
+    await vi.waitFor(() => expect(client.rawOf(OP_ADD_WATCH)).toHaveLength(3));
+    client.rawOf(OP_ADD_WATCH)[2]?.answer();
+    await vi.waitFor(() => expect(client.childReads).toHaveLength(3));
+    client.childReads[2]?.answer(['a']);
+    await settle();
+    expect(watches.incrementalPaths()).toEqual(['/big']);
+  });
+});
