@@ -30,6 +30,8 @@ export interface IncrementalHost {
  */
 export class IncrementalChildren {
   readonly #recursive: RecursiveRoots;
+  /** Bumped on every new connection (or session): an add that spans one must be sent again. */
+  #connections = 0;
   readonly #childChanges = new ChildChanges<ChildrenEntry>(
     (onReply) => this.#barrier(onReply),
     (entry, changes) => this.#apply(entry, changes),
@@ -86,6 +88,7 @@ export class IncrementalChildren {
     // C10: a read that waited for the session must not add a watch for a view closed meanwhile: its removal found
     // no root then (the reconnect had cleared them), so nothing would ever remove this one.
     if (entry.dropped) throw viewClosed(entry.path);
+    const connection = this.#connections;
     let held: boolean;
     try {
       held = await this.#recursive.add(client, entry.path);
@@ -101,8 +104,20 @@ export class IncrementalChildren {
       void this.#recursive.remove(entry.path);
       throw viewClosed(entry.path);
     }
-    if (held) entry.unarmed = false;
-    else this.#unsupported(entry);
+    // Added across a reconnect (queued on one connection, written on the next): node-zookeeper-client queues its
+    // SetWatches behind it, and on 3.6-3.8 a one-shot data watch of the root re-set there takes half of the
+    // recursive watch (ZOOKEEPER-4466). The entry stays unarmed, so its next read adds it again, after SetWatches.
+    if (held && connection === this.#connections) entry.unarmed = false;
+    else if (!held) this.#unsupported(entry);
+  }
+
+  /**
+   * The entry's names were just read in full (in the read reply's turn): every change still pending for it came
+   * from an event read before that reply, so the names already hold it, or a later state. Applied after them (its
+   * barrier was answered after the read, e.g. on a new connection), a stale change would stay for good.
+   */
+  namesRead(entry: ChildrenEntry): void {
+    this.#childChanges.forget(entry);
   }
 
   /** Stops following an entry; returns the removal of its recursive watch in flight, if any. */
@@ -113,6 +128,7 @@ export class IncrementalChildren {
 
   /** A new session: the recursive watches went with the old one; every incremental entry must arm again. */
   sessionLost(entries: readonly AnyEntry[]): void {
+    this.#connections += 1;
     this.#recursive.connectionLost();
     for (const entry of entries) if (entry.kind === 'children' && entry.incremental) entry.unarmed = true;
   }
@@ -122,6 +138,7 @@ export class IncrementalChildren {
    * watches stayed with the old connection, and what changed in between must be read.
    */
   reconnected(entries: readonly AnyEntry[]): void {
+    this.#connections += 1;
     this.#recursive.connectionLost();
     for (const entry of entries) {
       if (entry.kind !== 'children' || !entry.incremental) continue;

@@ -76,6 +76,7 @@ export class WatchReads {
   /** In the read's reply turn (see getChildrenInTurn). */
   #applyChildren(entry: ChildrenEntry, children: readonly string[]): void {
     if (entry.dropped) return;
+    this.incremental.namesRead(entry);
     const next = new Set(children);
     const added = children.filter((name) => !entry.names.has(name));
     const removed = [...entry.names].filter((name) => !next.has(name));

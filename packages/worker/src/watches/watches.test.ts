@@ -101,9 +101,15 @@ class ScriptedClient extends EventEmitter {
     });
   }
 
-  /** The barrier of ChildChanges: answered at once. */
+  /** Barriers of ChildChanges held until the test answers them (else answered at once). */
+  holdBarriers = false;
+  readonly heldBarriers: (() => void)[] = [];
+
+  /** The barrier of ChildChanges. */
   exists(_path: string, done: (error: unknown, stat?: Stat) => void): void {
-    done(null, this.#stat(0));
+    const answer = () => done(null, this.#stat(0));
+    if (this.holdBarriers) this.heldBarriers.push(answer);
+    else answer();
   }
 
   /** A notification, as ConnectionManager hands it to the WatcherManager. */
@@ -617,5 +623,68 @@ describe('Watches: a recursive watch for a view closed meanwhile (C10)', () => {
 
     await vi.waitFor(() => expect(client.rawOf(OP_REMOVE_WATCHES).map((r) => r.path)).toContain('/big'));
     expect(client.childReads).toHaveLength(1);
+  });
+});
+
+describe('Watches: changes of a recursive watch pending when the names are read again', () => {
+  it('are not applied over the newer names (a view kept a deleted child for good after leader kills)', async () => {
+    const setUp = setup(new ScriptedClient(), 0);
+    const { client, watches, events } = setUp;
+    await incrementalView(setUp, '/big', ['a', 'b']);
+
+    // Tree events: a deleted, c created. With a removal among them, they wait for a barrier round trip.
+    client.holdBarriers = true;
+    client.fire(Event.NODE_DELETED, '/big/a');
+    client.fire(Event.NODE_CREATED, '/big/c');
+    await settle();
+    expect(client.heldBarriers).toHaveLength(1);
+
+    // The connection drops before the barrier's answer; the names are read again on the next one, where c has
+    // been deleted meanwhile. The barrier request was still queued: it is answered after that read.
+    client.emit('state', zookeeper.State.DISCONNECTED);
+    watches.reconnected();
+    await vi.waitFor(() => expect(client.rawOf(OP_ADD_WATCH)).toHaveLength(2));
+    client.rawOf(OP_ADD_WATCH)[1]?.answer();
+    await vi.waitFor(() => expect(client.childReads).toHaveLength(2));
+    client.childReads[1]?.answer(['b']);
+    for (const answer of client.heldBarriers.splice(0)) answer();
+    await settle();
+
+    // What the view shows: the first names, then every diff emitted since.
+    const names = new Set(['a', 'b']);
+    for (const event of events) {
+      if (event.type !== 'children') continue;
+      for (const name of event.added) names.add(name);
+      for (const name of event.removed) names.delete(name);
+    }
+    expect([...names].sort()).toEqual(['b']);
+  });
+});
+
+describe('Watches: a recursive watch added across a reconnect', () => {
+  it("is added again after the new connection's SetWatches, which would take half of it (ZOOKEEPER-4466)", async () => {
+    // An addWatch still queued when the connection drops goes out first on the next one; node-zookeeper-client
+    // queues its SetWatches (the one-shot watches it holds, a data watch of the root among them) behind it. On 3.6-3.8
+    // that SetWatches turns the root's watch into a one-shot one: the children under it would change unheard.
+    const setUp = setup(new ScriptedClient(), 0);
+    const { client, watches } = setUp;
+    await incrementalView(setUp, '/big', ['a']);
+    client.emit('state', zookeeper.State.DISCONNECTED);
+    watches.reconnected();
+    await vi.waitFor(() => expect(client.rawOf(OP_ADD_WATCH)).toHaveLength(2));
+
+    // The connection changes again while that add is in flight; it is then answered on the new one.
+    client.emit('state', zookeeper.State.DISCONNECTED);
+    watches.reconnected();
+    client.rawOf(OP_ADD_WATCH)[1]?.answer();
+    await vi.waitFor(() => expect(client.childReads).toHaveLength(2));
+    client.childReads[1]?.answer(['a']);
+
+    await vi.waitFor(() => expect(client.rawOf(OP_ADD_WATCH)).toHaveLength(3));
+    client.rawOf(OP_ADD_WATCH)[2]?.answer();
+    await vi.waitFor(() => expect(client.childReads).toHaveLength(3));
+    client.childReads[2]?.answer(['a']);
+    await settle();
+    expect(watches.incrementalPaths()).toEqual(['/big']);
   });
 });
