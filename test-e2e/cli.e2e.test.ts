@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
+import { type Observer, openObserver, ZC_ZK_README_TREE as README, uniquePath, waitFor } from '@zkit/testing';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 
 // The real binary, built: run `npx turbo run build` first. Not a TTY, so no colour and compact JSON.
@@ -16,30 +16,6 @@ async function observer(): Promise<Observer> {
   onTestFinished(() => obs.close());
   return obs;
 }
-
-/** zc.zk's README example, values in JSON. */
-const README = `
-/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = "1.2.3.4:80"
-      providers -> /cms/providers
-/cms : z4m cms
-  threads = 3
-  /providers
-  /databases
-    /main
-      /providers
-/retail : z4m retail
-  threads = 1
-  /providers
-  /databases
-    main -> /cms/databases/main
-    /ugc
-      /providers
-`;
 
 interface Result {
   readonly code: number;

@@ -1,30 +1,7 @@
 import { performance } from 'node:perf_hooks';
+import { ZC_ZK_README_TREE as README } from '@zkit/testing';
 import { describe, expect, it } from 'vitest';
 import { client, observer, root } from './support/harness.js';
-
-/** zc.zk's README example, values in JSON. */
-const README = `
-/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = "1.2.3.4:80"
-      providers -> /cms/providers
-/cms : z4m cms
-  threads = 3
-  /providers
-  /databases
-    /main
-      /providers
-/retail : z4m retail
-  threads = 1
-  /providers
-  /databases
-    main -> /cms/databases/main
-    /ugc
-      /providers
-`;
 
 /** A tree of `groups` x `each` nodes, each with properties that depend on `round`. */
 function bigTree(groups: number, each: number, round: number): string {

@@ -15,6 +15,7 @@ describe('the public API', () => {
   it('exports exactly these values', () => {
     expect(Object.keys(api).sort()).toEqual([
       'TestingError',
+      'ZC_ZK_README_TREE',
       'ZooKeeperUnavailableError',
       'fourLetterWord',
       'freePorts',

@@ -21,3 +21,4 @@ export { uniquePath } from './unique-path.js';
 export type { TestingProvidedContext } from './vitest-context.js';
 export type { WaitForOptions } from './wait-for.js';
 export { waitFor } from './wait-for.js';
+export { ZC_ZK_README_TREE } from './zc-zk-readme-tree.js';

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '@zkit/protocol';
+import { ZC_ZK_README_TREE } from '@zkit/testing';
 import { describe, expect, it } from 'vitest';
 import { parseTree } from './parse-tree.js';
 import type { TreeNode } from './tree-model.js';
@@ -9,27 +10,7 @@ function node(name: string, parts: Partial<TreeNode> = {}): TreeNode {
 
 describe('parseTree', () => {
   it("reads zc.zk's README tree (values in JSON), children in text order", () => {
-    const text = `/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = "1.2.3.4:80"
-      providers -> /cms/providers
-/cms : z4m cms
-  threads = 3
-  /providers
-  /databases
-    /main
-      /providers
-/retail : z4m retail
-  threads = 1
-  /providers
-  /databases
-    main -> /cms/databases/main
-    /ugc
-      /providers
-`;
+    const text = ZC_ZK_README_TREE;
     expect(parseTree(text)).toEqual(
       node('', {
         children: [

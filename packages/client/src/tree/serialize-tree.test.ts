@@ -1,31 +1,11 @@
 import { InvalidInputError } from '@zkit/protocol';
+import { ZC_ZK_README_TREE as README_TREE } from '@zkit/testing';
 import { describe, expect, it } from 'vitest';
 import { parseTree } from './parse-tree.js';
 import { serializeTree } from './serialize-tree.js';
 import type { TreeNode } from './tree-model.js';
 
-// zc.zk's README tree (values in JSON), in its text order, and as an export writes it.
-const README_TREE = `/lb : ipvs
-  /pools
-    /cms
-      # The address is fixed because it's
-      # exposed externally
-      address = "1.2.3.4:80"
-      providers -> /cms/providers
-/cms : z4m cms
-  threads = 3
-  /providers
-  /databases
-    /main
-      /providers
-/retail : z4m retail
-  threads = 1
-  /providers
-  /databases
-    main -> /cms/databases/main
-    /ugc
-      /providers
-`;
+// zc.zk's README tree (values in JSON, from @zkit/testing), in its text order, and as an export writes it.
 
 const README_EXPORT = `/cms : z4m cms
   threads = 3
