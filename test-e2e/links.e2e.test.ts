@@ -51,17 +51,6 @@ describe.each([
     expect(await zk.get(main)).toEqual({ port: 5432, threads: 3 });
   });
 
-  it('registerServer() registers under the node a link leads to', async () => {
-    const base = root('links-register');
-    const { main, linked } = await readmeTree(base);
-    const zk = await client();
-
-    await zk.registerServer(`${linked}/providers`, ['10.0.0.3', 5432]);
-
-    expect(await zk.getChildren(`${main}/providers`)).toContain('10.0.0.3:5432');
-    expect(await zk.exists(`${linked}/providers`)).toBeNull();
-  });
-
   it('re-pointing the link, then deleting the old node, moves every view that followed it', async () => {
     const base = root('links-move');
     const { obs, main, linked } = await readmeTree(base);

@@ -148,27 +148,16 @@ export class ZooKeeper implements AsyncDisposable {
 
   /**
    * Registers this process as a server of the service at `path`: an ephemeral node `path/HOST:PORT`, world
-   * read-only, holding `options.data` plus `pid`. Missing parents are created. While connected, a `path` that does
-   * not exist is resolved first, so it may lead through symbolic links (zc.zk's `name -> target`); a registration
-   * made offline takes `path` as given. It disappears when the session ends
+   * read-only, holding `options.data` plus `pid`. Missing parents are created. `path` is taken as given, not
+   * resolved through symbolic links: the registration is recorded at once (a replacement worker adopts it, an
+   * offline one is placed later), which a resolving read first would delay. It disappears when the session ends
    * and is put back after a new session; `unregister()` removes it at once. Aborted (`options.signal`), the
    * registration is withdrawn: it is not made later, and is taken back if the worker had made it. Data passed in
    * place of the options, as zc.zk takes it, is refused (INVALID_OPTION): pass `{ data: {...} }`.
    */
   async registerServer(path: string, address: Address, options?: RegisterOptions): Promise<Registration> {
-    const name = addressName(address);
-    const asked = validatePath(path);
-    // The service node through its symbolic links (one read), when connected: a registration made offline is
-    // recorded at once and placed by the worker later, so it waits for no read (and takes `path` as given).
-    let service = asked;
-    if (this.#state.current === 'connected') {
-      const signal = options?.signal instanceof AbortSignal ? options.signal : undefined;
-      service = await this.#resolveLinks(asked, signal).catch((error: unknown) => {
-        if ((error as ZkError | undefined)?.code === 'NO_NODE') return asked;
-        throw error;
-      });
-    }
-    return this.#registrations.register(joinPath(service, name), options);
+    const nodePath = joinPath(validatePath(path), addressName(address));
+    return this.#registrations.register(nodePath, options);
   }
 
   /**
@@ -350,7 +339,7 @@ export class ZooKeeper implements AsyncDisposable {
     return this.#supervisor.call(invoke);
   };
 
-  /** `path` with its symbolic links followed: for views (MirrorRegistry.follow) and registerServer. */
+  /** `path` with its symbolic links followed: for views (MirrorRegistry.follow). */
   #resolveLinks(path: string, signal: AbortSignal | undefined): Promise<string> {
     return resolve(this.#calls, path, { signal });
   }
