@@ -30,6 +30,8 @@ export {
 export { beat, heartbeatBuffer, heartbeatInterval, readBeats } from './heartbeat.js';
 export type { DecodedProperties } from './json.js';
 export { decodeProperties, encodeJsonObject, isPlainObject } from './json.js';
+export type { ResolveRead, ResolveReader } from './links.js';
+export { normalizePath, resolvePath } from './links.js';
 export type {
   AclEntry,
   AuthInfo,

@@ -1,6 +1,14 @@
-import { encodeJsonObject, isZkError, joinPath, splitPath, zkError } from '@zkit/protocol';
+import {
+  encodeJsonObject,
+  isZkError,
+  joinPath,
+  normalizePath,
+  type ResolveRead,
+  resolvePath,
+  splitPath,
+  zkError,
+} from '@zkit/protocol';
 import type { AbortableCalls, CallOptions } from '../thread/abortable.js';
-import { normalizePath, type ResolveRead, resolvePath } from './resolve.js';
 
 /** zc.zk's `resolve`, reading through the worker (one-shot reads: no watch is left behind). See resolvePath. */
 export function resolve(calls: AbortableCalls, path: string, options: CallOptions = {}): Promise<string> {

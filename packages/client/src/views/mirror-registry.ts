@@ -46,7 +46,7 @@ export interface MirrorRegistryHooks {
   /** A mirror ended on this side (its re-watch by a replacement worker failed). */
   failure(failure: ZkFailure): void;
   /**
-   * The path `path` names once its symbolic links are followed (tree/resolve.ts); rejects NO_NODE when there is
+   * The path `path` names once its symbolic links are followed (resolvePath in @zkit/protocol); rejects NO_NODE when there is
    * none. Without it, `follow` follows no links.
    */
   resolve?(path: string, signal: AbortSignal | undefined): Promise<string>;

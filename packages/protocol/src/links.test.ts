@@ -1,6 +1,6 @@
-import type { JsonObject } from '@zkit/protocol';
 import { describe, expect, it } from 'vitest';
-import { normalizePath, type ResolveRead, resolvePath } from './resolve.js';
+import { normalizePath, type ResolveRead, resolvePath } from './links.js';
+import type { JsonObject } from './messages.js';
 
 /** A reader over a map of path -> properties, counting its reads. */
 function tree(nodes: Record<string, JsonObject>) {

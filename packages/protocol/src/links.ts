@@ -1,4 +1,6 @@
-import { type JsonObject, joinPath, splitPath, validatePath, zkError } from '@zkit/protocol';
+import { zkError } from './errors.js';
+import type { JsonObject } from './messages.js';
+import { joinPath, splitPath, validatePath } from './paths.js';
 
 /** One read of a node for resolvePath: whether it exists and, when it does, its properties (its JSON data). */
 export interface ResolveRead {
