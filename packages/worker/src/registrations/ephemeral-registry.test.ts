@@ -536,3 +536,57 @@ describe('EphemeralRegistry: abort (C9)', () => {
     expect(registrations.list()).toEqual([{ path: '/svc/a', present: true }]);
   });
 });
+
+describe('EphemeralRegistry: symbolic links (issue #15)', () => {
+  function linked() {
+    const context = setup();
+    context.zk.put('/svc', JSON.stringify({ 'lb ->': '../pools/cms' }));
+    context.zk.put('/pools', '{}');
+    context.zk.put('/pools/cms', '{}');
+    return context;
+  }
+
+  it('creates the node under the node a link in its parent leads to, and writes updates there', async () => {
+    const { zk, session, registrations } = linked();
+    await registrations.register(request({ v: 1 }, '/svc/lb/me'));
+    expect(zk.nodes.get('/pools/cms/me')?.owner).toBe(session.sessionId);
+    expect(zk.nodes.has('/svc/lb')).toBe(false);
+    expect(registrations.list()).toEqual([{ path: '/svc/lb/me', present: true }]);
+
+    await registrations.update(request({ v: 2 }, '/svc/lb/me'));
+    expect(zk.data('/pools/cms/me')).toEqual({ v: 2 });
+  });
+
+  it('makes missing parents under the link target, not under the link', async () => {
+    const { zk, registrations } = linked();
+    await registrations.register(request({ v: 1 }, '/svc/lb/providers/me'));
+    expect(zk.nodes.has('/pools/cms/providers/me')).toBe(true);
+    expect(zk.nodes.has('/svc/lb')).toBe(false);
+  });
+
+  it('deletes the node where it was placed on unregister()', async () => {
+    const { zk, registrations } = linked();
+    await registrations.register(request({ v: 1 }, '/svc/lb/me'));
+    await registrations.unregister('/svc/lb/me');
+    expect(zk.nodes.has('/pools/cms/me')).toBe(false);
+    expect(registrations.list()).toEqual([]);
+  });
+
+  it('follows the link again when restoring after a new session: it may have moved', async () => {
+    const { zk, session, registrations } = linked();
+    await registrations.register(request({ v: 1 }, '/svc/lb/me'));
+    zk.put('/pools/web', '{}');
+    zk.put('/svc', JSON.stringify({ 'lb ->': '/pools/web' }));
+    session.expire();
+    registrations.restoreAll();
+    await vi.waitFor(() => expect(zk.nodes.get('/pools/web/me')?.owner).toBe(session.sessionId));
+    expect(zk.nodes.has('/pools/cms/me')).toBe(false);
+  });
+
+  it('without a link, makes the missing parents at the path as given', async () => {
+    const { zk, session, registrations } = setup();
+    await registrations.register(request({ v: 1 }, '/svc/x/me'));
+    expect(zk.nodes.get('/svc/x/me')?.owner).toBe(session.sessionId);
+    expect(zk.nodes.get('/svc/x')?.owner).toBe(PERSISTENT);
+  });
+});

@@ -121,8 +121,10 @@ export class EphemeralRegistry {
   async discard(path: string): Promise<void> {
     if (this.#entries.has(path)) return;
     const client = await this.session.ready();
-    await this.#nodes.removeIfOurs(client, path).catch(() => {});
-    this.watches.childRemoved(path);
+    // No entry says where its node went: a link on the way is followed again.
+    const node = await this.#nodes.locate(client, path).catch(() => path);
+    await this.#nodes.removeIfOurs(client, node).catch(() => {});
+    this.watches.childRemoved(node);
     this.log.info({ path }, 'discarded a registration whose caller was told it failed');
   }
 
@@ -153,8 +155,8 @@ export class EphemeralRegistry {
       await serially(entry, () =>
         this.session.run(
           async (client) => {
-            if ((await this.#nodes.owner(client, entry.path)).owner !== 'current') return;
-            await replaceEphemeral(client, entry.path, entry.data, this.options.registrationAcl);
+            if ((await this.#nodes.owner(client, entry.node)).owner !== 'current') return;
+            await replaceEphemeral(client, entry.node, entry.data, this.options.registrationAcl);
           },
           undefined,
           signal,
@@ -206,7 +208,7 @@ export class EphemeralRegistry {
   #placed(entry: RegistrationEntry): void {
     entry.placedIn = this.session.sessionId;
     entry.reported = undefined;
-    this.watches.childAdded(entry.path);
+    this.watches.childAdded(entry.node);
   }
 
   /** Cancels the placement in flight, then deletes the node if this session owns it. */
@@ -216,10 +218,10 @@ export class EphemeralRegistry {
       if (!entry.mayExist && entry.placedIn === undefined) return;
       // Ask the server even for a node this session created: after an expiry, or once someone deleted ours (a
       // parent's ACL may let anyone), another process may hold the address.
-      await this.session.run((client) => this.#nodes.removeIfOurs(client, entry.path), undefined, signal);
+      await this.session.run((client) => this.#nodes.removeIfOurs(client, entry.node), undefined, signal);
       entry.placedIn = undefined;
       entry.mayExist = false;
-      this.watches.childRemoved(entry.path);
+      this.watches.childRemoved(entry.node);
     });
   }
 

@@ -87,15 +87,15 @@ async function placeOnce(attempt: Attempt, client: Client): Promise<boolean> {
     return settleExisting(attempt, client);
   }
   context.placed(entry);
-  await context.nodes.syncData(client, entry.path, () => entry.data, sent);
+  await context.nodes.syncData(client, entry.node, () => entry.data, sent);
   return true;
 }
 
 async function settleExisting(attempt: Attempt, client: Client): Promise<boolean> {
   const { context, entry, stop, byCaller } = attempt;
-  const { owner, ownerId } = await context.nodes.owner(client, entry.path);
+  const path = entry.node;
+  const { owner, ownerId } = await context.nodes.owner(client, path);
   throwIfAborted(stop); // cancelled meanwhile: the node is not ours to keep, whoever cancelled removes it
-  const { path } = entry;
   if (owner === 'current') {
     context.placed(entry);
     context.log.debug({ path }, 'registration already held by this session');

@@ -2,7 +2,13 @@ import type { RegisterRequest } from '@zkit/protocol';
 
 /** One registration: what this process wants at its path, and what it knows of the node there. */
 export interface RegistrationEntry {
+  /** The path register() was called with: the registration's key everywhere (unregister, update, diagnostics). */
   readonly path: string;
+  /**
+   * The node's actual path: `path`, or `path` with a symbolic link in it followed (set by each placement, which
+   * starts again from `path`: the link may have moved). Every node operation of the entry uses it.
+   */
+  node: string;
   data: Buffer;
   /** How its missing parents are made (RegisterRequest.parents). */
   readonly parents: 'persistent' | 'container';
@@ -35,6 +41,7 @@ export interface Placement {
 export function newEntry(request: RegisterRequest): RegistrationEntry {
   return {
     path: request.path,
+    node: request.path,
     data: Buffer.from(request.data),
     parents: request.parents ?? 'persistent',
     placedIn: undefined,

@@ -1,4 +1,14 @@
-import { type AclEntry, parentOf, type ZkError } from '@zkit/protocol';
+import {
+  type AclEntry,
+  decodeProperties,
+  isZkError,
+  joinPath,
+  parentOf,
+  type ResolveRead,
+  resolvePath,
+  splitPath,
+  type ZkError,
+} from '@zkit/protocol';
 import { throwIfAborted } from '../calls.js';
 import { createContainer } from '../nzc/create-container.js';
 import {
@@ -66,24 +76,63 @@ export class RegistrationNodes {
   }
 
   /**
-   * Creates the ephemeral node, and its missing parents the entry's way. A container parent the server reaps between
-   * our parent create and the node's (it emptied a moment before) makes the create fail NO_NODE: tried again, a
-   * bounded number of times.
+   * Creates the ephemeral node at `entry.path`, and its missing parents the entry's way. A missing parent may be a
+   * symbolic link (zc.zk's `"name ->"` property): the path is then resolved, and the node created where it leads,
+   * `entry.node` telling where (set before each create, so a NODE_EXISTS answer is about `entry.node`). Only a create
+   * that failed NO_NODE costs reads: a path without links is placed as before. A container parent the server reaps
+   * between our parent create and the node's (it emptied a moment before) makes the create fail NO_NODE: tried
+   * again, a bounded number of times.
    */
   async createWithParents(
     client: Client,
-    entry: Pick<RegistrationEntry, 'path' | 'parents'>,
+    entry: Pick<RegistrationEntry, 'path' | 'node' | 'parents'>,
     data: Buffer,
   ): Promise<void> {
+    entry.node = entry.path;
     for (let round = 1; ; round++) {
       try {
-        await create(client, entry.path, data, this.options.registrationAcl, true);
+        await create(client, entry.node, data, this.options.registrationAcl, true);
         return;
       } catch (error) {
         if ((error as ZkError).code !== 'NO_NODE' || round > MAX_PARENT_ROUNDS) throw error;
       }
-      await this.#mkdirs(client, parentOf(entry.path), entry.parents === 'container');
+      if (round === 1) {
+        const resolved = await this.locate(client, entry.path);
+        if (resolved !== entry.node) {
+          entry.node = resolved;
+          continue;
+        }
+      }
+      await this.#mkdirs(client, parentOf(entry.node), entry.parents === 'container');
     }
+  }
+
+  /**
+   * Where a node at `path` belongs once symbolic links are followed: the deepest ancestor that resolves, with the
+   * rest of `path` under it (`path` itself when no link is on the way). The missing rest is made as parents.
+   */
+  async locate(client: Client, path: string): Promise<string> {
+    const read = async (at: string): Promise<ResolveRead> => {
+      try {
+        return { exists: true, properties: decodeProperties((await getData(client, at)).data).properties };
+      } catch (error) {
+        if (isZkError(error, 'NO_NODE')) return { exists: false, properties: {} };
+        throw error;
+      }
+    };
+    const rest: string[] = [];
+    for (let at = path; at !== '/'; ) {
+      const [parent, name] = splitPath(at);
+      rest.unshift(name);
+      try {
+        const resolved = await resolvePath(read, parent);
+        return rest.reduce(joinPath, resolved);
+      } catch (error) {
+        if (!isZkError(error, 'NO_NODE')) throw error;
+      }
+      at = parent;
+    }
+    return path;
   }
 
   /**
