@@ -162,3 +162,29 @@ describe.each([
     await expect(view).rejects.toMatchObject({ code: 'NO_NODE' });
   });
 });
+
+describe('symbolic links in registrations', () => {
+  it('registerServer() registers under the node a link leads to', async () => {
+    const base = root('links-register');
+    const { obs, main, linked } = await readmeTree(base);
+    const zk = await connectClient();
+
+    const registration = await zk.registerServer(`${linked}/providers`, '10.0.0.3:5432', {
+      data: { pid: 3 },
+    });
+
+    expect(registration.path).toBe(`${linked}/providers/10.0.0.3:5432`);
+    const { stat } = await obs.getData(`${main}/providers/10.0.0.3:5432`);
+    expect(stat.ephemeralOwner).toBe(zk.sessionId);
+    expect(await obs.exists(linked)).toBeNull();
+    expect(await obs.getChildren(`${main}/providers`)).toEqual([
+      '10.0.0.1:5432',
+      '10.0.0.2:5432',
+      '10.0.0.3:5432',
+    ]);
+
+    await registration.unregister();
+    expect(await obs.exists(`${main}/providers/10.0.0.3:5432`)).toBeNull();
+    expect(await obs.exists(linked)).toBeNull();
+  });
+});

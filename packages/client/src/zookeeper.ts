@@ -148,12 +148,14 @@ export class ZooKeeper implements AsyncDisposable {
 
   /**
    * Registers this process as a server of the service at `path`: an ephemeral node `path/HOST:PORT`, world
-   * read-only, holding `options.data` plus `pid`. Missing parents are created. `path` is taken as given, not
-   * resolved through symbolic links: the registration is recorded at once (a replacement worker adopts it, an
-   * offline one is placed later), which a resolving read first would delay. It disappears when the session ends
-   * and is put back after a new session; `unregister()` removes it at once. Aborted (`options.signal`), the
-   * registration is withdrawn: it is not made later, and is taken back if the worker had made it. Data passed in
-   * place of the options, as zc.zk takes it, is refused (INVALID_OPTION): pass `{ data: {...} }`.
+   * read-only, holding `options.data` plus `pid`. Missing parents are created. Symbolic links in `path` are
+   * followed: the registration is recorded at once, with no read first (a replacement worker adopts it, an offline
+   * one is placed later), and the worker places the node under the resolved parent when the parent at `path` does
+   * not exist; `registration.path` stays the path asked for. It disappears when the session ends and is put back
+   * after a new session (its path resolved again: the link may have moved); `unregister()` removes it at once.
+   * Aborted (`options.signal`), the registration is withdrawn: it is not made later, and is taken back if the
+   * worker had made it. Data passed in place of the options, as zc.zk takes it, is refused (INVALID_OPTION): pass
+   * `{ data: {...} }`.
    */
   async registerServer(path: string, address: Address, options?: RegisterOptions): Promise<Registration> {
     const nodePath = joinPath(validatePath(path), addressName(address));
