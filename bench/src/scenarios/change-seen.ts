@@ -4,8 +4,9 @@
  * meanwhile. Shared by the children of the scale scenario (scale-child.ts, services-child.ts).
  */
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
-import type { ParentChannel } from '../child-ipc.js';
-import type { ScaleFromChild, ScaleToChild } from './scale-protocol.js';
+import { ParentChannel } from '../child-ipc.js';
+import { memory } from '../memory.js';
+import type { MemorySample, ScaleFromChild, ScaleToChild } from './scale-protocol.js';
 
 /** What a loaded client tells of its costs (zkit's worker and boundary; null for the direct client). */
 export interface ChangeMeters {
@@ -13,11 +14,53 @@ export interface ChangeMeters {
   workerElu(since?: EventLoopUtilization): EventLoopUtilization | null;
 }
 
+/** A client a scale child loaded: what it cost, and how to end it. */
+export interface LoadedClient extends ChangeMeters {
+  /** Memory once connected, before anything was registered or loaded. */
+  readonly connectedMemory: MemorySample;
+  /** Live heap of zkit's worker thread (null for the direct client); read last, since reading it allocates. */
+  workerHeap(): Promise<number | null>;
+  readonly registerMs: number | null;
+  readonly loadMs: number;
+  readonly loadBytes: number | null;
+  close(): Promise<void>;
+}
+
+type Channel = ParentChannel<ScaleToChild, ScaleFromChild>;
+
+/**
+ * A scale child's life: load the client, tell the parent what that cost, answer its changes (`changes`) until it
+ * says exit, close.
+ */
+export async function runScaleChild<Loaded extends LoadedClient>(
+  load: () => Promise<Loaded>,
+  changes: (parent: Channel, loaded: Loaded) => Promise<void>,
+): Promise<void> {
+  await ParentChannel.run<ScaleToChild, ScaleFromChild>(async (parent) => {
+    const baseline = memory();
+    const loaded = await load();
+    await parent.send({
+      type: 'loaded',
+      registerMs: loaded.registerMs,
+      loadMs: loaded.loadMs,
+      loadBytes: loaded.loadBytes,
+      memory: {
+        baseline,
+        connected: loaded.connectedMemory,
+        loaded: memory(),
+        workerHeap: await loaded.workerHeap(),
+      },
+    });
+    await changes(parent, loaded);
+    await loaded.close();
+  });
+}
+
 const CHANGE_TIMEOUT_MS = 10_000;
 
 /** `expect(seen)` arms the client so that it calls `seen` in the callback that shows the change. */
 export async function reportChangeSeen(
-  parent: ParentChannel<ScaleToChild, ScaleFromChild>,
+  parent: Channel,
   meters: ChangeMeters,
   expect: (seen: () => void) => void,
   what: string,

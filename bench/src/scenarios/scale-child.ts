@@ -12,58 +12,29 @@
  *          ◀── seen { atNs, busyUs, bytes } ─
  *          ── exit ──────────────────────▶   close, exit
  */
-import { type EventLoopUtilization, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { Children, Properties, ZooKeeper } from '@zkit/client';
 import { workerThread } from '@zkit/client/internal';
 import { BoundaryMeter } from '../boundary.js';
-import { ParentChannel } from '../child-ipc.js';
+import type { ParentChannel } from '../child-ipc.js';
 import { DirectClient } from '../direct.js';
 import { memory, workerHeap } from '../memory.js';
 import { runInFlight } from '../pool.js';
 import { connectZkit } from '../zkit.js';
-import { reportChangeSeen } from './change-seen.js';
-import type { MemorySample, ScaleChildConfig, ScaleFromChild, ScaleToChild } from './scale-protocol.js';
+import { type LoadedClient, reportChangeSeen, runScaleChild } from './change-seen.js';
+import type { ScaleChildConfig, ScaleFromChild, ScaleToChild } from './scale-protocol.js';
 
 type Channel = ParentChannel<ScaleToChild, ScaleFromChild>;
 
 /** A loaded client: how to learn that a watched child came or went, and how to stop. */
-interface Loaded {
-  /** Memory once connected, before anything was registered or loaded. */
-  readonly connectedMemory: MemorySample;
-  /** Live heap of zkit's worker thread (null for the direct client); read last, since reading it allocates. */
-  workerHeap(): Promise<number | null>;
-  readonly registerMs: number | null;
-  readonly loadMs: number;
-  readonly loadBytes: number | null;
+interface Loaded extends LoadedClient {
   /** Calls `seen` when the view's state says `name` is `present`. */
   expect(name: string, present: boolean, seen: () => void): void;
-  /** Bytes and messages from the worker since the last call (zkit only). */
-  crossed(): { bytes: number; messages: number } | null;
-  /** zkit's worker thread's event-loop utilisation since `since` (null for the direct client). */
-  workerElu(since?: EventLoopUtilization): EventLoopUtilization | null;
-  close(): Promise<void>;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ScaleChildConfig;
 
-await ParentChannel.run<ScaleToChild, ScaleFromChild>(async (parent) => {
-  const baseline = memory();
-  const loaded = config.kind === 'zkit' ? await loadZkit() : await loadDirect();
-  await parent.send({
-    type: 'loaded',
-    registerMs: loaded.registerMs,
-    loadMs: loaded.loadMs,
-    loadBytes: loaded.loadBytes,
-    memory: {
-      baseline,
-      connected: loaded.connectedMemory,
-      loaded: memory(),
-      workerHeap: await loaded.workerHeap(),
-    },
-  });
-  await changes(parent, loaded);
-  await loaded.close();
-});
+await runScaleChild(() => (config.kind === 'zkit' ? loadZkit() : loadDirect()), changes);
 
 /** Answers the parent's changes until it says exit. */
 async function changes(parent: Channel, loaded: Loaded): Promise<void> {

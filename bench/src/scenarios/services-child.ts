@@ -16,18 +16,18 @@
  * application keeps by hand for the same map: getChildren with a watch, getData with a watch on every child; a
  * data watch re-reads that child, a children watch re-reads the list and reads the children it did not know.
  */
-import { type EventLoopUtilization, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { JsonObject, ZooKeeper } from '@zkit/client';
 import { workerThread } from '@zkit/client/internal';
 import zookeeper from 'node-zookeeper-client';
 import { BoundaryMeter } from '../boundary.js';
-import { ParentChannel } from '../child-ipc.js';
+import type { ParentChannel } from '../child-ipc.js';
 import { DirectClient, type Watcher } from '../direct.js';
 import { memory, workerHeap } from '../memory.js';
 import { runInFlight } from '../pool.js';
 import { connectZkit } from '../zkit.js';
-import { reportChangeSeen } from './change-seen.js';
-import type { MemorySample, ScaleChildConfig, ScaleFromChild, ScaleToChild } from './scale-protocol.js';
+import { type LoadedClient, reportChangeSeen, runScaleChild } from './change-seen.js';
+import type { ScaleChildConfig, ScaleFromChild, ScaleToChild } from './scale-protocol.js';
 
 type Channel = ParentChannel<ScaleToChild, ScaleFromChild>;
 
@@ -38,37 +38,13 @@ interface Expectation {
   readonly seen: () => void;
 }
 
-interface Loaded {
-  readonly connectedMemory: MemorySample;
-  workerHeap(): Promise<number | null>;
-  readonly loadMs: number;
-  readonly loadBytes: number | null;
+interface Loaded extends LoadedClient {
   expect(expectation: Expectation): void;
-  crossed(): { bytes: number; messages: number } | null;
-  workerElu(since?: EventLoopUtilization): EventLoopUtilization | null;
-  close(): Promise<void>;
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ScaleChildConfig;
 
-await ParentChannel.run<ScaleToChild, ScaleFromChild>(async (parent) => {
-  const baseline = memory();
-  const loaded = config.kind === 'zkit' ? await loadZkit() : await loadDirect();
-  await parent.send({
-    type: 'loaded',
-    registerMs: null,
-    loadMs: loaded.loadMs,
-    loadBytes: loaded.loadBytes,
-    memory: {
-      baseline,
-      connected: loaded.connectedMemory,
-      loaded: memory(),
-      workerHeap: await loaded.workerHeap(),
-    },
-  });
-  await changes(parent, loaded);
-  await loaded.close();
-});
+await runScaleChild(() => (config.kind === 'zkit' ? loadZkit() : loadDirect()), changes);
 
 /** Answers the parent's changes until it says exit. */
 async function changes(parent: Channel, loaded: Loaded): Promise<void> {
@@ -106,6 +82,7 @@ async function loadZkit(): Promise<Loaded> {
   const loadBytes = meter.take().bytes;
   return {
     connectedMemory,
+    registerMs: null,
     workerHeap: () => workerHeap(zk),
     workerElu: (since) => workerThread(zk)?.performance.eventLoopUtilization(since) ?? null,
     loadMs,
@@ -184,6 +161,7 @@ async function loadDirect(): Promise<Loaded> {
   if (instances.size !== config.count) throw new Error(`direct lists ${instances.size} of ${config.count}`);
   return {
     connectedMemory,
+    registerMs: null,
     workerHeap: async () => null,
     workerElu: () => null,
     loadMs,
