@@ -199,8 +199,11 @@ export interface WorkerApi {
   writeProperties(path: string, mode: PropertiesWrite, json: string, call?: CallContext): Promise<void>;
   /** Creates a persistent node (and missing parents) unless it exists; true when it was created. */
   ensure(path: string, json: string, call?: CallContext): Promise<boolean>;
-  /** Deletes a node, with its subtree when `recursive`; resolves when gone (already gone is fine). */
-  delete(path: string, recursive: boolean, call?: CallContext): Promise<void>;
+  /**
+   * Deletes one node; resolves when gone (already gone is fine). Subtrees go through readTree and multi, which
+   * spare ephemeral nodes (the client's tree/delete-node.ts).
+   */
+  delete(path: string, call?: CallContext): Promise<void>;
   /**
    * The subtree at `path`, read at once (not one consistent snapshot: each node as it was when read). Paths in
    * `exclude` are left out with their subtrees; nodes deleted while it reads are left out. NO_NODE when `path` is.

@@ -27,7 +27,7 @@ import { exists, getChildren, getData, nodeStat, remove, zxid } from './session/
 import { readTree } from './session/read-tree.js';
 import { Session } from './session/session.js';
 import { StallWatchdog } from './session/stall-watchdog.js';
-import { createPersistent, deleteTree } from './session/tree.js';
+import { createPersistent } from './session/tree.js';
 import { Watches } from './watches/watches.js';
 
 interface Running {
@@ -161,14 +161,11 @@ export class WorkerService implements WorkerApi {
     });
   }
 
-  delete(path: string, recursive: boolean, call?: CallContext): Promise<void> {
+  delete(path: string, call?: CallContext): Promise<void> {
     return this.#calls.run(call, async (signal) => {
       const { session } = this.#get();
       await session.run(
-        async (client) => {
-          if (recursive) await deleteTree(client, path);
-          else await remove(client, path).catch((error: ZkError) => ignoreNoNode(error));
-        },
+        (client) => remove(client, path).catch((error: ZkError) => ignoreNoNode(error)),
         undefined,
         signal,
       );

@@ -69,7 +69,7 @@ async function deleteOne(
 ): Promise<DeleteResult> {
   const { signal } = options;
   if (options.force && !options.dryRun) {
-    await calls.run(signal, (api, call) => api.delete(path, false, call));
+    await calls.run(signal, (api, call) => api.delete(path, call));
     return { deleted: [path], spared: [] };
   }
   const listing = await calls.run(signal, (api, call) => api.listChildren(path, call));
@@ -78,6 +78,6 @@ async function deleteOne(
     return { deleted: [], spared: [{ path, reason: 'ephemeral' }] };
   if (listing.children.length > 0)
     throw zkError('NOT_EMPTY', `the node has children (${path}): delete it with recursive`, { path });
-  if (!options.dryRun) await calls.run(signal, (api, call) => api.delete(path, false, call));
+  if (!options.dryRun) await calls.run(signal, (api, call) => api.delete(path, call));
   return { deleted: [path], spared: [] };
 }

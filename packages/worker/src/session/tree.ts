@@ -70,22 +70,3 @@ async function ensureParents(client: Client, path: string, acl: readonly AclEntr
   await ensureParents(client, parentOf(path), acl);
   await ensureParents(client, path, acl);
 }
-
-/**
- * Deletes a subtree, children first. Another session adding a child meanwhile makes a delete fail with NOT_EMPTY;
- * the subtree is then read again, a bounded number of times.
- */
-export async function deleteTree(client: Client, path: string, attempts = 5): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { children } = await getChildren(client, path);
-      await Promise.all(children.map((child) => deleteTree(client, joinPath(path, child), attempts)));
-      await remove(client, path);
-      return;
-    } catch (error) {
-      const code = (error as ZkError).code;
-      if (code === 'NO_NODE') return;
-      if (code !== 'NOT_EMPTY' || attempt >= attempts) throw error;
-    }
-  }
-}
