@@ -1,7 +1,7 @@
-import { type AclEntry, joinPath, parentOf, type ZkError } from '@zkit/protocol';
+import { type AclEntry, parentOf, type ZkError } from '@zkit/protocol';
 import { lastSeenZxid } from '../nzc/last-zxid.js';
 import { isLost } from './lost.js';
-import { type Client, create, getChildren, getData, remove, zxid } from './ops.js';
+import { type Client, create, getData, zxid } from './ops.js';
 
 /** A parent deleted as fast as we create it ends the attempt after this many rounds. */
 const MAX_PARENT_ROUNDS = 5;
