@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
-  asZkError,
   CHILD_READ_BACKOFF,
   exponentialBackoff,
   joinPath,
@@ -9,7 +8,7 @@ import {
   type ZkError,
 } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { childrenMirror, type Mirror, markDeleted, markEnded } from '../views/mirror.js';
+import { childrenMirror, endFollowing, type Mirror } from '../views/mirror.js';
 import { BEFORE_DELETE, type MirrorView, NOTIFY } from '../views/mirror-views.js';
 import type { Instance, InstanceProblem } from './instance.js';
 import { InstanceTable } from './instance-table.js';
@@ -239,14 +238,12 @@ export class ServiceFollower implements MirrorView {
       (error: unknown) => {
         this.#relinking = undefined;
         if (this.#closed) return;
-        const code = (error as ZkError | undefined)?.code;
-        if (code === 'CLOSED') {
+        const outcome = endFollowing(interim, error, this.path);
+        if (outcome === 'closed') {
           this.close();
           return;
         }
-        if (code === 'NO_NODE') markDeleted(interim);
-        else markEnded(interim, asZkError(error, this.path));
-        if (code !== 'NO_NODE') {
+        if (outcome === 'ended') {
           this.options.log.warn(
             { err: error, path: this.path },
             'a services view could not follow its link again',

@@ -1,6 +1,6 @@
-import { asZkError, type WatchKind, type ZkError, zkError } from '@zkit/protocol';
+import { type WatchKind, type ZkError, zkError } from '@zkit/protocol';
 import type { Logger } from 'pino';
-import { childrenMirror, dataMirror, isFinished, type Mirror, markDeleted, markEnded } from './mirror.js';
+import { childrenMirror, dataMirror, endFollowing, isFinished, type Mirror } from './mirror.js';
 import { BEFORE_DELETE, type MirrorView, NOTIFY } from './mirror-views.js';
 import { type Subscription, subscription } from './subscription.js';
 
@@ -182,16 +182,13 @@ export abstract class LiveView<Self extends LiveView<Self>> implements Disposabl
       (error: unknown) => {
         this.#relinking = undefined;
         if (this.#closed) return;
-        const code = (error as ZkError | undefined)?.code;
+        const outcome = endFollowing(interim, error, this.#asked);
         // The client closed: the registry closed the views it held, and this one was held by none.
-        if (code === 'CLOSED') {
+        if (outcome === 'closed') {
           this.close();
           return;
         }
-        if (code === 'NO_NODE') {
-          markDeleted(interim);
-        } else {
-          markEnded(interim, asZkError(error, this.#asked));
+        if (outcome === 'ended') {
           this.owner.log.warn({ err: error, path: this.#asked }, 'a view could not follow its link again');
         }
         this[NOTIFY]();

@@ -1,4 +1,11 @@
-import type { DataSnapshot, JsonObject, JsonValue, WatchKind, ZkError } from '@zkit/protocol';
+import {
+  asZkError,
+  type DataSnapshot,
+  type JsonObject,
+  type JsonValue,
+  type WatchKind,
+  type ZkError,
+} from '@zkit/protocol';
 import { MirrorViews } from './mirror-views.js';
 
 /** The main thread's copy of one watched node, kept current by the worker's events. */
@@ -125,4 +132,20 @@ export function deepFreeze<T extends JsonValue | JsonObject>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * A view that came through a symbolic link could not follow it again after its node was deleted. CLOSED: the client
+ * closed, and the view closes with it. NO_NODE: the path names nothing now, so its interim copy ends as deleted.
+ * Anything else ends it with the error (the caller logs it).
+ */
+export function endFollowing(interim: Mirror, error: unknown, path: string): 'closed' | 'deleted' | 'ended' {
+  const code = (error as ZkError | undefined)?.code;
+  if (code === 'CLOSED') return 'closed';
+  if (code === 'NO_NODE') {
+    markDeleted(interim);
+    return 'deleted';
+  }
+  markEnded(interim, asZkError(error, path));
+  return 'ended';
 }
