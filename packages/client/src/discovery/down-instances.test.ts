@@ -2,22 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DownInstances, type DownPolicy } from './down-instances.js';
 import type { Instance } from './instance.js';
+import { testInstance } from './instances.fixture.js';
 
 const POLICY: DownPolicy = { downAfterErrors: 2, errorWindow: 30_000, downFor: 30_000 };
 
-function listed(...ids: string[]): Instance[] {
-  return ids.map((id) => ({
-    id,
-    name: 'orders',
-    address: '10.0.0.1',
-    port: 8080,
-    sslPort: null,
-    data: {},
-    enabled: true,
-    uriSpec: null,
-    registrationTime: null,
-  }));
-}
+const listed = (...ids: string[]): Instance[] => ids.map((id) => testInstance(id));
 
 describe('down instances (Curator DownInstancePolicy)', () => {
   it('takes an instance down at its second error within the window, for downFor from that error', () => {

@@ -2,24 +2,13 @@ import { InvalidInputError, isZkError, NodeError } from '@zkit/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Instance } from './instance.js';
+import { testInstance } from './instances.fixture.js';
 import { createProvider, InstanceProvider, type ProviderClock, type ProviderOptions } from './provider.js';
 import type { Strategy } from './strategies.js';
 
 const STRATEGIES: readonly Strategy[] = ['round-robin', 'random', 'sticky', 'least-request'];
 
-function instance(id: string, enabled = true): Instance {
-  return Object.freeze({
-    id,
-    name: 'orders',
-    address: '10.0.0.1',
-    port: 8080,
-    sslPort: null,
-    data: {},
-    enabled,
-    uriSpec: null,
-    registrationTime: null,
-  });
-}
+const instance = testInstance;
 
 /** A deterministic random() (mulberry32), so a failing property replays from its seed. */
 function seeded(seed: number): () => number {

@@ -1,21 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Instance } from './instance.js';
+import { testInstance } from './instances.fixture.js';
 import { createPicker, type StrategyContext } from './strategies.js';
 
-function instance(id: string): Instance {
-  return Object.freeze({
-    id,
-    name: 'orders',
-    address: '10.0.0.1',
-    port: 8080,
-    sslPort: null,
-    data: {},
-    enabled: true,
-    uriSpec: null,
-    registrationTime: null,
-  });
-}
+const instance = (id: string) => testInstance(id);
 
 function instances(count: number): Instance[] {
   return Array.from({ length: count }, (_, index) => instance(`i${String(index).padStart(3, '0')}`));
