@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Announcements, parseAnnouncement } from './announcements.js';
+import { proc } from './process.fixture.js';
 
 const log = pino({ level: 'silent' });
 
@@ -83,6 +84,57 @@ describe('Announcements', () => {
     const store = new Announcements(file, log);
     await store.load();
     expect(store.all.size).toBe(0);
+  });
+
+  it('ties an announcement to the pid PM2 lists next, on disk too', async () => {
+    const file = join(dir, 'state.json');
+    const store = new Announcements(file, log);
+    store.set(parseAnnouncement(3, 'api', { port: 8080 }));
+    const { announcements } = store.applying([proc({ pmId: 3, name: 'api', pid: 42 })], 0);
+    expect(announcements.get(3)).toMatchObject({ port: 8080, pid: 42 });
+    await store.flush();
+    const again = new Announcements(file, log);
+    await again.load();
+    expect(again.all.get(3)).toMatchObject({ port: 8080, pid: 42 });
+  });
+
+  it('keeps an announcement for a new pid during the grace, asks once, then drops it', () => {
+    const store = new Announcements(undefined, log, 1000);
+    store.set(parseAnnouncement(3, 'api', { port: 8080 }));
+    store.applying([proc({ pmId: 3, name: 'api', pid: 42 })], 0);
+    const restarted = proc({ pmId: 3, name: 'api', pid: 43 });
+
+    const first = store.applying([restarted], 100);
+    expect(first.announcements.get(3)).toMatchObject({ port: 8080 });
+    expect(first.renewed).toEqual([restarted]);
+    expect(first.graceEndsIn).toBe(1000);
+    const second = store.applying([restarted], 600);
+    expect(second.renewed).toEqual([]);
+    expect(second.graceEndsIn).toBe(500);
+
+    const after = store.applying([restarted], 1100);
+    expect(after.announcements.size).toBe(0);
+    expect(after.graceEndsIn).toBeUndefined();
+    expect(store.all.size).toBe(0);
+  });
+
+  it('a new pid that announces again within the grace keeps its port', () => {
+    const store = new Announcements(undefined, log, 1000);
+    store.set(parseAnnouncement(3, 'api', { port: 8080 }));
+    store.applying([proc({ pmId: 3, name: 'api', pid: 42 })], 0);
+    const restarted = proc({ pmId: 3, name: 'api', pid: 43 });
+    store.applying([restarted], 100);
+    store.set(parseAnnouncement(3, 'api', { port: 8081 }));
+    expect(store.applying([restarted], 5000).announcements.get(3)).toMatchObject({ port: 8081, pid: 43 });
+  });
+
+  it('applies nothing to another app at the pm_id, nor holds a process without a pid', () => {
+    const store = new Announcements(undefined, log, 1000);
+    store.set(parseAnnouncement(3, 'api', { port: 8080 }));
+    expect(store.applying([proc({ pmId: 3, name: 'other' })], 0).announcements.size).toBe(0);
+    const launching = proc({ pmId: 3, name: 'api', pid: 0, status: 'launching' });
+    expect(store.applying([launching], 0).announcements.get(3)).toMatchObject({ port: 8080 });
+    expect(store.all.get(3)?.pid).toBeUndefined();
   });
 
   it('works without a file', async () => {

@@ -4,8 +4,9 @@ import type { JsonObject } from '@zkit/client';
 import { encodeJsonObject, isPlainObject, validatePath } from '@zkit/protocol';
 import type { Logger } from 'pino';
 import { ANNOUNCE_TYPE } from './announce.js';
+import { DEFAULTS } from './config.js';
 import { PluginError } from './errors.js';
-import type { Announcement } from './reconcile.js';
+import type { Announcement, ManagedProcess } from './reconcile.js';
 
 /**
  * Parses the `data` of a `zkit:register` message: `port` (1-65535, optional: the env's port applies without it),
@@ -56,6 +57,10 @@ function checkJson(value: Record<string, unknown>, name: string): void {
   }
 }
 
+function isPid(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
 function invalidMessage(name: string, why: string, cause?: unknown): PluginError {
   return new PluginError('INVALID_MESSAGE', `${ANNOUNCE_TYPE} message from ${JSON.stringify(name)}: ${why}`, {
     cause,
@@ -67,18 +72,35 @@ interface StateFile {
   readonly announcements: readonly Announcement[];
 }
 
+/** What applies now: `Announcements.applying`'s answer. */
+export interface Applying {
+  /** The announcements that apply, by pm_id. */
+  readonly announcements: ReadonlyMap<number, Announcement>;
+  /** Processes seen with a new pid since their announcement: to be asked to announce again. */
+  readonly renewed: readonly ManagedProcess[];
+  /** In how many ms the grace of one of them ends (a sync is due then), if any is running. */
+  readonly graceEndsIn: number | undefined;
+}
+
 /**
- * The announcements heard, by pm_id. An app announces once, when it starts listening; a plugin restarted later
- * would never hear it again, so they are kept in a file. One is kept across restarts of its process (which
- * normally announces again) and dropped when the process leaves PM2's list.
+ * The announcements heard, by pm_id, each tied to the pid that sent it. An app announces once, when it starts
+ * listening; a plugin restarted later would never hear it again, so they are kept in a file. A new pid at the pm_id
+ * (the process restarted, or was redeployed) keeps its predecessor's announcement for a grace period, for it to
+ * announce again (a restart does not move the node to the env port and back); after that, it is dropped, and a
+ * redeployed app that no longer announces is registered at its env port again. Dropped too when the process leaves
+ * PM2's list.
  */
 export class Announcements {
   readonly #byPmId = new Map<number, Announcement>();
+  /** pm_id -> the new pid seen since its announcement, and since when (ms). */
+  readonly #renewed = new Map<number, { readonly pid: number; readonly since: number }>();
   #writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly file: string | undefined,
     private readonly log: Logger,
+    /** How long a new pid keeps its predecessor's announcement, in ms. */
+    private readonly grace: number = DEFAULTS.announceGrace,
   ) {}
 
   get all(): ReadonlyMap<number, Announcement> {
@@ -104,9 +126,57 @@ export class Announcements {
     this.log.info({ file: this.file, count: this.#byPmId.size }, 'announcements loaded');
   }
 
+  /** A fresh announcement (from `parseAnnouncement`), from the process at its pm_id now: tied to its pid by `applying`. */
   set(announcement: Announcement): void {
     this.#byPmId.set(announcement.pmId, announcement);
+    this.#renewed.delete(announcement.pmId);
     this.#persist();
+  }
+
+  /**
+   * The announcements that apply to `serving` (one process per pm_id) at `now` (ms). One not tied to a pid yet is
+   * tied to its process's: an app announces once it listens, so the pid PM2 lists next is the sender's.
+   */
+  applying(serving: readonly ManagedProcess[], now: number): Applying {
+    const applied = new Map<number, Announcement>();
+    const renewed: ManagedProcess[] = [];
+    let graceEndsIn: number | undefined;
+    let changed = false;
+    for (const process of serving) {
+      const announcement = this.#byPmId.get(process.pmId);
+      if (announcement === undefined || announcement.name !== process.name) continue;
+      if (process.pid === 0 || announcement.pid === process.pid) {
+        applied.set(process.pmId, announcement);
+        continue;
+      }
+      if (announcement.pid === undefined) {
+        this.#byPmId.set(process.pmId, { ...announcement, pid: process.pid });
+        applied.set(process.pmId, this.#byPmId.get(process.pmId)!);
+        changed = true;
+        continue;
+      }
+      let seen = this.#renewed.get(process.pmId);
+      if (seen?.pid !== process.pid) {
+        seen = { pid: process.pid, since: now };
+        this.#renewed.set(process.pmId, seen);
+        renewed.push(process);
+      }
+      const left = seen.since + this.grace - now;
+      if (left > 0) {
+        applied.set(process.pmId, announcement);
+        graceEndsIn = Math.min(graceEndsIn ?? left, left);
+        continue;
+      }
+      this.log.info(
+        { pm_id: process.pmId, app: process.name, pid: process.pid, port: announcement.port },
+        'dropping the port announced by an earlier pid: the process did not announce again',
+      );
+      this.#byPmId.delete(process.pmId);
+      this.#renewed.delete(process.pmId);
+      changed = true;
+    }
+    if (changed) this.#persist();
+    return { announcements: applied, renewed, graceEndsIn };
   }
 
   /** Drops the announcements of processes no longer in PM2's list. */
@@ -115,6 +185,7 @@ export class Announcements {
     for (const pmId of this.#byPmId.keys()) {
       if (!livePmIds.has(pmId)) changed = this.#byPmId.delete(pmId) || changed;
     }
+    for (const pmId of this.#renewed.keys()) if (!this.#byPmId.has(pmId)) this.#renewed.delete(pmId);
     if (changed) this.#persist();
   }
 
@@ -132,10 +203,13 @@ export class Announcements {
       return parsed.announcements.flatMap((entry: unknown) => {
         if (!isPlainObject(entry) || typeof entry.pmId !== 'number' || typeof entry.name !== 'string')
           return [];
-        const { port, path, extra } = entry;
-        return [
-          parseAnnouncement(entry.pmId, entry.name, { ...(isPlainObject(extra) ? extra : {}), port, path }),
-        ];
+        const { port, path, extra, pid } = entry;
+        const announcement = parseAnnouncement(entry.pmId, entry.name, {
+          ...(isPlainObject(extra) ? extra : {}),
+          port,
+          path,
+        });
+        return [isPid(pid) ? { ...announcement, pid } : announcement];
       });
     } catch (error) {
       this.log.warn({ err: error, file: this.file }, 'ignoring an unreadable announcements file');

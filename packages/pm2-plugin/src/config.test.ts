@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isZkitError } from '@zkit/protocol';
 import { describe, expect, it } from 'vitest';
 import { appFilter, DEFAULTS, loadConfig, SETTINGS } from './config.js';
@@ -17,6 +18,7 @@ describe('loadConfig', () => {
       sessionTimeout: 10_000,
       include: ['*'],
       exclude: [],
+      registerModules: false,
       stateFile: '/pm2/pm2-zkit.announcements.json',
       logLevel: 'info',
     });
@@ -35,6 +37,7 @@ describe('loadConfig', () => {
       ZKIT_EXCLUDE: 'web-admin',
       ZKIT_STATE_FILE: '/var/lib/pm2-zkit.json',
       ZKIT_LOG_LEVEL: 'DEBUG',
+      ZKIT_REGISTER_MODULES: 'TRUE',
     });
     expect(config).toEqual({
       connect: 'zk1:2181,zk2:2181/chroot',
@@ -44,6 +47,7 @@ describe('loadConfig', () => {
       sessionTimeout: 2000,
       include: ['api', 'web-*'],
       exclude: ['web-admin'],
+      registerModules: true,
       stateFile: '/var/lib/pm2-zkit.json',
       logLevel: 'debug',
     });
@@ -115,6 +119,43 @@ describe('loadConfig', () => {
       expect(isPluginError(error, 'INVALID_CONFIG')).toBe(true);
       expect(isZkitError(error, 'INVALID_CONFIG')).toBe(true);
     }
+  });
+
+  it('has the defaults package.json lists in "config" (what pm2 install copies into the module conf)', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      config: Record<string, unknown>;
+    };
+    // Every setting is listed, and nothing else.
+    expect(Object.keys(pkg.config).sort()).toEqual(
+      Object.values(SETTINGS)
+        .map((s) => s.key)
+        .sort(),
+    );
+    // As PM2 hands an installed module its conf: package.json's config as the JSON env var named after it.
+    const fromPackage = load({ name: 'pm2-zkit', 'pm2-zkit': JSON.stringify(pkg.config), PM2_HOME: '/pm2' });
+    expect(fromPackage).toEqual(load({ PM2_HOME: '/pm2' }));
+    expect(fromPackage.config).toMatchObject({
+      connect: DEFAULTS.connect,
+      root: DEFAULTS.root,
+      format: DEFAULTS.format,
+      sessionTimeout: DEFAULTS.sessionTimeout,
+      include: DEFAULTS.include,
+      exclude: DEFAULTS.exclude,
+      registerModules: DEFAULTS.registerModules,
+      logLevel: DEFAULTS.logLevel,
+    });
+    // The machine-derived ones are empty there, so the environment can still fill them in.
+    expect(pkg.config).toMatchObject({ host: '', state_file: '' });
+  });
+
+  it('reads register_modules as a boolean, from pm2 set (a string) or package.json (a JSON boolean)', () => {
+    const conf = (value: unknown) => ({
+      name: 'pm2-zkit',
+      'pm2-zkit': JSON.stringify({ register_modules: value }),
+    });
+    expect(load(conf('true')).config.registerModules).toBe(true);
+    expect(load(conf(false)).config.registerModules).toBe(false);
+    expect(() => load(conf('yes'))).toThrow(/register_modules "yes" must be true or false/);
   });
 
   it('names every setting once, for pm2 set and the environment', () => {

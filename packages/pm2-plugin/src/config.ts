@@ -39,6 +39,11 @@ export interface PluginConfig {
   /** App name patterns never registered; wins over `include`. @default [] */
   readonly exclude: readonly string[];
   /**
+   * Whether other PM2 modules (`pm2_env.pmx_module`: pm2-logrotate, ...) are registered like apps. They serve nothing
+   * for other machines as a rule. @default false
+   */
+  readonly registerModules: boolean;
+  /**
    * Where announced ports are kept, so a restarted plugin knows them without the apps announcing again.
    * @default '<PM2_HOME>/<plugin name>.announcements.json' (PM2_HOME defaults to ~/.pm2)
    */
@@ -62,6 +67,7 @@ export const SETTINGS = {
   sessionTimeout: { key: 'session_timeout', env: 'ZKIT_SESSION_TIMEOUT' },
   include: { key: 'include', env: 'ZKIT_INCLUDE' },
   exclude: { key: 'exclude', env: 'ZKIT_EXCLUDE' },
+  registerModules: { key: 'register_modules', env: 'ZKIT_REGISTER_MODULES' },
   stateFile: { key: 'state_file', env: 'ZKIT_STATE_FILE' },
   logLevel: { key: 'log_level', env: 'ZKIT_LOG_LEVEL' },
 } as const satisfies Record<keyof PluginConfig, Setting>;
@@ -72,11 +78,14 @@ interface RuntimeDefaults {
   readonly connectTimeout: number;
   readonly listTimeout: number;
   readonly closeBudget: number;
+  readonly announceGrace: number;
 }
 
 /**
  * Every default of the plugin, in one place. First the settings' (`host` and `stateFile` need machine facts and are
- * derived in `loadConfig`); where the plugin has no reason to differ, they are `@zkit/client`'s own.
+ * derived in `loadConfig`); where the plugin has no reason to differ, they are `@zkit/client`'s own. package.json's
+ * `"config"` lists the same (PM2's convention: `pm2 install` copies it into the module conf, so `pm2 conf pm2-zkit`
+ * shows it; `""` there for the derived ones); a unit test keeps the two equal.
  */
 export const DEFAULTS = {
   connect: DEFAULT_CONNECTION_STRING,
@@ -85,6 +94,7 @@ export const DEFAULTS = {
   sessionTimeout: DEFAULT_SESSION_TIMEOUT,
   include: ['*'],
   exclude: [],
+  registerModules: false,
   logLevel: 'info',
   /**
    * `startPlugin`'s `retry`: between retries of a failed sync or ZooKeeper connection, 200 ms doubling to 10 s, with
@@ -98,6 +108,12 @@ export const DEFAULTS = {
   listTimeout: 5000,
   /** PM2 sends SIGINT and SIGKILLs after kill_timeout (1600 ms by default): closing must fit well inside it. */
   closeBudget: 1200,
+  /**
+   * `startPlugin`'s `announceGrace`: how long a process with a new pid (restarted, redeployed) keeps the port its
+   * previous pid announced, for it to announce again. A restart thus does not move the node to the env port and back;
+   * a redeployed app that no longer announces goes back to its env port after this.
+   */
+  announceGrace: 10_000,
 } as const satisfies Partial<PluginConfig> & RuntimeDefaults;
 
 /** The plugin's name as a PM2 module (the package name); PM2 keys its module conf by the process name. */
@@ -120,9 +136,11 @@ const FORMATS: readonly ServiceFormat[] = ['zkit', 'curator'];
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
- * Reads the settings: `pm2 set <name>:<key> <value>` first, then environment variables, then the defaults. The
- * module conf wins because PM2 children inherit the daemon's environment: a stray ZK_CONNECT in the shell that
- * started PM2 must not override what was set for the plugin on purpose.
+ * Reads the settings: the module conf first, then environment variables, then the defaults. The module conf is
+ * `@pm2/io`'s `initModule` merge done by PM2 itself: `pm2 install` copies package.json's `"config"` into it, and
+ * `pm2 set <name>:<key> <value>` overrides a key. It wins because PM2 children inherit the daemon's environment: a
+ * stray ZK_CONNECT in the shell that started PM2 must not override what was set for the plugin on purpose (for an
+ * installed module, then, env vars only fill what the conf leaves empty: `host`, `state_file`).
  *
  * PM2 hands a module (and any app whose name has module conf) its conf as the JSON env var named after the process
  * (`process.env['pm2-zkit']`), with every value a string; the process name is in `process.env.name`.
@@ -146,6 +164,8 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     sessionTimeout: parseTimeout(read(SETTINGS.sessionTimeout)) ?? DEFAULTS.sessionTimeout,
     include: parsePatterns(read(SETTINGS.include)) ?? DEFAULTS.include,
     exclude: parsePatterns(read(SETTINGS.exclude)) ?? DEFAULTS.exclude,
+    registerModules:
+      parseBoolean('register_modules', read(SETTINGS.registerModules)) ?? DEFAULTS.registerModules,
     stateFile: read(SETTINGS.stateFile) ?? join(pm2Home, `${name}.announcements.json`),
     logLevel: parseLogLevel(read(SETTINGS.logLevel)) ?? DEFAULTS.logLevel,
   };
@@ -224,6 +244,15 @@ function parsePatterns(value: string | undefined): string[] | undefined {
     .split(',')
     .map((pattern) => pattern.trim())
     .filter((pattern) => pattern !== '');
+}
+
+/** `pm2 set` stores strings; package.json's default is a JSON boolean (made a string by `moduleConf`). */
+function parseBoolean(what: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const lower = value.toLowerCase();
+  if (lower === 'true') return true;
+  if (lower === 'false') return false;
+  throw invalid(`${what} ${JSON.stringify(value)} must be true or false`);
 }
 
 function parseFormat(value: string | undefined): ServiceFormat | undefined {

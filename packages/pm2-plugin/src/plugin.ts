@@ -25,6 +25,7 @@ import {
   type Target,
 } from './reconcile.js';
 import { curatorRegistrar, Registry, zkitRegistrar } from './registry.js';
+import { onlineByPmId, servingProcesses } from './serving.js';
 
 export interface PluginOptions {
   readonly config: PluginConfig;
@@ -39,6 +40,11 @@ export interface PluginOptions {
   readonly retry?: RetryPolicy;
   /** How long `connect()` to ZooKeeper tries before the plugin starts over. @default DEFAULTS.connectTimeout (30000) */
   readonly connectTimeout?: number;
+  /**
+   * How long a process with a new pid keeps the port its predecessor announced, for it to announce again.
+   * @default DEFAULTS.announceGrace (10000)
+   */
+  readonly announceGrace?: number;
 }
 
 /** A running plugin. `close()` ends the ZooKeeper session, so its nodes go at once, not after a timeout. */
@@ -67,6 +73,11 @@ class Pm2Zkit implements Plugin {
   #running: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #retryAttempt = 0;
+  /** Wakes a sync when an announcement's grace ends (`Announcements.applying`), at `#graceAt` (ms). */
+  #graceTimer: NodeJS.Timeout | undefined;
+  #graceAt = 0;
+  /** The online process that served each pm_id at the last sync: held through a restart (`servingProcesses`). */
+  #lastServing = new Map<number, ManagedProcess>();
   #pm2Lost = false;
   /** Set on (re)subscribing to the bus: the next sync asks the processes not heard from to announce again. */
   #askPending = false;
@@ -84,13 +95,18 @@ class Pm2Zkit implements Plugin {
     this.#retry = options.retry ?? exponentialBackoff(DEFAULTS.retry);
     this.#connectTimeout = options.connectTimeout ?? DEFAULTS.connectTimeout;
     this.#registry = new Registry(this.#log);
-    this.#announcements = new Announcements(this.#config.stateFile, this.#log);
+    this.#announcements = new Announcements(
+      this.#config.stateFile,
+      this.#log,
+      options.announceGrace ?? DEFAULTS.announceGrace,
+    );
     this.#target = {
       root: this.#config.root,
       host: this.#config.host,
       selfPmId: options.selfPmId ?? ownPmId(),
       accepts: appFilter(this.#config.include, this.#config.exclude),
       format: this.#config.format,
+      registerModules: this.#config.registerModules,
     };
   }
 
@@ -197,11 +213,18 @@ class Pm2Zkit implements Plugin {
       return;
     }
     this.#announcements.prune(new Set(processes.map((process) => process.pmId)));
+    // Through a restart or reload, the process that served last holds its node: no gap for watchers.
+    const serving = servingProcesses(processes, this.#lastServing);
+    this.#lastServing = onlineByPmId(serving);
+    const applying = this.#announcements.applying(serving, Date.now());
+    this.#syncIn(applying.graceEndsIn);
     if (this.#askPending) {
       this.#askPending = false;
-      this.#askToAnnounce(pm2, awaitingAnnouncement(processes, this.#heard, this.#target));
+      this.#askToAnnounce(pm2, awaitingAnnouncement(serving, this.#heard, this.#target));
+    } else {
+      this.#askToAnnounce(pm2, applying.renewed);
     }
-    const { nodes, skipped } = desiredNodes(processes, this.#announcements.all, this.#target);
+    const { nodes, skipped } = desiredNodes(serving, applying.announcements, this.#target);
     this.#logSkipped(skipped);
     // Without a session yet, nothing to do: the connection requests a sync when it is up.
     const zk = this.#zk;
@@ -226,6 +249,19 @@ class Pm2Zkit implements Plugin {
           this.#log.debug({ pm_id: pmId, app: name, err: error }, 'cannot ask the process to announce'),
       );
     }
+  }
+
+  /** A sync in `ms` (when an announcement's grace ends), unless one is due sooner. */
+  #syncIn(ms: number | undefined): void {
+    if (ms === undefined || this.#closed.signal.aborted) return;
+    const at = Date.now() + ms;
+    if (this.#graceTimer !== undefined && this.#graceAt <= at) return;
+    clearTimeout(this.#graceTimer);
+    this.#graceAt = at;
+    this.#graceTimer = setTimeout(() => {
+      this.#graceTimer = undefined;
+      this.#request();
+    }, ms);
   }
 
   #scheduleRetry(): void {
@@ -278,6 +314,8 @@ class Pm2Zkit implements Plugin {
     this.#closed.abort();
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
     const zk = this.#zk;
     this.#zk = undefined;
     // Closing the session removes every node at once and makes pending calls reject, so a sync in flight ends.

@@ -37,7 +37,15 @@ describe('parseProcess', () => {
       instance: 1,
       restarts: 2,
       envPort: 7002,
+      module: false,
+      replaced: false,
     });
+  });
+
+  it("tells PM2 modules (pmx_module) and a reload's parked '_old_<pm_id>' instance", () => {
+    expect(parseProcess({ ...listed, pm2_env: { ...listed.pm2_env, pmx_module: true } })?.module).toBe(true);
+    const parked = { ...listed, pm_id: '_old_1', pm2_env: { ...listed.pm2_env, pm_id: '_old_1' } };
+    expect(parseProcess(parked)).toMatchObject({ pmId: 1, replaced: true });
   });
 
   it('takes PORT when ZK_PORT is absent or not a port', () => {

@@ -14,6 +14,8 @@ export type Pm2Event =
   /** The bus connection to the daemon was lost ('down') or came back ('up'): PM2 may have changed meanwhile. */
   | { readonly type: 'bus'; readonly state: 'down' | 'up' };
 
+const OLD_PREFIX = '_old_';
+
 /** Parses `pm2.list()`: entries that are not processes (or lack a pm_id or name) are left out. */
 export function parseProcessList(raw: unknown): ManagedProcess[] {
   if (!Array.isArray(raw)) throw new PluginError('PM2_ERROR', 'PM2 listed something that is not a list');
@@ -26,7 +28,9 @@ export function parseProcessList(raw: unknown): ManagedProcess[] {
 export function parseProcess(raw: unknown): ManagedProcess | undefined {
   if (!isPlainObject(raw) || !isPlainObject(raw.pm2_env)) return undefined;
   const env = raw.pm2_env;
-  const pmId = toInteger(raw.pm_id ?? env.pm_id);
+  const rawId = raw.pm_id ?? env.pm_id;
+  const old = isParked(rawId);
+  const pmId = parsePmId(rawId);
   const name = raw.name ?? env.name;
   if (pmId === undefined || typeof name !== 'string') return undefined;
   // The app's own variables are in pm2_env.env; PM2 also copies them to pm2_env's top level.
@@ -41,6 +45,8 @@ export function parseProcess(raw: unknown): ManagedProcess | undefined {
     instance: toInteger(env[instanceVar] ?? appEnv[instanceVar]) ?? 0,
     restarts: toInteger(env.restart_time) ?? 0,
     envPort: toPort(appEnv.ZK_PORT ?? env.ZK_PORT) ?? toPort(appEnv.PORT ?? env.PORT),
+    module: env.pmx_module === true,
+    replaced: old,
   };
 }
 
@@ -72,8 +78,18 @@ export function parseRawMessage(packet: unknown): Pm2Event | undefined {
 function processOf(packet: Record<string, unknown>): { pmId: number; name: string } | undefined {
   const process = packet.process;
   if (!isPlainObject(process)) return undefined;
-  const pmId = toInteger(process.pm_id);
+  const pmId = parsePmId(process.pm_id);
   return pmId === undefined || typeof process.name !== 'string' ? undefined : { pmId, name: process.name };
+}
+
+/** During `pm2 reload`, the instance being replaced is parked as '_old_<pm_id>' until its successor listens. */
+function isParked(pmId: unknown): pmId is string {
+  return typeof pmId === 'string' && pmId.startsWith(OLD_PREFIX);
+}
+
+/** A pm_id, the parked instance's (`_old_<pm_id>`) too. */
+function parsePmId(pmId: unknown): number | undefined {
+  return toInteger(isParked(pmId) ? pmId.slice(OLD_PREFIX.length) : pmId);
 }
 
 function toInteger(value: unknown): number | undefined {

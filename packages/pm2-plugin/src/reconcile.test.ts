@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { proc } from './process.fixture.js';
 import {
   type Announcement,
   awaitingAnnouncement,
@@ -12,18 +13,6 @@ import {
 
 const target: Target = { root: '/services', host: '10.0.0.5', selfPmId: 0, accepts: () => true };
 
-function proc(overrides: Partial<ManagedProcess> & Pick<ManagedProcess, 'pmId' | 'name'>): ManagedProcess {
-  return {
-    pid: 1000 + overrides.pmId,
-    status: 'online',
-    execMode: 'fork',
-    instance: 0,
-    restarts: 0,
-    envPort: undefined,
-    ...overrides,
-  };
-}
-
 function announced(
   overrides: Partial<Announcement> & Pick<Announcement, 'pmId' | 'name'>,
 ): Map<number, Announcement> {
@@ -33,6 +22,21 @@ function announced(
 const none = new Map<number, Announcement>();
 
 describe('desiredNodes', () => {
+  it('leaves other PM2 modules (pmx_module) out, unless registerModules', () => {
+    const processes = [
+      proc({ pmId: 1, name: 'api', envPort: 80 }),
+      proc({ pmId: 2, name: 'pm2-logrotate', module: true }),
+    ];
+    expect([...desiredNodes(processes, new Map(), target).nodes.keys()]).toEqual([
+      '/services/api/servers/10.0.0.5:80',
+    ]);
+    const all = desiredNodes(processes, new Map(), { ...target, registerModules: true });
+    expect([...all.nodes.keys()]).toEqual([
+      '/services/api/servers/10.0.0.5:80',
+      '/services/pm2-logrotate/servers/pm2-2@10.0.0.5',
+    ]);
+  });
+
   it('registers a fork app at <root>/<name>/servers/HOST:PORT with its pid and PM2 facts', () => {
     const { nodes } = desiredNodes(
       [proc({ pmId: 3, name: 'api', envPort: 8080, restarts: 2 })],

@@ -20,6 +20,13 @@ export interface ManagedProcess {
   readonly restarts: number;
   /** The app env's ZK_PORT, else its PORT, when one is a port number (1-65535). */
   readonly envPort: number | undefined;
+  /** A PM2 module (`pm2_env.pmx_module`), registered only with `Target.registerModules`. */
+  readonly module: boolean;
+  /**
+   * PM2 lists it as `_old_<pm_id>`: the instance a `pm2 reload` is replacing, still serving until its successor
+   * (listed under the pm_id itself) is online.
+   */
+  readonly replaced: boolean;
 }
 
 /** What a process said about itself in a `zkit:register` message. */
@@ -35,6 +42,11 @@ export interface Announcement {
   readonly path: string | undefined;
   /** Extra fields for the node's data. */
   readonly extra: JsonObject;
+  /**
+   * The pid of the process that sent it, once known (`Announcements.applying` ties it to the pid PM2 lists next): a
+   * new pid at the pm_id (a restart, a redeploy) must announce again.
+   */
+  readonly pid?: number;
 }
 
 export type NodeName =
@@ -84,6 +96,8 @@ export interface Target {
   readonly accepts: (name: string) => boolean;
   /** How the nodes are written (`PluginConfig.format`). @default 'zkit' */
   readonly format?: ServiceFormat;
+  /** Whether PM2 modules are registered too (`PluginConfig.registerModules`). @default false */
+  readonly registerModules?: boolean;
 }
 
 /** Fields the plugin writes; an announcement's extra fields of the same names are ignored. */
@@ -171,7 +185,12 @@ export function awaitingAnnouncement(
  * (`isNodeNameSegment`), else skipped.
  */
 function isCandidate(process: ManagedProcess, target: Target): boolean {
-  return isLive(process) && process.pmId !== target.selfPmId && target.accepts(process.name);
+  return (
+    isLive(process) &&
+    process.pmId !== target.selfPmId &&
+    (!process.module || target.registerModules === true) &&
+    target.accepts(process.name)
+  );
 }
 
 interface Member {
