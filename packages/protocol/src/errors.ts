@@ -9,7 +9,7 @@
  *   │   ├── NodeError          NO_NODE, NODE_EXISTS, NOT_EMPTY, BAD_VERSION, NO_CHILDREN_FOR_EPHEMERALS, NO_INSTANCE
  *   │   ├── InvalidInputError  INVALID_PATH, INVALID_ADDRESS, INVALID_DATA, INVALID_OPTION, INVALID_ACL, DATA_TOO_LARGE
  *   │   ├── AuthError          NO_AUTH, AUTH_FAILED
- *   │   └── SessionError       CLOSED, CONNECT_TIMEOUT, CONNECTION_LOSS, SESSION_EXPIRED, ...
+ *   │   └── SessionError       CLOSED, CONNECT_TIMEOUT, CONNECTION_LOSS, SESSION_EXPIRED, TLS_ERROR, ...
  *   ├── PluginError        (pm2-zkit)
  *   └── TestingError       (@zkit/testing)
  */
@@ -52,7 +52,13 @@ export type SessionErrorCode =
   | 'NOT_CONNECTED'
   /** The server did not answer in time (OperationTimeout), or the session moved to another server (SessionMoved). */
   | 'OPERATION_TIMEOUT'
-  | 'SESSION_MOVED';
+  | 'SESSION_MOVED'
+  /**
+   * No TLS connection could be made: the server's certificate was refused (wrong CA, a name that does not match),
+   * the server refused ours (none, or one its trust store does not know), or the port does not speak TLS. The
+   * message carries the server's address and node's reason; never key material.
+   */
+  | 'TLS_ERROR';
 
 /** Stable error codes of ZooKeeper operations: callers switch on these, never on messages. */
 export type ZkErrorCode =
@@ -171,6 +177,7 @@ const CLASS_OF: Record<ZkErrorCode, typeof ZkError> = {
   NOT_CONNECTED: SessionError,
   OPERATION_TIMEOUT: SessionError,
   SESSION_MOVED: SessionError,
+  TLS_ERROR: SessionError,
   INTERNAL: ZkError,
   ZOOKEEPER_ERROR: ZkError,
 };

@@ -36,7 +36,7 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /** One ACL entry, e.g. `{ scheme: 'world', id: 'anyone', perms: ['read'] }`. */
 export interface AclEntry {
-  readonly scheme: 'world' | 'auth' | 'digest' | 'ip';
+  readonly scheme: 'world' | 'auth' | 'digest' | 'ip' | 'x509' | 'sasl';
   readonly id: string;
   readonly perms: readonly Permission[];
 }
@@ -46,6 +46,44 @@ export interface AuthInfo {
   readonly scheme: string;
   /** Sent to ZooKeeper only; never logged, never echoed in errors or events. */
   readonly credentials: string;
+}
+
+/**
+ * A certificate, key or CA bundle as the worker receives it: its contents (PEM text, or PEM/DER bytes), or a file
+ * the worker reads again for every new connection, so rotated certificates are picked up without a restart.
+ */
+export type TlsSource = { readonly path: string } | { readonly data: string | Uint8Array };
+
+/**
+ * TLS for every connection of the session (reconnects, failover, new sessions, a replacement worker): the subset of
+ * node's `tls.ConnectionOptions` that makes sense for ZooKeeper, structured-cloneable. An empty object is TLS with
+ * node's default CAs. Key material and the passphrase are sent to node's tls only: never logged, never echoed.
+ */
+export interface TlsConfig {
+  readonly ca?: readonly TlsSource[];
+  readonly cert?: readonly TlsSource[];
+  readonly key?: readonly TlsSource[];
+  readonly pfx?: readonly TlsSource[];
+  readonly passphrase?: string;
+  /** SNI and the name the server's certificate must match; by default each server's host (no SNI for an IP). */
+  readonly servername?: string;
+  readonly rejectUnauthorized?: boolean;
+  readonly minVersion?: TlsVersion;
+  readonly maxVersion?: TlsVersion;
+  readonly ciphers?: string;
+}
+
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+/**
+ * SASL authentication of every connection of the session, before any other request (ZooKeeper keeps the identity on
+ * the connection): `sasl:<username>` ACL ids then match it. DIGEST-MD5 is what ZooKeeper's DigestLoginModule serves.
+ */
+export interface SaslConfig {
+  readonly mechanism: 'DIGEST-MD5';
+  readonly username: string;
+  /** Sent to the worker only, which hashes it: never logged, never echoed in errors, events or diagnostics. */
+  readonly password: string;
 }
 
 /** A session to resume (after the worker was replaced), so its ephemeral nodes survive. */
@@ -70,6 +108,10 @@ export interface WorkerConfig {
   /** Children views of nodes with at least this many children use a persistent recursive watch (Infinity: never). */
   readonly incrementalChildrenFrom: number;
   readonly auth: readonly AuthInfo[];
+  /** SASL on every connection; absent: none. */
+  // readonly sasl?: SaslConfig;
+  /** TLS for every connection; absent: plain TCP. */
+  readonly tls?: TlsConfig;
   /** ACL of nodes zkit creates: registrations, and parents it creates for them. */
   readonly registrationAcl: readonly AclEntry[];
   readonly parentAcl: readonly AclEntry[];
