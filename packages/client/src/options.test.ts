@@ -105,4 +105,23 @@ describe('resolveOptions', () => {
     );
     expect(resolveOptions('h:1', { signal: new AbortController().signal })).not.toHaveProperty('signal');
   });
+
+  it('takes a session to resume (id and 16-byte password, copied) and refuses anything else', () => {
+    const password = new Uint8Array(16).fill(7);
+    const { resume } = resolveOptions('h:1', { resume: { id: '0123456789abcdef', password } });
+    expect(resume).toEqual({ id: '0123456789abcdef', password });
+    expect(resume?.password).not.toBe(password);
+    expect(resolveOptions('h:1').resume).toBeUndefined();
+    for (const bad of [
+      { id: '0123', password },
+      { id: '0123456789ABCDEF', password },
+      { id: '0123456789abcdef', password: new Uint8Array(15) },
+      { id: '0123456789abcdef', password: 'secret' },
+      null,
+    ]) {
+      expect(() => resolveOptions('h:1', { resume: bad as never })).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/^option resume/) }),
+      );
+    }
+  });
 });

@@ -7,6 +7,7 @@ import {
   DEFAULT_SESSION_TIMEOUT,
   DEFAULT_STALL_TIMEOUT,
   heartbeatInterval,
+  type SessionHandle,
   validatePath,
   zkError,
 } from '@zkit/protocol';
@@ -64,6 +65,14 @@ export interface ConnectOptions {
   readonly offlineCalls?: OfflineCalls;
   /** Gives `connect()` up: it rejects at once with ABORTED, and the worker it started is stopped. */
   readonly signal?: AbortSignal;
+  /**
+   * Takes over a session this program held before, by the id and password `zk.session` gave it (persisted, say, by a
+   * process that then crashed): its ephemeral nodes (registrations) stay in place instead of waiting out the session
+   * timeout, and registering the same paths again adopts them. If the session has expired meanwhile, a new one is
+   * opened as without this option. Never resume a session another live process still uses: ZooKeeper moves it to
+   * whichever connected last. The password is a secret (store it like one). @default none: a new session
+   */
+  readonly resume?: SessionHandle;
 }
 
 export interface ResolvedOptions {
@@ -80,6 +89,7 @@ export interface ResolvedOptions {
   readonly maxDataBytes: number;
   readonly incrementalChildrenFrom: number;
   readonly offlineCalls: OfflineCalls;
+  readonly resume: SessionHandle | undefined;
 }
 
 export const WORLD_READ: readonly AclEntry[] = [{ scheme: 'world', id: 'anyone', perms: ['read'] }];
@@ -115,6 +125,7 @@ export function resolveOptions(
       options.incrementalChildrenFrom ?? DEFAULT_INCREMENTAL_CHILDREN_FROM,
     ),
     offlineCalls: offlineCalls(options.offlineCalls ?? 'queue'),
+    resume: options.resume === undefined ? undefined : checkResume(options.resume),
   };
   return { ...checked, heartbeatInterval: heartbeatInterval(checked.stallTimeout) };
 }
@@ -186,6 +197,18 @@ function checkAuth(auth: readonly Auth[]): readonly Auth[] {
     }
   }
   return auth.map(({ scheme, credentials }) => ({ scheme, credentials }));
+}
+
+/** A session id as ZooKeeper's 8 bytes in hex, and its 16-byte password. */
+function checkResume(resume: SessionHandle): SessionHandle {
+  const { id, password } = (resume ?? {}) as Partial<SessionHandle>;
+  if (typeof id !== 'string' || !/^[0-9a-f]{16}$/.test(id)) {
+    throw invalidOption('resume', 'id must be a session id of 16 lowercase hex digits (zk.session.id)');
+  }
+  if (!(password instanceof Uint8Array) || password.length !== 16) {
+    throw invalidOption('resume', 'password must be the 16 bytes of zk.session.password');
+  }
+  return { id, password: new Uint8Array(password) };
 }
 
 const PERMISSIONS = new Set(['read', 'write', 'create', 'delete', 'admin']);

@@ -10,6 +10,7 @@ import {
   joinPath,
   type NodeStat,
   type PropertiesWrite,
+  type SessionHandle,
   type SessionState,
   validatePath,
   type WorkerEvent,
@@ -128,6 +129,15 @@ export class ZooKeeper implements AsyncDisposable {
   /** The current session's id (hex), once connected. */
   get sessionId(): string | undefined {
     return this.#supervisor.session?.id;
+  }
+
+  /**
+   * The current session's id and password, once connected: what `ConnectOptions.resume` takes to carry on with
+   * this session from a later process (after a crash). A new session after an expiry has new ones. Secret.
+   */
+  get session(): SessionHandle | undefined {
+    const session = this.#supervisor.session;
+    return session && { id: session.id, password: new Uint8Array(session.password) };
   }
 
   /** Calls `listener(state)` on every state change (not at once: read `zk.state` for the current one). */

@@ -64,7 +64,11 @@ export class WorkerSupervisor {
     private readonly heartbeat: Heartbeat,
     private readonly log: Logger,
     private readonly hooks: SupervisorHooks,
-  ) {}
+  ) {
+    // A session held before (ConnectOptions.resume): the first worker resumes it like a replacement would.
+    this.#session = options.resume;
+    if (options.resume) this.#ownSessions.push(options.resume.id);
+  }
 
   /** The live worker thread, if any (fault injection in tests). */
   get thread(): Worker | undefined {
