@@ -1,115 +1,96 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { trackDir, untrackDir } from './cleanup.js';
-import { type PeerPorts, renderZooCfg } from './config.js';
+import { rm } from 'node:fs/promises';
+import type { TestCertificates } from './certificates.js';
+import { untrackDir } from './cleanup.js';
 import { TestingError } from './errors.js';
-import { findLeader, type SrvrInfo, srvr } from './four-letter.js';
+import { type FourLetterWordOptions, findLeader, type SrvrInfo, srvr } from './four-letter.js';
 import type { ServerInfo, ZooKeeperHandle } from './handle.js';
-import { freePorts } from './ports.js';
+import type { ResolvedTls, SaslServerOptions } from './options.js';
 import type { JavaLaunch } from './providers/local-jar.js';
-import { describeExit, isPortConflict, LocalServer, QUORUM_MAIN, STANDALONE_MAIN } from './server.js';
+import { type LocalSecurity, prepareSecurity, probeTls, releaseSecurity } from './security.js';
+import { describeExit, isPortConflict, type LocalServer, type LocalServerSpec } from './server.js';
+import { prepareServers, type ServerSetupOptions } from './server-setup.js';
 import { waitFor } from './wait-for.js';
 
-export interface LocalEnsembleOptions {
-  readonly size: 1 | 3;
-  readonly tickTime: number;
-  readonly minSessionTimeout: number;
-  readonly maxSessionTimeout: number;
+export interface LocalEnsembleOptions extends ServerSetupOptions {
   readonly startTimeout: number;
-  readonly env: NodeJS.ProcessEnv;
+  readonly tls?: ResolvedTls | undefined;
+  readonly sasl?: SaslServerOptions | undefined;
 }
 
 /** Fresh ports per attempt: a port we picked may be taken by another process before java binds it. */
 const PORT_ATTEMPTS = 3;
-const PROBE = { timeout: 1000 } as const;
 const POLL_INTERVAL = 50;
 
 /**
  * Starts `size` servers from a local jar (standalone for 1, a quorum for 3) and resolves once every server
- * serves and, for a quorum, one of them leads. Retries with new ports when a port was taken meanwhile.
+ * serves and, for a quorum, one of them leads. Retries with new ports when a port was taken meanwhile. The
+ * run's certificates (with TLS) are made once and kept across those attempts.
  */
 export async function startLocalEnsemble(
   launch: JavaLaunch,
   options: LocalEnsembleOptions,
 ): Promise<LocalEnsemble> {
   const deadline = Date.now() + options.startTimeout;
-  for (let attempt = 1; ; attempt++) {
-    const ensemble = new LocalEnsemble(await prepareServers(launch, options), options.startTimeout);
-    try {
-      await ensemble.startAll(deadline);
-      return ensemble;
-    } catch (error) {
-      const conflict = ensemble.outputs().some(isPortConflict);
-      await ensemble.stop();
-      if (!(conflict && attempt < PORT_ATTEMPTS && Date.now() < deadline)) throw error;
+  const security = await prepareSecurity(options);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const servers = await prepareServers(launch, options, security);
+      const ensemble = new LocalEnsemble(servers, { startTimeout: options.startTimeout, security });
+      try {
+        await ensemble.startAll(deadline);
+        return ensemble;
+      } catch (error) {
+        const conflict = ensemble.outputs().some(isPortConflict);
+        await ensemble.discard();
+        if (!(conflict && attempt < PORT_ATTEMPTS && Date.now() < deadline)) throw error;
+      }
     }
+  } catch (error) {
+    await releaseSecurity(security);
+    throw error;
   }
-}
-
-async function prepareServers(launch: JavaLaunch, options: LocalEnsembleOptions): Promise<LocalServer[]> {
-  const quorum = options.size > 1;
-  const ports = await freePorts(quorum ? options.size * 3 : 1);
-  const peers: PeerPorts[] = Array.from({ length: options.size }, (_, index) => ({
-    id: index + 1,
-    clientPort: ports[index * 3]!,
-    peerPort: ports[index * 3 + 1] ?? 0,
-    electionPort: ports[index * 3 + 2] ?? 0,
-  }));
-  return Promise.all(peers.map((_, index) => prepareServer(launch, options, peers, index)));
-}
-
-/** A temp dir with zoo.cfg and data/ (plus myid for a quorum member), tracked for removal at exit. */
-async function prepareServer(
-  launch: JavaLaunch,
-  options: LocalEnsembleOptions,
-  peers: readonly PeerPorts[],
-  index: number,
-): Promise<LocalServer> {
-  const peer = peers[index]!;
-  const quorum = peers.length > 1;
-  const dir = await mkdtemp(join(tmpdir(), 'zkit-zk-'));
-  trackDir(dir);
-  const dataDir = join(dir, 'data');
-  await mkdir(dataDir);
-  if (quorum) await writeFile(join(dataDir, 'myid'), `${peer.id}\n`);
-  const configFile = join(dir, 'zoo.cfg');
-  const { tickTime, minSessionTimeout, maxSessionTimeout, env } = options;
-  const config = { dataDir, clientPort: peer.clientPort, tickTime, minSessionTimeout, maxSessionTimeout };
-  await writeFile(configFile, renderZooCfg(quorum ? { ...config, peers } : config));
-  const mainClass = quorum ? QUORUM_MAIN : STANDALONE_MAIN;
-  return new LocalServer(launch, {
-    index,
-    id: peer.id,
-    clientPort: peer.clientPort,
-    dir,
-    configFile,
-    mainClass,
-    env,
-  });
 }
 
 /** The handle of the local provider: one standalone server or a 3-node quorum of java processes. */
 export class LocalEnsemble implements ZooKeeperHandle {
   readonly provider = 'local';
   readonly connectionString: string;
+  readonly plainConnectionString?: string;
+  readonly tls?: TestCertificates;
+  readonly #startTimeout: number;
+  readonly #security: LocalSecurity;
+  /** How readiness and `leader()` reach the servers: over TLS as the test client when TLS is on. */
+  readonly #probe: FourLetterWordOptions;
   #stopping: Promise<void> | undefined;
 
   constructor(
     private readonly members: readonly LocalServer[],
-    private readonly startTimeout: number,
+    options: { readonly startTimeout: number; readonly security: LocalSecurity },
   ) {
+    this.#startTimeout = options.startTimeout;
+    this.#security = options.security;
+    const tls = probeTls(options.security);
+    this.#probe = tls === undefined ? { timeout: 1000 } : { timeout: 1000, tls };
     this.connectionString = members.map((server) => server.address).join(',');
+    const certificates = options.security.tls?.certificates;
+    if (certificates !== undefined) {
+      this.tls = certificates;
+      const plain = members.map(({ spec }) => spec.plainPort);
+      if (plain.every((port) => port !== undefined)) {
+        this.plainConnectionString = plain.map((port) => `127.0.0.1:${port}`).join(',');
+      }
+    }
   }
 
   get servers(): readonly ServerInfo[] {
-    return this.members.map((server) => ({
-      index: server.spec.index,
-      id: server.spec.id,
+    return this.members.map(({ spec, address, running }) => ({
+      index: spec.index,
+      id: spec.id,
       host: '127.0.0.1',
-      port: server.spec.clientPort,
-      address: server.address,
-      running: server.running,
+      port: spec.clientPort,
+      address,
+      ...(this.tls === undefined ? {} : secureFields(spec)),
+      running,
     }));
   }
 
@@ -131,7 +112,7 @@ export class LocalEnsemble implements ZooKeeperHandle {
     const server = this.#member(index);
     await server.kill();
     server.start();
-    await this.#awaitServing([server], Date.now() + this.startTimeout, `server ${index} to serve again`);
+    await this.#awaitServing([server], Date.now() + this.#startTimeout, `server ${index} to serve again`);
   }
 
   async leader(): Promise<number> {
@@ -139,7 +120,8 @@ export class LocalEnsemble implements ZooKeeperHandle {
     const running = this.members.filter((server) => server.running);
     const index = await findLeader(
       running.map((server) => server.address),
-      this.startTimeout,
+      this.#startTimeout,
+      this.#probe.tls,
     );
     return running[index]!.spec.index;
   }
@@ -153,7 +135,13 @@ export class LocalEnsemble implements ZooKeeperHandle {
     return this.stop();
   }
 
-  async #stopAll(): Promise<void> {
+  /** Stops a failed start: the servers and their dirs go, the certificates stay for a retry with new ports. */
+  discard(): Promise<void> {
+    this.#stopping ??= this.#stopServers();
+    return this.#stopping;
+  }
+
+  async #stopServers(): Promise<void> {
     await Promise.all(this.members.map((server) => server.kill()));
     await Promise.all(
       this.members.map(async ({ spec }) => {
@@ -161,6 +149,11 @@ export class LocalEnsemble implements ZooKeeperHandle {
         untrackDir(spec.dir);
       }),
     );
+  }
+
+  async #stopAll(): Promise<void> {
+    await this.#stopServers();
+    await releaseSecurity(this.#security);
   }
 
   #member(index: number): LocalServer {
@@ -185,7 +178,8 @@ export class LocalEnsemble implements ZooKeeperHandle {
     const stopPolling = new AbortController();
     const ready = waitFor(
       async () => {
-        last = await Promise.all(this.members.filter((server) => server.running).map(probe));
+        const running = this.members.filter((server) => server.running);
+        last = await Promise.all(running.map((server) => probe(server, this.#probe)));
         const mine = last.filter(({ server }) => servers.includes(server));
         const serving = mine.length === servers.length && mine.every(({ info }) => info.serving);
         return serving && last.some(({ info }) => info.serving && isLeading(info));
@@ -219,15 +213,25 @@ export class LocalEnsemble implements ZooKeeperHandle {
   }
 }
 
-async function probe(server: LocalServer): Promise<{ server: LocalServer; info: SrvrInfo }> {
+async function probe(
+  server: LocalServer,
+  options: FourLetterWordOptions,
+): Promise<{ server: LocalServer; info: SrvrInfo }> {
   try {
-    return { server, info: await srvr(server.address, PROBE) };
+    return { server, info: await srvr(server.address, options) };
   } catch (error) {
     return {
       server,
       info: { serving: false, reason: error instanceof Error ? error.message : String(error) },
     };
   }
+}
+
+function secureFields(spec: LocalServerSpec): Pick<ServerInfo, 'securePort' | 'plainPort'> {
+  return {
+    ...(spec.securePort === undefined ? {} : { securePort: spec.securePort }),
+    ...(spec.plainPort === undefined ? {} : { plainPort: spec.plainPort }),
+  };
 }
 
 function isLeading(info: SrvrInfo): boolean {

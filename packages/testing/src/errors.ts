@@ -22,7 +22,11 @@ export type TestingErrorCode =
   /** A bounded wait (`waitFor`) ran out of time. */
   | 'WAIT_TIMEOUT'
   /** A four-letter-word command got no answer (connection refused, reset or timed out). */
-  | 'FOUR_LETTER_WORD_FAILED';
+  | 'FOUR_LETTER_WORD_FAILED'
+  /** TLS test certificates need the `openssl` command line tool, and it is not on PATH. */
+  | 'OPENSSL_UNAVAILABLE'
+  /** `openssl` failed to make a test certificate (its message is quoted). */
+  | 'CERTIFICATE_FAILED';
 
 /** The harness's errors, under zkit's one root (`ZkitError`): `isZkitError` holds for them too. */
 export class TestingError extends ZkitError<TestingErrorCode> {

@@ -1,4 +1,5 @@
-import { connect } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as connectTls } from 'node:tls';
 import { TestingError } from './errors.js';
 import { waitFor } from './wait-for.js';
 
@@ -19,6 +20,12 @@ export interface FourLetterWordOptions {
    * @default 2000
    */
   timeout?: number;
+  /**
+   * Ask over TLS (a `secureClientPort` or a unified port), with these node `tls.connect` options (`ca`, and
+   * `cert`/`key` when the server needs a client certificate). ZooKeeper answers four-letter words over TLS too.
+   * @default plain TCP
+   */
+  tls?: ConnectionOptions;
 }
 
 const MODES: ReadonlySet<string> = new Set<ServerMode>([
@@ -43,7 +50,7 @@ export function fourLetterWord(
   const { host, port } = splitAddress(address);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = connect({ host, port });
+    const socket = open(host, port, options.tls);
     const fail = (reason: string, cause?: unknown): void => {
       socket.destroy();
       reject(
@@ -55,13 +62,19 @@ export function fourLetterWord(
       );
     };
     socket.setTimeout(timeout, () => fail(`no answer within ${timeout} ms`));
-    socket.on('connect', () => socket.end(word));
+    socket.on(options.tls === undefined ? 'connect' : 'secureConnect', () => socket.end(word));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (error) => fail(error.message, error));
     socket.on('close', (hadError) => {
       if (!hadError) resolve(Buffer.concat(chunks).toString('utf8'));
     });
   });
+}
+
+function open(host: string, port: number, tls: ConnectionOptions | undefined): Socket {
+  if (tls === undefined) return connect({ host, port });
+  // SNI takes a host name, never an IP; the certificate is still checked against `host`.
+  return connectTls({ servername: isIP(host) === 0 ? host : '', ...tls, host, port });
 }
 
 /** `srvr` parsed; rejects like `fourLetterWord` when the server does not answer at all. */
@@ -111,11 +124,16 @@ export function splitAddress(address: string): { host: string; port: number } {
  * Polls `srvr` on every address until one says `Mode: leader` (or `standalone`) and resolves with its
  * position in `addresses`; rejects with 'WAIT_TIMEOUT' after `timeout` ms, quoting the last answers.
  */
-export async function findLeader(addresses: readonly string[], timeout: number): Promise<number> {
+export async function findLeader(
+  addresses: readonly string[],
+  timeout: number,
+  tls?: ConnectionOptions,
+): Promise<number> {
+  const probe: FourLetterWordOptions = tls === undefined ? { timeout: 1000 } : { timeout: 1000, tls };
   const found = await waitFor(
     async () => {
       const answers = await Promise.all(
-        addresses.map((address) => srvr(address, { timeout: 1000 }).catch(() => undefined)),
+        addresses.map((address) => srvr(address, probe).catch(() => undefined)),
       );
       const index = answers.findIndex(
         (info) => info?.serving === true && (info.mode === 'leader' || info.mode === 'standalone'),

@@ -1,3 +1,5 @@
+import type { TestCertificates } from './certificates.js';
+
 /** Where a server came from: ZK_CONNECT, a local jar, or a container. */
 export type ProviderName = 'env' | 'local' | 'container';
 
@@ -9,9 +11,14 @@ export interface ServerInfo {
   readonly id: number;
   /** 127.0.0.1 for local servers; the host given in ZK_CONNECT or the container host otherwise. */
   readonly host: string;
+  /** The port of `connectionString`: the TLS port when the servers serve TLS. */
   readonly port: number;
   /** `host:port`, usable in a connection string. */
   readonly address: string;
+  /** With TLS: the port serving TLS (`secureClientPort`, or the one unified port). Absent without TLS. */
+  readonly securePort?: number;
+  /** With TLS: the plain port, when there is one (`plainPort`, or the unified port). Absent without TLS. */
+  readonly plainPort?: number;
   readonly running: boolean;
 }
 
@@ -22,6 +29,16 @@ export interface ZooKeeperHandle extends AsyncDisposable {
    * (`/zkit-test-<random>`) that exists when `startZooKeeper` resolves.
    */
   readonly connectionString: string;
+  /**
+   * With TLS and a plain port too (`tls.plainPort`, or `tls.portUnification` where it equals
+   * `connectionString`): the servers' plain client ports. Absent otherwise.
+   */
+  readonly plainConnectionString?: string;
+  /**
+   * With TLS: the run's throwaway certificates (PEM strings and file paths), removed by `stop()`. Give
+   * `tls.clientOptions` (or `ca.cert` + `client.cert`/`client.key`) to a TLS client.
+   */
+  readonly tls?: TestCertificates;
   readonly provider: ProviderName;
   readonly servers: readonly ServerInfo[];
   /** Idempotent. Kills the processes and removes their data dirs (env provider: deletes the chroot tree). */

@@ -19,6 +19,8 @@ describe('the public API', () => {
       'ZooKeeperUnavailableError',
       'fourLetterWord',
       'freePorts',
+      'issueClientCertificate',
+      'makeTestCertificates',
       'openObserver',
       'parseSrvr',
       'srvr',

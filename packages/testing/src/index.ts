@@ -1,3 +1,13 @@
+export type {
+  CertificateAuthority,
+  CertificateFiles,
+  ClientCertificate,
+  IssueOptions,
+  ServerCertificate,
+  TestCertificateOptions,
+  TestCertificates,
+} from './certificates.js';
+export { issueClientCertificate, makeTestCertificates } from './certificates.js';
 export type { ProviderAttempt, TestingErrorCode } from './errors.js';
 export { TestingError, ZooKeeperUnavailableError } from './errors.js';
 export type { FourLetterWordOptions, ServerMode, SrvrInfo } from './four-letter.js';
@@ -12,7 +22,7 @@ export type {
   ObserverOptions,
 } from './observer.js';
 export { openObserver } from './observer.js';
-export type { JvmProfile, StartOptions } from './options.js';
+export type { JvmProfile, SaslServerOptions, StartOptions, TlsServerOptions } from './options.js';
 export { freePorts } from './ports.js';
 export type { ProxyHandle } from './proxy.js';
 export { startProxy } from './proxy.js';

@@ -52,6 +52,44 @@ export interface StartOptions {
    * @default ZooKeeper's own, 60000
    */
   containerCheckInterval?: number;
+  /**
+   * Serve clients over TLS (local provider only), with throwaway certificates made per run (`handle.tls`).
+   * `true` is mutual TLS on a TLS-only port (`secureClientPort`). Quorum traffic between members stays plain.
+   * @default off
+   */
+  tls?: boolean | TlsServerOptions;
+  /**
+   * SASL DIGEST-MD5 users the servers accept (local provider only): ZooKeeper's SASLAuthenticationProvider
+   * with a JAAS file written per run. Clients that do not authenticate still connect (as in ZooKeeper).
+   * @default off
+   */
+  sasl?: SaslServerOptions;
+}
+
+/** How the servers serve TLS. */
+export interface TlsServerOptions {
+  /**
+   * ZooKeeper's `ssl.clientAuth`: 'need' refuses a client without a certificate from the test CA; 'want' asks
+   * for one and accepts none; 'none' does not ask (server-only TLS).
+   * @default 'need'
+   */
+  clientAuth?: 'need' | 'want' | 'none';
+  /**
+   * One port serving plain and TLS clients alike (`client.portUnification=true`), instead of a TLS-only port.
+   * Plain clients on it skip TLS and client certificates entirely: for migration tests.
+   * @default false
+   */
+  portUnification?: boolean;
+  /**
+   * Also a plain `clientPort` beside the TLS one (`handle.plainConnectionString`), e.g. for an observer.
+   * @default false
+   */
+  plainPort?: boolean;
+}
+
+export interface SaslServerOptions {
+  /** Username → password. Usernames: letters, digits, '_' and '-'. */
+  users: Readonly<Record<string, string>>;
 }
 
 export type JvmProfile = 'test' | 'server';
@@ -62,8 +100,27 @@ export function extraJvmFlags(options: { readonly containerCheckInterval?: numbe
   return interval === undefined ? [] : [`-Dznode.container.checkIntervalMs=${interval}`];
 }
 
-export type ResolvedStartOptions = Required<Omit<StartOptions, 'containerCheckInterval'>> &
-  Pick<StartOptions, 'containerCheckInterval'>;
+/** `tls` with its defaults filled in. */
+export type ResolvedTls = Required<TlsServerOptions>;
+
+type Optional = 'containerCheckInterval' | 'tls' | 'sasl';
+
+export type ResolvedStartOptions = Required<Omit<StartOptions, Optional>> & {
+  containerCheckInterval?: number;
+  /** Absent when TLS is off. */
+  tls?: ResolvedTls;
+  sasl?: SaslServerOptions;
+};
+
+function resolveTls(tls: StartOptions['tls']): ResolvedTls | undefined {
+  if (tls === undefined || tls === false) return undefined;
+  const given: TlsServerOptions = tls === true ? {} : tls;
+  return {
+    clientAuth: given.clientAuth ?? 'need',
+    portUnification: given.portUnification ?? false,
+    plainPort: given.plainPort ?? false,
+  };
+}
 
 /** Defaults in one place, and the combinations ZooKeeper would reject caught before a JVM starts. */
 export function resolveStartOptions(options: StartOptions = {}): ResolvedStartOptions {
@@ -81,6 +138,9 @@ export function resolveStartOptions(options: StartOptions = {}): ResolvedStartOp
       ? {}
       : { containerCheckInterval: options.containerCheckInterval }),
   };
+  const tls = resolveTls(options.tls);
+  if (tls !== undefined) resolved.tls = tls;
+  if (options.sasl !== undefined) resolved.sasl = options.sasl;
   validate(resolved);
   return resolved;
 }
@@ -107,6 +167,39 @@ function validate(options: ResolvedStartOptions): void {
     problems.push(`unknown provider '${options.provider}'`);
   }
   if (!['test', 'server'].includes(options.jvm)) problems.push(`unknown jvm profile '${options.jvm}'`);
+  problems.push(...tlsProblems(options.tls), ...saslProblems(options.sasl));
   if (problems.length > 0)
     throw new TestingError('INVALID_OPTIONS', `Invalid StartOptions: ${problems.join('; ')}`);
+}
+
+function tlsProblems(tls: ResolvedTls | undefined): string[] {
+  if (tls === undefined) return [];
+  const problems: string[] = [];
+  if (!['need', 'want', 'none'].includes(tls.clientAuth)) {
+    problems.push(`tls.clientAuth must be 'need', 'want' or 'none', not '${tls.clientAuth}'`);
+  }
+  if (tls.portUnification && tls.plainPort) {
+    problems.push('tls.portUnification already serves plain clients on its one port: drop tls.plainPort');
+  }
+  return problems;
+}
+
+/** Usernames become JAAS option names (`user_<name>`); passwords are never quoted back. */
+function saslProblems(sasl: SaslServerOptions | undefined): string[] {
+  if (sasl === undefined) return [];
+  const users = sasl.users as unknown;
+  if (typeof users !== 'object' || users === null)
+    return ['sasl.users must be an object of username → password'];
+  const entries = Object.entries(users);
+  if (entries.length === 0) return ['sasl.users names no user'];
+  const problems: string[] = [];
+  for (const [name, password] of entries) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+      problems.push(`sasl user ${JSON.stringify(name)}: a username is 1-64 letters, digits, '_' or '-'`);
+    }
+    if (typeof password !== 'string' || password === '' || /[\0\r\n]/.test(password)) {
+      problems.push(`sasl user ${JSON.stringify(name)}: the password must be a non-empty string on one line`);
+    }
+  }
+  return problems;
 }

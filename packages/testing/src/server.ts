@@ -9,7 +9,14 @@ export const QUORUM_MAIN = 'org.apache.zookeeper.server.quorum.QuorumPeerMain';
 export interface LocalServerSpec {
   readonly index: number;
   readonly id: number;
+  /** The port of the handle's connection string (the TLS one when TLS is on). */
   readonly clientPort: number;
+  /** The TLS port (`secureClientPort`, or the unified port); absent without TLS. */
+  readonly securePort?: number;
+  /** The plain port, when there is one (the unified port serves plain clients too). */
+  readonly plainPort?: number;
+  /** JVM flags of this server beyond the launch's own (e.g. the JAAS file). */
+  readonly jvmArgs?: readonly string[];
   /** Holds zoo.cfg and data/ (with myid for a quorum member). */
   readonly dir: string;
   readonly configFile: string;
@@ -75,7 +82,14 @@ export class LocalServer {
     this.#output = new OutputTail(16 * 1024);
     const child = spawn(
       this.launch.java,
-      [...this.launch.jvmArgs, '-cp', this.launch.classpath, this.spec.mainClass, this.spec.configFile],
+      [
+        ...this.launch.jvmArgs,
+        ...(this.spec.jvmArgs ?? []),
+        '-cp',
+        this.launch.classpath,
+        this.spec.mainClass,
+        this.spec.configFile,
+      ],
       { cwd: this.spec.dir, env: this.spec.env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.#child = child;

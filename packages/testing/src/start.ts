@@ -1,5 +1,5 @@
 import { startLocalEnsemble } from './ensemble.js';
-import { type ProviderAttempt, ZooKeeperUnavailableError } from './errors.js';
+import { type ProviderAttempt, TestingError, ZooKeeperUnavailableError } from './errors.js';
 import type { ProviderName, ZooKeeperHandle } from './handle.js';
 import {
   extraJvmFlags,
@@ -11,12 +11,15 @@ import { startFromEnv } from './providers/env.js';
 import { locateLocalZooKeeper } from './providers/local-jar.js';
 import { probeContainerRuntime, startContainer } from './providers/testcontainers.js';
 
-type Outcome = { handle: ZooKeeperHandle } | { unavailable: string };
+/** `unsupported`: the provider exists but cannot do what the options ask (TLS, SASL). */
+type Outcome = { handle: ZooKeeperHandle } | { unavailable: string } | { unsupported: string };
 
 /**
  * Starts (or, with ZK_CONNECT, borrows) a ZooKeeper for tests. Providers are tried in order; the first one
  * that is available is used, and its start failure is reported as is rather than hidden by trying the next.
- * Rejects with `ZooKeeperUnavailableError` (code 'ZOOKEEPER_UNAVAILABLE') when none is available.
+ * Rejects with `ZooKeeperUnavailableError` (code 'ZOOKEEPER_UNAVAILABLE') when none is available, and with
+ * `TestingError` 'NOT_SUPPORTED' when the provider asked for by name cannot serve TLS or SASL ('auto' goes on
+ * to the next provider instead).
  */
 export async function startZooKeeper(options?: StartOptions): Promise<ZooKeeperHandle> {
   const resolved = resolveStartOptions(options);
@@ -24,7 +27,10 @@ export async function startZooKeeper(options?: StartOptions): Promise<ZooKeeperH
   for (const provider of candidates(resolved)) {
     const outcome = await PROVIDERS[provider](resolved);
     if ('handle' in outcome) return outcome.handle;
-    attempts.push({ provider, reason: outcome.unavailable });
+    if ('unsupported' in outcome && resolved.provider !== 'auto') {
+      throw new TestingError('NOT_SUPPORTED', `provider '${provider}' ${outcome.unsupported}`);
+    }
+    attempts.push({ provider, reason: 'unsupported' in outcome ? outcome.unsupported : outcome.unavailable });
   }
   throw new ZooKeeperUnavailableError(attempts);
 }
@@ -37,6 +43,10 @@ const PROVIDERS: Record<ProviderName, (options: ResolvedStartOptions) => Promise
   async env(options) {
     const zkConnect = options.env.ZK_CONNECT?.trim();
     if (!zkConnect) return { unavailable: 'ZK_CONNECT is not set' };
+    const secure = securityAsked(options);
+    if (secure !== undefined) {
+      return { unsupported: `cannot give ${secure}: ZK_CONNECT servers are configured outside the test run` };
+    }
     // An existing ensemble cannot be killed or restarted by a test, which is what servers: 3 is for.
     if (options.servers === 3)
       return { unavailable: 'ZK_CONNECT is set, but servers: 3 needs servers we control' };
@@ -46,14 +56,27 @@ const PROVIDERS: Record<ProviderName, (options: ResolvedStartOptions) => Promise
   async local(options) {
     const located = locateLocalZooKeeper(options.env, '/', options.jvm);
     if (!located.found) return { unavailable: located.reason };
+    if (options.tls !== undefined && located.launch.tlsProblem !== undefined) {
+      return { unavailable: located.launch.tlsProblem };
+    }
     const launch = { ...located.launch, jvmArgs: [...located.launch.jvmArgs, ...extraJvmFlags(options)] };
     return { handle: await startLocalEnsemble(launch, { ...options, size: options.servers }) };
   },
 
   async container(options) {
     if (options.servers === 3) return { unavailable: 'the container provider runs a single server only' };
+    const secure = securityAsked(options);
+    if (secure !== undefined) {
+      return { unsupported: `cannot give ${secure} yet (the local provider can: java + a ZooKeeper jar)` };
+    }
     const runtime = await probeContainerRuntime();
     if (!runtime.available) return { unavailable: `no container runtime (${runtime.reason})` };
     return { handle: await startContainer(options) };
   },
 };
+
+/** 'TLS', 'SASL' or 'TLS and SASL' when the options ask for them. */
+function securityAsked(options: ResolvedStartOptions): string | undefined {
+  const asked = [options.tls && 'TLS', options.sasl && 'SASL'].filter((name) => typeof name === 'string');
+  return asked.length === 0 ? undefined : asked.join(' and ');
+}

@@ -22,15 +22,27 @@ function touch(path: string, mode = 0o644): string {
 }
 
 describe('locateLocalZooKeeper', () => {
-  it("finds this machine's java and Debian's zookeeper.jar with a visible slf4j binding", () => {
+  it("finds this machine's java and Debian's zookeeper.jar with netty-codec (for TLS) and a visible slf4j binding", () => {
     const located = locateLocalZooKeeper({ PATH: '/usr/local/bin:/usr/bin:/bin' });
     expect(located).toMatchObject({
       found: true,
       launch: {
         java: '/usr/bin/java',
-        classpath: '/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar',
+        classpath:
+          '/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/netty-codec.jar:/usr/share/java/slf4j-simple.jar',
         source: '/usr/share/java/zookeeper.jar',
       },
+    });
+    expect(located.found && located.launch.tlsProblem).toBeUndefined();
+  });
+
+  it('says TLS cannot work when the Debian layout lacks netty-codec.jar', () => {
+    touch(join(root, 'bin/java'), 0o755);
+    touch(join(root, 'usr/share/java/zookeeper.jar'));
+    const located = locateLocalZooKeeper({ PATH: join(root, 'bin') }, root);
+    expect(located).toMatchObject({
+      found: true,
+      launch: { tlsProblem: expect.stringContaining('netty-codec.jar') },
     });
   });
 

@@ -9,6 +9,8 @@ export interface JavaLaunch {
   readonly jvmArgs: readonly string[];
   /** Where the jar was found, for messages. */
   readonly source: string;
+  /** Why this installation cannot serve TLS, when it cannot (a missing jar). */
+  readonly tlsProblem?: string;
 }
 
 export type LocateResult = { found: true; launch: JavaLaunch } | { found: false; reason: string };
@@ -75,17 +77,16 @@ export function findJava(env: NodeJS.ProcessEnv): Found<{ path: string }> {
   return { found: false, reason: `no java: JAVA_HOME is not set and java is not on PATH=${env.PATH ?? ''}` };
 }
 
-function findClasspath(
-  env: NodeJS.ProcessEnv,
-  root: string,
-): Found<{ launch: Pick<JavaLaunch, 'classpath' | 'source'> }> {
+function findClasspath(env: NodeJS.ProcessEnv, root: string): Found<{ launch: ClasspathLaunch }> {
   const home = env.ZOOKEEPER_HOME;
   if (home) return fromZooKeeperHome(home);
   return fromDebianLayout(root);
 }
 
 /** A release tarball: jars in lib/ (3.5+) or at the top (3.4); conf/ holds its logback/log4j config. */
-function fromZooKeeperHome(home: string): Found<{ launch: Pick<JavaLaunch, 'classpath' | 'source'> }> {
+type ClasspathLaunch = Pick<JavaLaunch, 'classpath' | 'source' | 'tlsProblem'>;
+
+function fromZooKeeperHome(home: string): Found<{ launch: ClasspathLaunch }> {
   const jarDirs = [join(home, 'lib'), home].filter((dir) => jarsIn(dir).some(isServerJar));
   const first = jarDirs[0];
   if (first === undefined) {
@@ -103,9 +104,11 @@ function fromZooKeeperHome(home: string): Found<{ launch: Pick<JavaLaunch, 'clas
 
 /**
  * Debian's `zookeeper` package: zookeeper.jar's manifest Class-Path names its dependencies in /usr/share/java,
- * so the classpath only adds an slf4j binding (simple to see errors; nop if that is all there is).
+ * so the classpath only adds an slf4j binding (simple to see errors; nop if that is all there is) and
+ * netty-codec.jar, which the manifest lacks and TLS needs: without it a TLS server starts, binds its port and
+ * fails every handshake (NoClassDefFoundError: io/netty/handler/codec/ByteToMessageDecoder).
  */
-function fromDebianLayout(root: string): Found<{ launch: Pick<JavaLaunch, 'classpath' | 'source'> }> {
+function fromDebianLayout(root: string): Found<{ launch: ClasspathLaunch }> {
   const javaDir = join(root, 'usr', 'share', 'java');
   const jar = join(javaDir, 'zookeeper.jar');
   if (!existsSync(jar)) {
@@ -113,8 +116,17 @@ function fromDebianLayout(root: string): Found<{ launch: Pick<JavaLaunch, 'class
   }
   const binding = ['slf4j-simple.jar', 'slf4j-nop.jar'].map((name) => join(javaDir, name)).find(existsSync);
   const conf = join(root, 'etc', 'zookeeper', 'conf');
-  const entries = [existsSync(conf) ? conf : undefined, jar, binding].filter((e) => e !== undefined);
-  return { found: true, launch: { classpath: entries.join(delimiter), source: jar } };
+  const codec = join(javaDir, 'netty-codec.jar');
+  const hasCodec = existsSync(codec);
+  const entries = [existsSync(conf) ? conf : undefined, jar, hasCodec ? codec : undefined, binding].filter(
+    (e) => e !== undefined,
+  );
+  const launch = { classpath: entries.join(delimiter), source: jar };
+  if (hasCodec) return { found: true, launch };
+  return {
+    found: true,
+    launch: { ...launch, tlsProblem: `TLS needs ${codec} (Debian package libnetty-java), which is missing` },
+  };
 }
 
 function isServerJar(name: string): boolean {

@@ -19,13 +19,14 @@ export function zooKeeperCommandLines(): string[][] {
   return found;
 }
 
-/** The temp dir of the live server whose zoo.cfg says `clientPort=<port>`. */
+/** The temp dir of the live server whose zoo.cfg says `clientPort=<port>` (or `secureClientPort=<port>`). */
 export function serverDirOf(port: number): string | undefined {
   for (const args of zooKeeperCommandLines()) {
     const cfg = args.find((arg) => arg.endsWith('/zoo.cfg'));
     if (cfg === undefined) continue;
     try {
-      if (readFileSync(cfg, 'utf8').includes(`clientPort=${port}\n`)) return cfg.replace(/\/zoo\.cfg$/, '');
+      const ports = new RegExp(`^(clientPort|secureClientPort)=${port}$`, 'm');
+      if (ports.test(readFileSync(cfg, 'utf8'))) return cfg.replace(/\/zoo\.cfg$/, '');
     } catch {
       // Removed meanwhile.
     }
