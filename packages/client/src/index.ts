@@ -41,7 +41,7 @@ export type { InstanceOptions, InstanceRegistration } from './discovery/register
 export type { Services, ServicesCallback, ServicesOptions } from './discovery/services.js';
 export type { Strategy } from './discovery/strategies.js';
 export type { FailureListener, ZkFailure } from './failures.js';
-export type { Auth, ConnectOptions, OfflineCalls } from './options.js';
+export type { Auth, ConnectOptions, OfflineCalls, SaslOptions } from './options.js';
 export {
   CREATOR_ALL_WORLD_READ,
   checkConnectionString,

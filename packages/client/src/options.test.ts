@@ -91,6 +91,36 @@ describe('resolveOptions', () => {
     expect(resolveOptions('h:1', { auth: [entry] }).auth).toEqual([entry]);
   });
 
+  it('takes SASL credentials, DIGEST-MD5 by default, copied', () => {
+    const sasl = { username: 'svc', password: 's3cret' };
+    const resolved = resolveOptions('h:1', { sasl });
+    expect(resolved.sasl).toEqual({ mechanism: 'DIGEST-MD5', username: 'svc', password: 's3cret' });
+    expect(resolved.sasl).not.toBe(sasl);
+    expect(resolveOptions('h:1').sasl).toBeUndefined();
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'svc:s3cret'],
+    ['another mechanism', { mechanism: 'PLAIN', username: 'svc', password: 's3cret' }],
+    ['no username', { password: 's3cret' }],
+    ['an empty username', { username: '', password: 's3cret' }],
+    ['no password', { username: 'svc' }],
+    ['an empty password', { username: 'svc', password: '' }],
+    ['a password that is not a string', { username: 'svc', password: Buffer.from('s3cret') }],
+  ])('refuses sasl with %s (INVALID_OPTION), never echoing the password', (_, sasl) => {
+    const bad = () => resolveOptions('h:1', { sasl: sasl as never });
+    expect(bad).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringMatching(/^option sasl/) }),
+    );
+    expect(bad).not.toThrow(/s3cret/);
+  });
+
+  it('takes sasl:<user> ACL ids', () => {
+    const acl = [{ scheme: 'sasl', id: 'alice', perms: ['read', 'write'] }] as const;
+    expect(resolveOptions('h:1', { registrationAcl: acl, parentAcl: acl }).registrationAcl).toEqual(acl);
+  });
+
   it("queues offline calls by default, takes 'reject', refuses anything else", () => {
     expect(resolveOptions('h:1').offlineCalls).toBe('queue');
     expect(resolveOptions('h:1', { offlineCalls: 'reject' }).offlineCalls).toBe('reject');

@@ -7,6 +7,7 @@ import {
   DEFAULT_SESSION_TIMEOUT,
   DEFAULT_STALL_TIMEOUT,
   heartbeatInterval,
+  type SaslConfig,
   type SessionHandle,
   validatePath,
   zkError,
@@ -19,6 +20,18 @@ export interface Auth {
   readonly scheme: string;
   /** For `digest`: `'user:password'`. Sent to ZooKeeper only, never logged. */
   readonly credentials: string;
+}
+
+/**
+ * SASL authentication, redone on every connection before any other request; `sasl:<username>` ACL ids match it.
+ * A refused password is AUTH_FAILED, final (no other session is tried).
+ */
+export interface SaslOptions {
+  /** The only one ZooKeeper's own DigestLoginModule serves. @default 'DIGEST-MD5' */
+  readonly mechanism?: 'DIGEST-MD5';
+  readonly username: string;
+  /** Only a digest of it reaches ZooKeeper; never logged, never in an error, an event or `diagnostics()`. */
+  readonly password: string;
 }
 
 /**
@@ -36,6 +49,8 @@ export interface ConnectOptions {
   readonly logger?: Logger;
   /** Credentials added to every session, new ones after an expiry too. @default [] */
   readonly auth?: readonly Auth[];
+  /** SASL authentication of every connection, e.g. `{ username: 'svc', password }`. @default none */
+  readonly sasl?: SaslOptions;
   /**
    * When the main thread shows no life for this long, the worker removes this process's registrations (a wedged
    * process should get no traffic) and puts them back when it recovers. 0 disables. @default 60000
@@ -81,6 +96,7 @@ export interface ResolvedOptions {
   readonly connectTimeout: number;
   readonly logger: Logger;
   readonly auth: readonly Auth[];
+  readonly sasl: SaslConfig | undefined;
   readonly stallTimeout: number;
   /** How often the main thread beats for the worker's stall watchdog, in ms (from `stallTimeout`). */
   readonly heartbeatInterval: number;
@@ -116,6 +132,7 @@ export function resolveOptions(
     connectTimeout: positive('connectTimeout', options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT),
     logger: options.logger ?? pino(),
     auth: checkAuth(options.auth ?? []),
+    sasl: options.sasl === undefined ? undefined : checkSasl(options.sasl),
     stallTimeout: nonNegative('stallTimeout', options.stallTimeout ?? DEFAULT_STALL_TIMEOUT),
     registrationAcl: checkAcl('registrationAcl', options.registrationAcl ?? WORLD_READ),
     parentAcl: checkAcl('parentAcl', options.parentAcl ?? OPEN),
@@ -211,8 +228,24 @@ function checkResume(resume: SessionHandle): SessionHandle {
   return { id, password: new Uint8Array(password) };
 }
 
+/** Checked here so a typo costs no session; the password is never echoed. */
+function checkSasl(sasl: SaslOptions): SaslConfig {
+  if (typeof sasl !== 'object' || sasl === null || Array.isArray(sasl)) {
+    throw invalidOption('sasl', 'must be { username, password, mechanism? }');
+  }
+  const { mechanism = 'DIGEST-MD5', username, password } = sasl;
+  if (mechanism !== 'DIGEST-MD5') throw invalidOption('sasl', "mechanism must be 'DIGEST-MD5'");
+  if (typeof username !== 'string' || username === '') {
+    throw invalidOption('sasl', 'username must be a non-empty string');
+  }
+  if (typeof password !== 'string' || password === '') {
+    throw invalidOption('sasl', 'password must be a non-empty string');
+  }
+  return { mechanism, username, password };
+}
+
 const PERMISSIONS = new Set(['read', 'write', 'create', 'delete', 'admin']);
-const SCHEMES = new Set(['world', 'auth', 'digest', 'ip']);
+const SCHEMES = new Set(['world', 'auth', 'digest', 'ip', 'sasl']);
 
 function checkAcl(name: string, acl: readonly AclEntry[]): readonly AclEntry[] {
   if (!Array.isArray(acl) || acl.length === 0) throw invalidOption(name, 'must be a non-empty array');

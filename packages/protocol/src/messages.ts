@@ -109,7 +109,7 @@ export interface WorkerConfig {
   readonly incrementalChildrenFrom: number;
   readonly auth: readonly AuthInfo[];
   /** SASL on every connection; absent: none. */
-  // readonly sasl?: SaslConfig;
+  readonly sasl?: SaslConfig;
   /** TLS for every connection; absent: plain TCP. */
   readonly tls?: TlsConfig;
   /** ACL of nodes zkit creates: registrations, and parents it creates for them. */

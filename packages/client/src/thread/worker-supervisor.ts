@@ -171,6 +171,7 @@ export class WorkerSupervisor {
       maxDataBytes: o.maxDataBytes,
       incrementalChildrenFrom: o.incrementalChildrenFrom,
       auth: o.auth,
+      ...(o.sasl ? { sasl: o.sasl } : {}),
       registrationAcl: o.registrationAcl,
       parentAcl: o.parentAcl,
       heartbeat: this.heartbeat.buffer,

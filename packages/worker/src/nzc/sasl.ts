@@ -145,7 +145,10 @@ export function authenticateWithSasl(client: object, credentials: SaslCredential
     if (refusal !== undefined || reply.err !== 0) {
       refuse(
         current,
-        zkError('AUTH_FAILED', `ZooKeeper refused SASL authentication (${refusal ?? reply.err})`),
+        zkError(
+          'AUTH_FAILED',
+          `ZooKeeper refused SASL authentication as ${JSON.stringify(credentials.username)} (${refusal ?? reply.err})`,
+        ),
       );
       return;
     }

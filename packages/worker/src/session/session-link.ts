@@ -5,6 +5,7 @@ import { errorFields, type Log } from '../log-forward.js';
 import { closeClient } from '../nzc/close.js';
 import { failQueued } from '../nzc/fail-queued.js';
 import { boundHandshake } from '../nzc/handshake.js';
+import { authenticateWithSasl } from '../nzc/sasl.js';
 import { batchWritesPerTurn } from '../nzc/write-batching.js';
 import { type Client, exists } from './ops.js';
 
@@ -76,6 +77,10 @@ export function makeClient(
       : {}),
   } as Partial<zookeeper.Option>);
   for (const { scheme, credentials } of config.auth) client.addAuthInfo(scheme, Buffer.from(credentials));
+  // Unpatched, the client would connect without the identity asked for: refused instead (the version is pinned).
+  if (config.sasl && !authenticateWithSasl(client, config.sasl)) {
+    throw zkError('INTERNAL', 'node-zookeeper-client internals changed: SASL authentication is unavailable');
+  }
   if (!boundHandshake(client)) log.warn({}, 'node-zookeeper-client internals changed: handshakes unbounded');
   if (!batchWritesPerTurn(client))
     log.debug({}, 'node-zookeeper-client internals changed: requests written one by one');

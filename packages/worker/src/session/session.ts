@@ -15,6 +15,7 @@ import zookeeper from 'node-zookeeper-client';
 import { throwIfAborted } from '../calls.js';
 import { type Deferred, deferred } from '../deferred.js';
 import { errorFields, type Log } from '../log-forward.js';
+import { saslFailure } from '../nzc/sasl.js';
 import { isLost } from './lost.js';
 import { type Client, sessionIdHex } from './ops.js';
 import { SessionGates } from './ready-gate.js';
@@ -267,9 +268,12 @@ export class Session {
    */
   #onAuthFailed(link: Link): void {
     if (this.#state === 'auth_failed' || this.#state === 'closed') return;
-    const error = zkError('AUTH_FAILED', 'ZooKeeper refused the credentials (ConnectOptions.auth)');
+    // SASL says why (a refused password, a server without SASL); its message never holds the password.
+    const error =
+      saslFailure(link.client) ??
+      zkError('AUTH_FAILED', 'ZooKeeper refused the credentials (ConnectOptions.auth)');
     this.log.error(
-      { sessionId: this.sessionId },
+      { sessionId: this.sessionId, reason: error.message },
       'ZooKeeper refused the credentials; no new session will be opened',
     );
     this.#stop(link);
