@@ -13,6 +13,7 @@ export type {
   Permission,
   SessionErrorCode,
   SessionState,
+  TlsVersion,
   ZkErrorCode,
 } from '@zkit/protocol';
 export {
@@ -55,6 +56,7 @@ export type {
   ServerData,
 } from './registrations/registration.js';
 export type { CallOptions } from './thread/abortable.js';
+export type { TlsMaterial, TlsOptions } from './tls-options.js';
 export type { DeleteOptions } from './tree/delete-node.js';
 export type { DeleteResult } from './tree/delete-plan.js';
 export type { ExportOptions } from './tree/export-tree.js';

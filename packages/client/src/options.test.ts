@@ -155,3 +155,20 @@ describe('resolveOptions', () => {
     }
   });
 });
+
+describe('TLS options', () => {
+  it('accepts x509 ACL ids (mutual TLS identities) for registrations and parents', () => {
+    const acl = [{ scheme: 'x509' as const, id: 'CN=svc-a', perms: ['read' as const, 'write' as const] }];
+    expect(resolveOptions('h:2281', { registrationAcl: acl, parentAcl: acl })).toMatchObject({
+      registrationAcl: acl,
+      parentAcl: acl,
+    });
+  });
+
+  it('takes tls: true as TLS with default CAs, and refuses a tls of the wrong type with INVALID_OPTION', () => {
+    expect(resolveOptions('h:2281', { tls: true }).tls).toEqual({});
+    expect(() => resolveOptions('h:2281', { tls: 'yes' as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+  });
+});

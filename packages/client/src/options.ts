@@ -7,6 +7,7 @@ import {
   DEFAULT_SESSION_TIMEOUT,
   DEFAULT_STALL_TIMEOUT,
   heartbeatInterval,
+  type TlsConfig,
   type SaslConfig,
   type SessionHandle,
   validatePath,
@@ -14,6 +15,7 @@ import {
 } from '@zkit/protocol';
 import { type Logger, pino } from 'pino';
 import { checkSignal } from './thread/abortable.js';
+import { checkTls, type TlsOptions } from './tls-options.js';
 
 export interface Auth {
   /** A lowercase identifier, e.g. `'digest'`. */
@@ -49,6 +51,13 @@ export interface ConnectOptions {
   readonly logger?: Logger;
   /** Credentials added to every session, new ones after an expiry too. @default [] */
   readonly auth?: readonly Auth[];
+  /**
+   * TLS for every connection (reconnects, failover, new sessions, a replacement worker), e.g.
+   * `{ ca, cert, key }` for mutual TLS, whose certificate gives the session an `x509:CN=...` identity for ACLs;
+   * `true`: TLS with node's default CAs. A failed handshake makes connect() reject with TLS_ERROR. See TlsOptions.
+   * @default false (plain TCP)
+   */
+  readonly tls?: boolean | TlsOptions;
   /** SASL authentication of every connection, e.g. `{ username: 'svc', password }`. @default none */
   readonly sasl?: SaslOptions;
   /**
@@ -96,6 +105,7 @@ export interface ResolvedOptions {
   readonly connectTimeout: number;
   readonly logger: Logger;
   readonly auth: readonly Auth[];
+  readonly tls: TlsConfig | undefined;
   readonly sasl: SaslConfig | undefined;
   readonly stallTimeout: number;
   /** How often the main thread beats for the worker's stall watchdog, in ms (from `stallTimeout`). */
@@ -132,6 +142,7 @@ export function resolveOptions(
     connectTimeout: positive('connectTimeout', options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT),
     logger: options.logger ?? pino(),
     auth: checkAuth(options.auth ?? []),
+    tls: checkTls(options.tls),
     sasl: options.sasl === undefined ? undefined : checkSasl(options.sasl),
     stallTimeout: nonNegative('stallTimeout', options.stallTimeout ?? DEFAULT_STALL_TIMEOUT),
     registrationAcl: checkAcl('registrationAcl', options.registrationAcl ?? WORLD_READ),
@@ -245,7 +256,7 @@ function checkSasl(sasl: SaslOptions): SaslConfig {
 }
 
 const PERMISSIONS = new Set(['read', 'write', 'create', 'delete', 'admin']);
-const SCHEMES = new Set(['world', 'auth', 'digest', 'ip', 'sasl']);
+const SCHEMES = new Set(['world', 'auth', 'digest', 'ip', 'x509', 'sasl']);
 
 function checkAcl(name: string, acl: readonly AclEntry[]): readonly AclEntry[] {
   if (!Array.isArray(acl) || acl.length === 0) throw invalidOption(name, 'must be a non-empty array');

@@ -171,6 +171,8 @@ export class WorkerSupervisor {
       maxDataBytes: o.maxDataBytes,
       incrementalChildrenFrom: o.incrementalChildrenFrom,
       auth: o.auth,
+      // A replacement worker connects the same way: every connection of the session is TLS.
+      ...(o.tls ? { tls: o.tls } : {}),
       ...(o.sasl ? { sasl: o.sasl } : {}),
       registrationAcl: o.registrationAcl,
       parentAcl: o.parentAcl,

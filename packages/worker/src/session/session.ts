@@ -16,6 +16,7 @@ import { throwIfAborted } from '../calls.js';
 import { type Deferred, deferred } from '../deferred.js';
 import { errorFields, type Log } from '../log-forward.js';
 import { saslFailure } from '../nzc/sasl.js';
+import { connectOverTls } from '../nzc/tls-connect.js';
 import { isLost } from './lost.js';
 import { type Client, sessionIdHex } from './ops.js';
 import { SessionGates } from './ready-gate.js';
@@ -29,6 +30,7 @@ import {
   stopLink,
   verifyCredentials,
 } from './session-link.js';
+import { serverCount, TlsFailures } from './tls-failures.js';
 
 export type { CreateClient } from './session-link.js';
 
@@ -66,6 +68,8 @@ export class Session {
   readonly #opened: Deferred<void> = deferred();
   #everConnected = false;
   readonly #retry: EndlessRetryPolicy;
+  /** With ConnectOptions.tls: what became of each connection's handshake (see tls-failures.ts). */
+  readonly #tls: TlsFailures | undefined;
   /** Hex ids of the newest sessions this process held, newest last: their stale ephemeral nodes are ours. */
   readonly ownSessions: string[];
 
@@ -77,6 +81,12 @@ export class Session {
   ) {
     this.ownSessions = config.ownSessions.slice(-OWN_SESSIONS_KEPT);
     this.#retry = exponentialBackoff(sessionRenewalBackoff(config.sessionTimeout));
+    this.#tls = config.tls
+      ? new TlsFailures(serverCount(config.connectionString), log, {
+          onHopeless: (error) => this.#opened.reject(error),
+          onFailure: (error) => this.events.onFailure(error),
+        })
+      : undefined;
   }
 
   get state(): SessionState {
@@ -140,12 +150,13 @@ export class Session {
 
   /**
    * Opens the first session, resuming `config.resume` when given. Resolves once the server accepted the
-   * credentials; rejects with CONNECT_TIMEOUT, or AUTH_FAILED (after which no other session is tried).
+   * credentials; rejects with CONNECT_TIMEOUT, or AUTH_FAILED (after which no other session is tried), or
+   * TLS_ERROR: at once when every server failed its TLS handshake, else at the timeout when one did.
    */
   async open(): Promise<SessionInfo> {
     const link = this.#start(this.config.resume);
     const timer = setTimeout(
-      () => this.#opened.reject(connectTimeout(this.config)),
+      () => this.#opened.reject(this.#tls?.error() ?? connectTimeout(this.config)),
       this.config.connectTimeout,
     );
     try {
@@ -185,6 +196,16 @@ export class Session {
   #start(resume: SessionHandle | undefined): Link {
     const client = makeClient(this.createClient, this.config, resume, this.log);
     const link = newLink(client, ++this.#epoch, this.config);
+    if (this.#tls && this.config.tls) {
+      const hooks = this.#tls.hooks({
+        everUp: () => this.#everConnected,
+        current: () => link === this.#link && !link.stopped,
+      });
+      // Unpatched, the client would connect in the clear, which is not what was asked for: refused instead.
+      if (!connectOverTls(client, this.config.tls, hooks)) {
+        throw zkError('INTERNAL', 'node-zookeeper-client internals changed: TLS is unavailable');
+      }
+    }
     link.client.on('state', (state: zookeeper.State) => {
       if (link === this.#link) this.#onClientState(link, state);
     });
