@@ -51,7 +51,9 @@ describe('makeTestCertificates', () => {
       expect(files.key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
       expect(statSync(files.keyFile).mode & 0o077).toBe(0);
     }
-    expect(readFileSync(certs.server.keyStoreFile, 'utf8')).toBe(`${certs.server.key}${certs.server.cert}`);
+    expect(readFileSync(certs.server.keyStoreFile, 'utf8')).toBe(
+      `${certs.server.key}${certs.server.cert}${certs.ca.cert}`,
+    );
     expect(certs.clientOptions).toEqual({
       ca: certs.ca.cert,
       cert: certs.client.cert,

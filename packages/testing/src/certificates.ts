@@ -37,7 +37,7 @@ export interface ClientCertificate extends CertificateFiles {
   readonly cn: string;
 }
 
-/** The server's certificate; `keyStoreFile` is key + certificate in one PEM file, ZooKeeper's `ssl.keyStore`. */
+/** The server's certificate; `keyStoreFile` is key + certificate + CA in one PEM file, ZooKeeper's `ssl.keyStore`. */
 export interface ServerCertificate extends CertificateFiles {
   readonly keyStoreFile: string;
 }
@@ -166,9 +166,11 @@ async function issueServerCertificate(
     ],
     ...options,
   });
-  // ZooKeeper's PEM keystore (ssl.keyStore.type=PEM) reads the key and the certificate from one file.
+  // ZooKeeper's PEM keystore (ssl.keyStore.type=PEM) reads the key and the certificate chain from one file.
+  // The chain ends with the CA, as in the measured setup: a client trusting another CA then fails with
+  // SELF_SIGNED_CERT_IN_CHAIN.
   const keyStoreFile = join(ca.dir, 'server-keystore.pem');
-  await writeFile(keyStoreFile, `${files.key}${files.cert}`, { mode: 0o600 });
+  await writeFile(keyStoreFile, `${files.key}${files.cert}${ca.cert}`, { mode: 0o600 });
   return { ...files, keyStoreFile };
 }
 

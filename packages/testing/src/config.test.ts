@@ -45,4 +45,53 @@ describe('renderZooCfg', () => {
       'server.3=127.0.0.1:2890:3890',
     ]);
   });
+
+  const tls = {
+    keyStoreFile: '/tmp/tls/server-keystore.pem',
+    trustStoreFile: '/tmp/tls/ca.crt',
+    clientAuth: 'need',
+  } as const;
+  const tlsLines = [
+    'serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory',
+    'ssl.keyStore.location=/tmp/tls/server-keystore.pem',
+    'ssl.keyStore.type=PEM',
+    'ssl.trustStore.location=/tmp/tls/ca.crt',
+    'ssl.trustStore.type=PEM',
+    'ssl.clientAuth=need',
+  ];
+  const { clientPort: _plain, ...noPlain } = base;
+
+  it('serves TLS only on a loopback secureClientPort through Netty, with PEM stores', () => {
+    const lines = renderZooCfg({ ...noPlain, secureClientPort: 2281, tls }).split('\n');
+    expect(lines).not.toContainEqual(expect.stringMatching(/^clientPort/));
+    expect(lines).toEqual(
+      expect.arrayContaining(['secureClientPort=2281', 'secureClientPortAddress=127.0.0.1', ...tlsLines]),
+    );
+    expect(lines).not.toContainEqual(expect.stringMatching(/portUnification|authProvider/));
+  });
+
+  it('keeps a plain clientPort beside the TLS one when asked', () => {
+    const lines = renderZooCfg({ ...base, secureClientPort: 2281, tls }).split('\n');
+    expect(lines).toEqual(expect.arrayContaining(['clientPort=2181', 'secureClientPort=2281']));
+  });
+
+  it('unifies the ports with the x509 provider registered by hand (no secureClientPort to do it)', () => {
+    const lines = renderZooCfg({ ...base, portUnification: true, tls }).split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'clientPort=2181',
+        ...tlsLines,
+        'client.portUnification=true',
+        'authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider',
+      ]),
+    );
+    expect(lines).not.toContainEqual(expect.stringMatching(/^secureClientPort/));
+  });
+
+  it('registers the SASL provider when asked', () => {
+    expect(renderZooCfg({ ...base, sasl: true })).toContain(
+      'authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n',
+    );
+    expect(renderZooCfg(base)).not.toContain('authProvider');
+  });
 });

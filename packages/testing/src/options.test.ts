@@ -48,4 +48,32 @@ describe('resolveStartOptions', () => {
       '-Dznode.container.checkIntervalMs=200',
     ]);
   });
+
+  it('fills in TLS defaults: mutual TLS on a TLS-only port', () => {
+    expect(resolveStartOptions({ tls: true }).tls).toEqual({
+      clientAuth: 'need',
+      portUnification: false,
+      plainPort: false,
+    });
+    expect(resolveStartOptions({ tls: { clientAuth: 'none', plainPort: true } }).tls).toEqual({
+      clientAuth: 'none',
+      portUnification: false,
+      plainPort: true,
+    });
+    expect(resolveStartOptions({ tls: false })).not.toHaveProperty('tls');
+    expect(resolveStartOptions()).not.toHaveProperty('sasl');
+  });
+
+  it('rejects TLS and SASL options ZooKeeper could not honour, never quoting a password', () => {
+    expect(() => resolveStartOptions({ tls: { portUnification: true, plainPort: true } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringContaining('plainPort') }),
+    );
+    expect(() => resolveStartOptions({ tls: { clientAuth: 'always' as 'need' } })).toThrow(/clientAuth/);
+    expect(() => resolveStartOptions({ sasl: { users: {} } })).toThrow(/names no user/);
+    const bad = () => resolveStartOptions({ sasl: { users: { 'al ice': 'x', bob: 'two\nlines-secret' } } });
+    expect(bad).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/"al ice".*"bob"/) }),
+    );
+    expect(bad).not.toThrow(/lines-secret/);
+  });
 });
