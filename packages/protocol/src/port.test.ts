@@ -2,7 +2,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { expose, wrap } from 'comlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type OutcomeApi, settlingApi, unwrapOutcome } from './outcome.js';
-import { CoalescingPort } from './port.js';
+import { CoalescingPort, type PortMessageEvent } from './port.js';
 
 const channels: MessageChannel[] = [];
 afterEach(() => {
@@ -68,7 +68,7 @@ describe('CoalescingPort', () => {
     const { left, right } = pair();
     const endpoint = right.endpoint();
     const heard: unknown[] = [];
-    const listener = (event: Event): void => void heard.push((event as MessageEvent).data);
+    const listener = (event: PortMessageEvent): void => void heard.push(event.data);
     endpoint.addEventListener('message', listener);
     const both = receive(right, 2);
     left.endpoint().postMessage('a');

@@ -1,5 +1,4 @@
 import type { MessagePort, Worker } from 'node:worker_threads';
-import type { Endpoint } from 'comlink';
 import { zkError } from './errors.js';
 import { failed } from './outcome.js';
 
@@ -43,23 +42,23 @@ export class CoalescingPort {
     return () => this.#listeners.delete(listener);
   }
 
-  /** comlink's view of this port. */
-  endpoint(): Endpoint {
-    const handlers = new Map<Listener, () => void>();
+  /** comlink's view of this port (what `wrap` and `expose` take). */
+  endpoint(): PortEndpoint {
+    const handlers = new Map<PortListener, () => void>();
     return {
       postMessage: (message: unknown, transfer?: readonly unknown[]) => {
         if (transfer === undefined || transfer.length === 0) this.post(message);
         else this.#postTransferring(message, transfer);
       },
-      addEventListener: (_type: string, handler: Listener) => {
+      addEventListener: (_type: string, handler: PortListener) => {
         const deliver = (data: unknown): void => {
-          const event = { data } as Parameters<Extract<Listener, (...args: never[]) => unknown>>[0];
+          const event: PortMessageEvent = { data };
           if (typeof handler === 'function') handler(event);
           else handler.handleEvent(event);
         };
         handlers.set(handler, this.onMessage(deliver));
       },
-      removeEventListener: (_type: string, handler: Listener) => {
+      removeEventListener: (_type: string, handler: PortListener) => {
         handlers.get(handler)?.();
         handlers.delete(handler);
       },
@@ -139,8 +138,26 @@ function rethrowLater(error: unknown): void {
 
 const BATCH_TAG = 'zkit:batch';
 
-/** comlink's listener type, without pulling the DOM library into a Node package. */
-type Listener = Parameters<Endpoint['addEventListener']>[1];
+/** The event comlink's listeners read: only `data`. */
+export interface PortMessageEvent {
+  readonly data: unknown;
+}
+
+/** A listener as comlink adds one: a function, or an object with `handleEvent` (the DOM's EventListenerObject). */
+export type PortListener =
+  | ((event: PortMessageEvent) => void)
+  | { handleEvent(event: PortMessageEvent): void };
+
+/**
+ * What comlink needs of a port: its `Endpoint`, spelled out here because comlink's own declaration needs the DOM
+ * library (MessagePort, Transferable, EventListenerOrEventListenerObject), which a Node project does not load: a
+ * consumer type-checking with `skipLibCheck: false` would fail on it. comlink's `wrap` and `expose` accept it.
+ */
+export interface PortEndpoint {
+  postMessage(message: unknown, transfer?: readonly unknown[]): void;
+  addEventListener(type: string, listener: PortListener): void;
+  removeEventListener(type: string, listener: PortListener): void;
+}
 
 interface Batch {
   readonly [BATCH_TAG]: readonly unknown[];

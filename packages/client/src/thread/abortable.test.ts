@@ -1,6 +1,5 @@
 import { getEventListeners } from 'node:events';
 import type { CallContext, WorkerApi } from '@zkit/protocol';
-import type { Remote } from 'comlink';
 import { describe, expect, it } from 'vitest';
 import { AbortableCalls } from './abortable.js';
 import type { WorkerCall } from './worker-handle.js';
@@ -13,7 +12,7 @@ function scriptedWorker() {
   const api = {
     getData: (path: string, call?: CallContext) =>
       new Promise((resolve) => sent.push({ path, call, answer: resolve })),
-  } as unknown as Remote<WorkerApi>;
+  } as unknown as WorkerApi;
   const call: WorkerCall = (invoke) => {
     if (held === undefined) return invoke(api);
     const queue = held;
@@ -34,7 +33,7 @@ function scriptedWorker() {
   };
 }
 
-const read = (api: Remote<WorkerApi>, call: CallContext | undefined) => api.getData('/a', call);
+const read = (api: WorkerApi, call: CallContext | undefined) => api.getData('/a', call);
 
 describe('abortable calls', () => {
   it('passes no call context without a signal, and one with a fresh id per call with a signal', async () => {

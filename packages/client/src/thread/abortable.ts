@@ -11,7 +11,6 @@
  * abort arrived, is handed to `abandoned` so the caller can undo it (a registration) or give its watch back.
  */
 import { abortedError, type CallContext, type WorkerApi, zkError } from '@zkit/protocol';
-import type { Remote } from 'comlink';
 import type { WorkerCall } from './worker-handle.js';
 
 /** Options of every call that can wait. */
@@ -25,7 +24,7 @@ export interface CallOptions {
 }
 
 /** A call of the worker's API that takes a CallContext (undefined when the caller gave no signal). */
-export type AbortableInvoke<T> = (api: Remote<WorkerApi>, call: CallContext | undefined) => Promise<T>;
+export type AbortableInvoke<T> = (api: WorkerApi, call: CallContext | undefined) => Promise<T>;
 
 export interface AbortHooks<T> {
   /**

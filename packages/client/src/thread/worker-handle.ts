@@ -29,8 +29,12 @@ import { workerEntryUrl } from '@zkit/worker';
 import { type Remote, wrap } from 'comlink';
 import { withParentFlags } from './worker-exec-argv.js';
 
-/** A call to the worker's API, through whichever layer routes it (a handle, or the supervisor). */
-export type WorkerCall = <T>(invoke: (api: Remote<WorkerApi>) => Promise<T>) => Promise<T>;
+/**
+ * A call to the worker's API, through whichever layer routes it (a handle, or the supervisor). The API is typed as
+ * WorkerApi itself, not comlink's Remote<WorkerApi> (the same, every method returning a promise already): comlink's
+ * declarations need the DOM library and would reach the published .d.ts.
+ */
+export type WorkerCall = <T>(invoke: (api: WorkerApi) => Promise<T>) => Promise<T>;
 
 export interface WorkerHandlers {
   onEvent(event: WorkerEvent): void;
@@ -46,7 +50,7 @@ export type CreateWorker = () => Worker;
 export class WorkerHandle {
   readonly #worker: Worker;
   readonly #port: CoalescingPort;
-  readonly #api: Remote<WorkerApi>;
+  readonly #api: WorkerApi;
   readonly #pending = new Set<(error: ZkError) => void>();
   #dead: ZkError | undefined;
 
@@ -75,7 +79,7 @@ export class WorkerHandle {
   }
 
   /** Calls the worker; rejects with WORKER_CRASHED if it dies first, instead of hanging. */
-  call<T>(invoke: (api: Remote<WorkerApi>) => Promise<T>): Promise<T> {
+  call<T>(invoke: (api: WorkerApi) => Promise<T>): Promise<T> {
     if (this.#dead) return Promise.reject(this.#dead);
     return new Promise<T>((resolve, reject) => {
       this.#pending.add(reject);
@@ -118,7 +122,7 @@ export class WorkerHandle {
  * comlink makes a new proxy, registered with a FinalizationRegistry, on every property read (`api.watchChildren`):
  * garbage on every call. Each method is made once instead; comlink's call ignores `this`.
  */
-function outcomeFacade(remote: Remote<OutcomeApi<WorkerApi>>): Remote<WorkerApi> {
+function outcomeFacade(remote: Remote<OutcomeApi<WorkerApi>>): WorkerApi {
   const methods = new Map<PropertyKey, unknown>();
   const method = (name: PropertyKey): unknown => {
     const call = Reflect.get(remote, name) as (
@@ -133,7 +137,7 @@ function outcomeFacade(remote: Remote<OutcomeApi<WorkerApi>>): Remote<WorkerApi>
       if (!methods.has(name)) methods.set(name, method(name));
       return methods.get(name);
     },
-  }) as unknown as Remote<WorkerApi>;
+  }) as unknown as WorkerApi;
 }
 
 function create(createWorker: CreateWorker): Worker {

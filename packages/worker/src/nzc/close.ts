@@ -10,6 +10,14 @@ interface ConnectionInternals extends EventEmitter {
   readonly socket?: { destroy(): void };
 }
 
+/**
+ * What closeClient uses of a node-zookeeper-client `Client` (which is one): the library's own types stay out of
+ * @zkit/worker/nzc's declarations, which @zkit/testing's and @zkit/client's consumers load without them.
+ */
+export interface ClosableClient extends EventEmitter {
+  close(): void;
+}
+
 /** lib/ConnectionManager.js STATES. */
 const CLOSED = -2;
 const DISCONNECTED = 0;
@@ -30,7 +38,7 @@ const DISCONNECTED = 0;
  *   socket is destroyed (its close handler then fails pending requests and, reconnects being off, stays closed).
  *   The timer is unref'd.
  */
-export function closeClient(client: zookeeper.Client, waitMs = 2000): Promise<void> {
+export function closeClient(client: ClosableClient, waitMs = 2000): Promise<void> {
   const internals = connectionInternals(client);
   if (internals?.state === CLOSED) return Promise.resolve();
   if (internals) internals.connect = () => {};
@@ -50,7 +58,7 @@ export function closeClient(client: zookeeper.Client, waitMs = 2000): Promise<vo
     const onManagerState = (state: number) => {
       if (state === DISCONNECTED || state === CLOSED) done(true);
     };
-    const onClientState = (state: zookeeper.State) => {
+    const onClientState = (state: { readonly code: number }) => {
       if (state.code === zookeeper.State.DISCONNECTED.code) done(true);
     };
     const timer = setTimeout(() => done(false), waitMs);
@@ -66,7 +74,7 @@ export function closeClient(client: zookeeper.Client, waitMs = 2000): Promise<vo
   });
 }
 
-function connectionInternals(client: zookeeper.Client): ConnectionInternals | undefined {
+function connectionInternals(client: ClosableClient): ConnectionInternals | undefined {
   const manager: unknown = (client as unknown as { connectionManager?: unknown }).connectionManager;
   if (typeof manager !== 'object' || manager === null) return undefined;
   const candidate = manager as Partial<ConnectionInternals>;
