@@ -137,16 +137,25 @@ function listen(manager: ConnectionManager, socket: Socket, connected: 'secureCo
   socket.on('error', manager.onSocketError.bind(manager));
 }
 
-/** Tells `hooks` how this connection's handshake ended; a failure reported once, whatever follows it. */
+/**
+ * Tells `hooks` how this connection's handshake ended; a failure reported once, whatever follows it. Under TLS 1.3
+ * the server checks our certificate after our side considers the handshake done ('secureConnect'), so its refusal
+ * (an alert) comes as an error before its first reply: that too is a handshake failure. A close without an error
+ * after the handshake is not: a server that is not serving (no quorum) closes the same way.
+ */
 function watchHandshake(socket: TLSSocket, address: string, hooks: TlsHooks): void {
   let tcpConnected = false;
+  let secured = false;
   let settled = false;
   socket.once('connect', () => {
     tcpConnected = true;
   });
   socket.once('secureConnect', () => {
-    settled = true;
+    secured = true;
     hooks.onSecure(address);
+  });
+  socket.once('data', () => {
+    settled = true;
   });
   socket.on('error', (error: Error) => {
     if (settled) return;
@@ -154,7 +163,7 @@ function watchHandshake(socket: TLSSocket, address: string, hooks: TlsHooks): vo
     hooks.onFailure(failure(address, tcpConnected ? 'handshake' : 'connect', error));
   });
   socket.once('close', () => {
-    if (settled) return;
+    if (settled || secured) return;
     settled = true;
     // A plain server on this port reads our ClientHello as garbage and may just close: no error, no alert.
     hooks.onFailure({

@@ -31,6 +31,7 @@ import {
   verifyCredentials,
 } from './session-link.js';
 import { serverCount, TlsFailures } from './tls-failures.js';
+import { plainToTlsError } from './tls-probe.js';
 
 export type { CreateClient } from './session-link.js';
 
@@ -70,6 +71,8 @@ export class Session {
   readonly #retry: EndlessRetryPolicy;
   /** With ConnectOptions.tls: what became of each connection's handshake (see tls-failures.ts). */
   readonly #tls: TlsFailures | undefined;
+  /** Without tls: the servers answered TLS to a first connect that would not come up (see tls-probe.ts). */
+  #plainToTls: ZkError | undefined;
   /** Hex ids of the newest sessions this process held, newest last: their stale ephemeral nodes are ours. */
   readonly ownSessions: string[];
 
@@ -156,9 +159,10 @@ export class Session {
   async open(): Promise<SessionInfo> {
     const link = this.#start(this.config.resume);
     const timer = setTimeout(
-      () => this.#opened.reject(this.#tls?.error() ?? connectTimeout(this.config)),
+      () => this.#opened.reject(this.#tls?.error() ?? this.#plainToTls ?? connectTimeout(this.config)),
       this.config.connectTimeout,
     );
+    const probe = this.#probePlainToTls();
     try {
       await this.#opened.promise;
     } catch (error) {
@@ -168,9 +172,24 @@ export class Session {
       throw error;
     } finally {
       clearTimeout(timer);
+      clearTimeout(probe);
     }
     const { client } = this.#link ?? link;
     return { sessionId: sessionIdHex(client.getSessionId()), timeout: client.getSessionTimeout() };
+  }
+
+  /** Without tls, half-way through connectTimeout: do the servers only speak TLS? Their answer names the timeout. */
+  #probePlainToTls(): NodeJS.Timeout | undefined {
+    if (this.config.tls) return undefined;
+    const half = this.config.connectTimeout / 2;
+    return setTimeout(() => {
+      plainToTlsError(this.config.connectionString, Math.min(PROBE_TIMEOUT_MS, half / 2)).then(
+        (error) => {
+          this.#plainToTls = error;
+        },
+        (error: unknown) => this.log.debug(errorFields(error), 'TLS probe failed'),
+      );
+    }, half);
   }
 
   async close(): Promise<void> {
@@ -350,3 +369,5 @@ export class Session {
 }
 
 const LOST_PAUSE_MS = 50;
+/** Bound of one server's answer to the TLS probe (loopback answers in milliseconds, a WAN in a few hundred). */
+const PROBE_TIMEOUT_MS = 2000;
