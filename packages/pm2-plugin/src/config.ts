@@ -172,6 +172,19 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   return { config, unknownKeys };
 }
 
+/**
+ * The settings in effect as module conf, by `pm2 set` key (lists joined by commas): what `pm2 show` lists as the
+ * process configuration, as `io.initModule()` would report it.
+ */
+export function moduleConfOf(config: PluginConfig): Record<string, string | number | boolean> {
+  const conf: Record<string, string | number | boolean> = {};
+  for (const [field, { key }] of Object.entries(SETTINGS)) {
+    const value = config[field as keyof PluginConfig];
+    conf[key] = Array.isArray(value) ? value.join(',') : (value as string | number | boolean);
+  }
+  return conf;
+}
+
 /** The module conf JSON, values as strings (PM2 stores what `pm2 set` got; a package.json default may be a number). */
 function moduleConf(name: string, json: string | undefined): Record<string, string> {
   if (json === undefined || json.trim() === '') return {};

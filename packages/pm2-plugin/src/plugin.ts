@@ -10,7 +10,7 @@
 // An announcement is an event too, and one sent before the plugin subscribed to the bus is lost: so the first
 // sync after each (re)subscription asks the processes not heard from since to announce again ('zkit:announce').
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type ZooKeeper } from '@zkit/client';
+import { connect, type JsonObject, type SessionState, type ZooKeeper } from '@zkit/client';
 import { exponentialBackoff, type RetryPolicy } from '@zkit/protocol';
 import { type Logger, pino } from 'pino';
 import { Announcements, parseAnnouncement } from './announcements.js';
@@ -26,6 +26,7 @@ import {
 } from './reconcile.js';
 import { curatorRegistrar, Registry, zkitRegistrar } from './registry.js';
 import { onlineByPmId, servingProcesses } from './serving.js';
+import { SessionFile, sessionFileFor } from './session-file.js';
 
 export interface PluginOptions {
   readonly config: PluginConfig;
@@ -49,7 +50,28 @@ export interface PluginOptions {
 
 /** A running plugin. `close()` ends the ZooKeeper session, so its nodes go at once, not after a timeout. */
 export interface Plugin extends AsyncDisposable {
+  /** What the plugin holds and how it fares, for `pm2 show`/`pm2 monit` (see monitor.ts) or a caller's own. */
+  status(): PluginStatus;
+  /**
+   * Reads PM2's list again, asks every process to announce again, and puts the tree right; resolves with the status
+   * after that sync (ZooKeeper not connected: nothing is written, the status says so).
+   */
+  resync(): Promise<PluginStatus>;
   close(): Promise<void>;
+}
+
+export interface PluginStatus {
+  /** The nodes registered, by path, with their data. */
+  readonly nodes: ReadonlyMap<string, JsonObject>;
+  /** The ZooKeeper session's state; 'connecting' before the first session. */
+  readonly session: SessionState;
+  readonly sessionId: string | undefined;
+  /** When the last sync ended with every step done; undefined before the first. */
+  readonly lastSync: Date | undefined;
+  /** Failures since start: syncs that threw, and steps (register, update, unregister) that failed. */
+  readonly errors: number;
+  /** Wanted nodes refused for good (bad input), logged; tried again when what is wanted changes. */
+  readonly refused: number;
 }
 
 /** Connects to PM2 (rejects PM2_ERROR when it cannot) and starts registering; ZooKeeper is connected meanwhile. */
@@ -84,6 +106,13 @@ class Pm2Zkit implements Plugin {
   /** pm_id -> app name of the processes heard announcing since the last (re)subscription. */
   readonly #heard = new Map<number, string>();
   #closing: Promise<void> | undefined;
+  #lastSync: Date | undefined;
+  #errors = 0;
+  /** The ZooKeeper connection loop, awaited by close() (which aborts it). */
+  #connecting: Promise<void> | undefined;
+  readonly #sessionFile: SessionFile;
+  /** Paths a resumed session held, to check once after the first sync (`#removeOrphans`). */
+  #orphans: Set<string> | undefined;
   /** Aborted by close(): stops the waits between connection attempts. */
   readonly #closed = new AbortController();
   /** Skipped processes already logged, so a sync per event does not repeat the warning. */
@@ -95,6 +124,7 @@ class Pm2Zkit implements Plugin {
     this.#retry = options.retry ?? exponentialBackoff(DEFAULTS.retry);
     this.#connectTimeout = options.connectTimeout ?? DEFAULTS.connectTimeout;
     this.#registry = new Registry(this.#log);
+    this.#sessionFile = new SessionFile(sessionFileFor(this.#config.stateFile), this.#log);
     this.#announcements = new Announcements(
       this.#config.stateFile,
       this.#log,
@@ -119,7 +149,26 @@ class Pm2Zkit implements Plugin {
     await this.#announcements.load();
     this.#pm2 = await connectPm2((event) => this.#onEvent(event));
     this.#subscribed();
-    void this.#connectZooKeeper();
+    this.#connecting = this.#connectZooKeeper();
+  }
+
+  status(): PluginStatus {
+    return {
+      nodes: this.#registry.snapshot(),
+      session: this.#zk?.state ?? (this.#closed.signal.aborted ? 'closed' : 'connecting'),
+      sessionId: this.#zk?.sessionId,
+      lastSync: this.#lastSync,
+      errors: this.#errors,
+      refused: this.#registry.refused,
+    };
+  }
+
+  async resync(): Promise<PluginStatus> {
+    this.#log.info('resync asked for');
+    this.#subscribed();
+    // The request is folded into the running loop, which ends only once no request is left.
+    await this.#running;
+    return this.status();
   }
 
   close(): Promise<void> {
@@ -191,6 +240,7 @@ class Pm2Zkit implements Plugin {
         try {
           await this.#sync();
         } catch (error) {
+          this.#errors++;
           this.#log.error({ err: error }, 'sync failed; will retry');
           this.#scheduleRetry();
         }
@@ -230,7 +280,11 @@ class Pm2Zkit implements Plugin {
     const zk = this.#zk;
     if (zk === undefined) return;
     const registrar = this.#config.format === 'curator' ? curatorRegistrar(zk) : zkitRegistrar(zk);
-    const { retry } = await this.#registry.sync(nodes, registrar);
+    const { retry, failed } = await this.#registry.sync(nodes, registrar);
+    this.#errors += failed;
+    if (failed === 0) this.#lastSync = new Date();
+    this.#saveSession();
+    await this.#removeOrphans(zk);
     if (retry) this.#scheduleRetry();
     else this.#retryAttempt = 0;
   }
@@ -273,28 +327,77 @@ class Pm2Zkit implements Plugin {
     }, ms);
   }
 
-  /** Tries until connected: ZooKeeper being away when PM2 starts the plugin (at boot, say) is not an error. */
+  /**
+   * Tries until connected: ZooKeeper being away when PM2 starts the plugin (at boot, say) is not an error. Resumes
+   * the session a crashed predecessor left (`SessionFile`), so its nodes never go; close() stops the attempt at once.
+   */
   async #connectZooKeeper(): Promise<void> {
     for (let attempt = 1; !this.#closed.signal.aborted; attempt++) {
       try {
+        const saved = await this.#sessionFile.resumable();
         const zk = await connect(this.#config.connect, {
           sessionTimeout: this.#config.sessionTimeout,
           connectTimeout: this.#connectTimeout,
           logger: this.#log,
+          signal: this.#closed.signal,
+          ...(saved ? { resume: { id: saved.id, password: saved.password } } : {}),
         });
         if (this.#closed.signal.aborted) {
           await zk.close();
           return;
         }
         this.#zk = zk;
-        zk.onState((state) => this.#log.info({ state, sessionId: zk.sessionId }, 'ZooKeeper session state'));
-        this.#log.info({ sessionId: zk.sessionId }, 'ZooKeeper connected');
+        zk.onState((state) => {
+          this.#log.info({ state, sessionId: zk.sessionId }, 'ZooKeeper session state');
+          // A new session after an expiry has a new id and password.
+          if (state === 'connected') this.#saveSession();
+        });
+        if (saved !== undefined && zk.sessionId === saved.id) {
+          this.#log.info(
+            { sessionId: zk.sessionId, nodes: saved.paths.length },
+            'ZooKeeper connected: resumed the previous run’s session, its nodes stayed in place',
+          );
+          this.#orphans = new Set(saved.paths);
+        } else {
+          this.#log.info({ sessionId: zk.sessionId }, 'ZooKeeper connected');
+        }
+        this.#saveSession();
         this.#request();
         return;
       } catch (error) {
+        if (this.#closed.signal.aborted) return;
         const ms = this.#retry(attempt) ?? DEFAULTS.retry.max;
         this.#log.warn({ err: error, attempt, retryInMs: ms }, 'cannot connect to ZooKeeper; will retry');
         await sleep(ms, undefined, { signal: this.#closed.signal }).catch(() => {});
+      }
+    }
+  }
+
+  /** Keeps the session file true to the session and the nodes held (written only when they changed). */
+  #saveSession(): void {
+    const session = this.#zk?.session;
+    if (session !== undefined && !this.#closed.signal.aborted)
+      this.#sessionFile.save(session, this.#registry.snapshot().keys());
+  }
+
+  /**
+   * After resuming a session: the nodes it held that are no longer wanted (their process stopped while no plugin
+   * ran) are still there, ours; nobody else would remove them. Once, after the first sync.
+   */
+  async #removeOrphans(zk: ZooKeeper): Promise<void> {
+    const orphans = this.#orphans;
+    this.#orphans = undefined;
+    if (orphans === undefined) return;
+    const held = this.#registry.snapshot();
+    for (const path of orphans) {
+      if (held.has(path)) continue;
+      try {
+        const stat = await zk.exists(path);
+        if (stat?.ephemeralOwner !== zk.sessionId) continue;
+        await zk.delete(path, { force: true });
+        this.#log.info({ path }, 'removed a node of the resumed session that is no longer wanted');
+      } catch (error) {
+        this.#log.warn({ err: error, path }, 'cannot remove a node of the resumed session');
       }
     }
   }
@@ -312,6 +415,8 @@ class Pm2Zkit implements Plugin {
 
   async #close(): Promise<void> {
     this.#closed.abort();
+    // Aborted: a connect() under way rejects at once and leaves no worker behind.
+    await this.#connecting;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     clearTimeout(this.#graceTimer);
@@ -325,6 +430,8 @@ class Pm2Zkit implements Plugin {
       this.#log.warn({ err: error }, 'closing the ZooKeeper session failed');
     }
     this.#registry.forget();
+    // The session is closed: nothing a restarted plugin could resume.
+    await this.#sessionFile.remove();
     await this.#running;
     try {
       await this.#pm2?.close();

@@ -69,7 +69,7 @@ describe('Registry', () => {
     const registry = new Registry(log);
     await registry.sync(desired(node('/s/a', 1)), zk);
     zk.calls.length = 0;
-    expect(await registry.sync(desired(node('/s/a', 1)), zk)).toEqual({ retry: false });
+    expect(await registry.sync(desired(node('/s/a', 1)), zk)).toEqual({ retry: false, failed: 0 });
     expect(zk.calls).toEqual([]);
   });
 
@@ -77,10 +77,10 @@ describe('Registry', () => {
     const zk = new FakeRegistrar();
     const registry = new Registry(log);
     zk.failRegister = new NodeError('NODE_EXISTS', '/s/a is registered by another session');
-    expect(await registry.sync(desired(node('/s/a', 1)), zk)).toEqual({ retry: true });
+    expect(await registry.sync(desired(node('/s/a', 1)), zk)).toEqual({ retry: true, failed: 1 });
     expect(registry.snapshot().size).toBe(0);
     zk.failRegister = undefined;
-    expect(await registry.sync(desired(node('/s/a', 1)), zk)).toEqual({ retry: false });
+    expect(await registry.sync(desired(node('/s/a', 1)), zk)).toEqual({ retry: false, failed: 0 });
     expect(zk.tree.has('/s/a')).toBe(true);
   });
 
@@ -89,7 +89,7 @@ describe('Registry', () => {
     const registry = new Registry(log);
     await registry.sync(desired(node('/s/a', 1)), zk);
     zk.failUnregister = new SessionError('CONNECTION_LOSS', 'lost');
-    expect(await registry.sync(desired(), zk)).toEqual({ retry: true });
+    expect(await registry.sync(desired(), zk)).toEqual({ retry: true, failed: 1 });
     expect([...registry.snapshot().keys()]).toEqual(['/s/a']);
     zk.failUnregister = undefined;
     zk.calls.length = 0;
@@ -104,11 +104,11 @@ describe('Registry', () => {
     const registry = new Registry(log);
     await registry.sync(desired(node('/s/a', 1)), zk);
     zk.failUpdate = new SessionError('CONNECTION_LOSS', 'lost');
-    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: true });
+    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: true, failed: 1 });
     expect(registry.snapshot().get('/s/a')).toEqual({ pid: 1, pids: [1] });
     zk.failUpdate = undefined;
     zk.calls.length = 0;
-    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: false });
+    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: false, failed: 0 });
     expect(zk.calls).toEqual(['update /s/a']);
     expect(zk.tree.get('/s/a')).toEqual({ pid: 2, pids: [2] });
   });
@@ -119,7 +119,7 @@ describe('Registry', () => {
     await registry.sync(desired(node('/s/a', 1)), zk);
     zk.failUpdate = new NodeError('NO_NODE', '/s/a is not registered');
     zk.calls.length = 0;
-    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: false });
+    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: false, failed: 0 });
     expect(zk.calls).toEqual(['update /s/a', 'register /s/a']);
     expect(registry.snapshot().get('/s/a')).toEqual({ pid: 2, pids: [2] });
   });
@@ -128,7 +128,8 @@ describe('Registry', () => {
     const zk = new FakeRegistrar();
     const registry = new Registry(log);
     zk.failRegister = new InvalidInputError('DATA_TOO_LARGE', 'too large');
-    expect(await registry.sync(desired(node('/s/a', 1)), zk)).toEqual({ retry: false });
+    expect(await registry.sync(desired(node('/s/a', 1)), zk)).toEqual({ retry: false, failed: 1 });
+    expect(registry.refused).toBe(1);
     zk.calls.length = 0;
     await registry.sync(desired(node('/s/a', 1)), zk);
     expect(zk.calls).toEqual([]);
@@ -142,7 +143,7 @@ describe('Registry', () => {
     const registry = new Registry(log);
     await registry.sync(desired(node('/s/a', 1)), zk);
     zk.failUpdate = new InvalidInputError('DATA_TOO_LARGE', 'too large');
-    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: false });
+    expect(await registry.sync(desired(node('/s/a', 2)), zk)).toEqual({ retry: false, failed: 1 });
     expect(zk.tree.get('/s/a')).toEqual({ pid: 1, pids: [1] });
     zk.calls.length = 0;
     await registry.sync(desired(node('/s/a', 2)), zk);

@@ -29,6 +29,8 @@ export interface Registrar {
 export interface SyncResult {
   /** Steps that failed for a reason that may pass (a lost connection, an address still held by a dead session). */
   readonly retry: boolean;
+  /** How many steps failed (to be retried, or refused). */
+  readonly failed: number;
 }
 
 /**
@@ -41,6 +43,11 @@ export class Registry {
   readonly #refused = new Map<string, Placed>();
 
   constructor(private readonly log: Logger) {}
+
+  /** How many wanted nodes are refused for good (bad input), until what is desired for them changes. */
+  get refused(): number {
+    return this.#refused.size;
+  }
 
   /** Paths and data held now. */
   snapshot(): Map<string, JsonObject> {
@@ -60,7 +67,10 @@ export class Registry {
       ...plan.update.filter(tried).map((node) => this.#update(node, registrar)),
       ...plan.add.filter(tried).map((node) => this.#add(node, registrar)),
     ]);
-    return { retry: outcomes.includes('retry') };
+    return {
+      retry: outcomes.includes('retry'),
+      failed: outcomes.filter((outcome) => outcome !== 'done').length,
+    };
   }
 
   /** Forgets every node without touching ZooKeeper: for after `zk.close()`, which removed them all at once. */
