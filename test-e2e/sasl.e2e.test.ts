@@ -187,3 +187,29 @@ describe('SASL DIGEST-MD5', () => {
     expect(everything).not.toContain('wrong-pw-5d1a');
   });
 });
+
+describe('SASL over TLS', () => {
+  it('logs alice in over a TLS connection, as in connect(servers, { tls: { ca }, sasl })', async () => {
+    await using secure = await startZooKeeper({
+      servers: 1,
+      provider: 'local',
+      tls: { clientAuth: 'none' },
+      sasl: { users: USERS },
+    });
+    const ca = secure.tls?.ca.cert ?? '';
+    const zk = await alice({ tls: { ca } }, secure.connectionString);
+    const path = `${root('sasl-tls')}/config`;
+
+    await zk.ensure(path, { over: 'tls' });
+
+    expect(await zk.get(path)).toEqual({ over: 'tls' });
+    const anonymous = await client({ tls: { ca } }, secure.connectionString);
+    await expect(anonymous.get(path)).rejects.toMatchObject({ code: 'NO_AUTH' });
+    const refused = await client(
+      { tls: { ca }, sasl: { username: 'alice', password: 'not-alice-pw' }, connectTimeout: 30_000 },
+      secure.connectionString,
+    ).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(AuthError);
+    expect(refused).toMatchObject({ code: 'AUTH_FAILED' });
+  });
+});
