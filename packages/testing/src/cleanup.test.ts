@@ -94,6 +94,29 @@ describe('cleanup', { timeout: 60_000 }, () => {
       message: 'the reaper to kill the server and remove its dir',
     });
   });
+
+  it('removes the certificates and the JAAS file of a secure server too when the process is SIGKILLed', async () => {
+    const dir = freshTmp();
+    const script = runScript(
+      `import { startZooKeeper } from 'SRC/start.ts';
+       const zk = await startZooKeeper({ provider: 'local', tls: true, sasl: { users: { a: 'b' } } });
+       console.log(JSON.stringify({ certificates: zk.tls.dir }));
+       setInterval(() => {}, 1000);`,
+      { TMPDIR: dir },
+    );
+    await script.firstLine;
+    expect(
+      leftovers(dir)
+        .map((name) => name.replace(/-.{6}$/, ''))
+        .sort(),
+    ).toEqual(['zkit-tls', 'zkit-zk']);
+    script.child.kill('SIGKILL');
+    expect(await bounded(script.exited, 10_000)).toBe('SIGKILL');
+    await waitFor(() => serversUsing(dir) === 0 && leftovers(dir).length === 0, {
+      timeout: 10_000,
+      message: 'the reaper to kill the server and remove its dir and the certificates',
+    });
+  });
 });
 
 function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
