@@ -51,3 +51,6 @@ export interface ZooKeeperHandle extends AsyncDisposable {
   /** Index of the server whose `srvr` says `Mode: leader` (or standalone); polls until one exists. */
   leader(): Promise<number>;
 }
+
+/** What `startZooKeeper({ tls: ... })` resolves with: the run's certificates are certainly there. */
+export type SecureZooKeeperHandle = ZooKeeperHandle & { readonly tls: TestCertificates };

@@ -3,8 +3,10 @@ import { describe, expect, expectTypeOf, type inject, it } from 'vitest';
 import type {
   NodeStat,
   Observer,
+  SecureZooKeeperHandle,
   ServerInfo,
   StartOptions,
+  TestCertificates,
   TestingErrorCode,
   WaitForOptions,
   ZooKeeperHandle,
@@ -32,7 +34,14 @@ describe('the public API', () => {
   });
 
   it('has the documented signatures', () => {
-    expectTypeOf(api.startZooKeeper).toEqualTypeOf<(options?: StartOptions) => Promise<ZooKeeperHandle>>();
+    const plain: (options?: StartOptions) => Promise<ZooKeeperHandle> = api.startZooKeeper;
+    // With TLS asked for, the handle's certificates need no cast.
+    const secure: (options: StartOptions & { tls: true }) => Promise<SecureZooKeeperHandle> =
+      api.startZooKeeper;
+    expectTypeOf(plain).toBeFunction();
+    expectTypeOf(secure).toBeFunction();
+    expectTypeOf<SecureZooKeeperHandle['tls']>().toEqualTypeOf<TestCertificates>();
+    expectTypeOf<ZooKeeperHandle['tls']>().toEqualTypeOf<TestCertificates | undefined>();
     expectTypeOf<StartOptions['servers']>().toEqualTypeOf<1 | 3 | undefined>();
     expectTypeOf<StartOptions['provider']>().toEqualTypeOf<
       'auto' | 'env' | 'local' | 'container' | undefined

@@ -12,7 +12,7 @@ export type { ProviderAttempt, TestingErrorCode } from './errors.js';
 export { TestingError, ZooKeeperUnavailableError } from './errors.js';
 export type { FourLetterWordOptions, ServerMode, SrvrInfo } from './four-letter.js';
 export { fourLetterWord, parseSrvr, srvr } from './four-letter.js';
-export type { ProviderName, ServerInfo, ZooKeeperHandle } from './handle.js';
+export type { ProviderName, SecureZooKeeperHandle, ServerInfo, ZooKeeperHandle } from './handle.js';
 export type {
   AclEntry,
   CreateNodeOptions,
@@ -22,7 +22,13 @@ export type {
   ObserverOptions,
 } from './observer.js';
 export { openObserver } from './observer.js';
-export type { JvmProfile, SaslServerOptions, StartOptions, TlsServerOptions } from './options.js';
+export type {
+  JvmProfile,
+  SaslServerOptions,
+  SecureStartOptions,
+  StartOptions,
+  TlsServerOptions,
+} from './options.js';
 export { freePorts } from './ports.js';
 export type { ProxyHandle } from './proxy.js';
 export { startProxy } from './proxy.js';

@@ -66,6 +66,9 @@ export interface StartOptions {
   sasl?: SaslServerOptions;
 }
 
+/** Options that turn TLS on: `startZooKeeper` then gives a handle whose `tls` is always there. */
+export type SecureStartOptions = StartOptions & { tls: true | TlsServerOptions };
+
 /** How the servers serve TLS. */
 export interface TlsServerOptions {
   /**

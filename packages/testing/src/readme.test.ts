@@ -17,7 +17,7 @@ it('keeps the data when the leader of a 3-node ensemble dies', async () => {
 // The README's secure-server snippet, verbatim but for the import paths.
 it('serves clients over mutual TLS only', async () => {
   await using zk = await startZooKeeper({ tls: true, sasl: { users: { svc: 'svc-secret' } } });
-  const { clientOptions, ca } = zk.tls!; // throwaway certificates made for this run: PEM strings and files
+  const { clientOptions, ca } = zk.tls; // throwaway certificates made for this run: PEM strings and files
   // clientOptions is { ca, cert, key } for node's tls.connect (or a ZooKeeper client's TLS option).
   expect(await srvr(zk.connectionString, { tls: clientOptions })).toMatchObject({ mode: 'standalone' });
 

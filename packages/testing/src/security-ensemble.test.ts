@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { srvr } from './four-letter.js';
-import type { ZooKeeperHandle } from './handle.js';
+import type { SecureZooKeeperHandle } from './handle.js';
 import { startZooKeeper } from './start.js';
 import { serverDirOf } from './test-support/processes.js';
 import { RawConnection, startSession } from './test-support/raw-zk.js';
 
 describe('a 3-node TLS ensemble (quorum traffic plain, clients over mutual TLS)', { timeout: 90_000 }, () => {
-  let zk: ZooKeeperHandle;
+  let zk: SecureZooKeeperHandle;
 
   beforeAll(async () => {
     zk = await startZooKeeper({ servers: 3, provider: 'local', tls: true });
@@ -21,7 +21,7 @@ describe('a 3-node TLS ensemble (quorum traffic plain, clients over mutual TLS)'
     Promise.all(
       zk.servers.map(async (server) => {
         if (!server.running) return 'down';
-        const info = await srvr(server.address, { tls: zk.tls!.clientOptions });
+        const info = await srvr(server.address, { tls: zk.tls.clientOptions });
         return info.serving ? info.mode : 'not serving';
       }),
     );
@@ -43,7 +43,7 @@ describe('a 3-node TLS ensemble (quorum traffic plain, clients over mutual TLS)'
     await zk.restart(oldLeader);
     expect(zk.servers[oldLeader]!.running).toBe(true);
     expect((await modes())[oldLeader]).toBe('follower');
-    const connection = await RawConnection.open(zk.servers[oldLeader]!.address, zk.tls!.clientOptions);
+    const connection = await RawConnection.open(zk.servers[oldLeader]!.address, zk.tls.clientOptions);
     try {
       expect(await startSession(connection)).toBeGreaterThan(0n);
     } finally {
@@ -55,7 +55,7 @@ describe('a 3-node TLS ensemble (quorum traffic plain, clients over mutual TLS)'
     const ports = zk.servers.map((server) => server.port);
     const dirs = ports.map(serverDirOf);
     expect(dirs.every((dir) => dir !== undefined && existsSync(dir))).toBe(true);
-    const certificates = zk.tls!.dir;
+    const certificates = zk.tls.dir;
     await zk.stop();
     expect(zk.servers.every((server) => !server.running)).toBe(true);
     expect(ports.map(serverDirOf)).toEqual([undefined, undefined, undefined]);

@@ -4,7 +4,7 @@ import { type ConnectionOptions, connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueClientCertificate } from './certificates.js';
 import { srvr } from './four-letter.js';
-import type { ZooKeeperHandle } from './handle.js';
+import type { SecureZooKeeperHandle, ZooKeeperHandle } from './handle.js';
 import { openObserver } from './observer.js';
 import { startZooKeeper } from './start.js';
 import { serverDirOf } from './test-support/processes.js';
@@ -45,7 +45,7 @@ async function sessionId(address: string, tls?: ConnectionOptions): Promise<bigi
 }
 
 describe('a TLS server (tls: true, mutual TLS on a TLS-only port)', { timeout: 60_000 }, () => {
-  let zk: ZooKeeperHandle;
+  let zk: SecureZooKeeperHandle;
 
   beforeAll(async () => {
     // ZK_CONNECT cannot serve TLS, so 'auto' goes on to the local jar instead of borrowing it.
@@ -67,7 +67,7 @@ describe('a TLS server (tls: true, mutual TLS on a TLS-only port)', { timeout: 6
   });
 
   it('accepts a handshake with the client certificate and opens a session over it', async () => {
-    const tls = zk.tls!;
+    const tls = zk.tls;
     expect(await handshake(zk.connectionString, tls.clientOptions)).toEqual({ ok: true, authorized: true });
     expect(await sessionId(zk.connectionString, tls.clientOptions)).toBeGreaterThan(0n);
     const other = { ca: tls.ca.cert, cert: tls.otherClient.cert, key: tls.otherClient.key };
@@ -76,7 +76,7 @@ describe('a TLS server (tls: true, mutual TLS on a TLS-only port)', { timeout: 6
   });
 
   it('refuses a client without a certificate, and one whose certificate a wrong CA signed', async () => {
-    const tls = zk.tls!;
+    const tls = zk.tls;
     expect(await handshake(zk.connectionString, { ca: tls.ca.cert })).toEqual({
       ok: false,
       code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
@@ -95,7 +95,7 @@ describe('a TLS server (tls: true, mutual TLS on a TLS-only port)', { timeout: 6
   });
 
   it('accepts a client certificate issued later by the run CA (rotation)', async () => {
-    const tls = zk.tls!;
+    const tls = zk.tls;
     const rotated = await issueClientCertificate(tls.ca, 'zkit-client');
     const options = { ca: tls.ca.cert, cert: rotated.cert, key: rotated.key };
     expect(await sessionId(zk.connectionString, options)).toBeGreaterThan(0n);
@@ -103,7 +103,7 @@ describe('a TLS server (tls: true, mutual TLS on a TLS-only port)', { timeout: 6
 
   it('stop() removes the server, its dir and the certificates', async () => {
     const dir = serverDirOf(zk.servers[0]!.port);
-    const certificates = zk.tls!.dir;
+    const certificates = zk.tls.dir;
     expect(dir !== undefined && existsSync(dir) && existsSync(certificates)).toBe(true);
     await zk.stop();
     expect(zk.servers[0]!.running).toBe(false);
@@ -119,7 +119,7 @@ describe('port unification (tls: { portUnification: true })', { timeout: 60_000 
     const [server] = zk.servers;
     expect(server).toMatchObject({ securePort: server!.port, plainPort: server!.port });
     expect(zk.plainConnectionString).toBe(zk.connectionString);
-    const tls = zk.tls!;
+    const tls = zk.tls;
 
     // A TLS session gets past the handshake and the x509 check (the authProvider.x509 line), then a plain one.
     expect(await sessionId(zk.connectionString, tls.clientOptions)).toBeGreaterThan(0n);
@@ -141,7 +141,7 @@ describe('TLS with a plain port beside it (tls: { plainPort: true, clientAuth: "
     const [server] = zk.servers;
     expect(server!.plainPort).not.toBe(server!.port);
     expect(zk.plainConnectionString).toBe(`127.0.0.1:${server!.plainPort}`);
-    const tls = zk.tls!;
+    const tls = zk.tls;
 
     expect(await sessionId(zk.connectionString, tls.clientOptions)).toBeGreaterThan(0n);
     expect(await sessionId(zk.connectionString, { ca: tls.ca.cert })).toBeGreaterThan(0n);
@@ -219,7 +219,7 @@ describe('TLS and SASL together', { timeout: 60_000 }, () => {
     const { reply } = await authenticate(
       zk.connectionString,
       { username: 'svc', password: 'pw' },
-      zk.tls!.clientOptions,
+      zk.tls.clientOptions,
     );
     expect(reply.err).toBe(0);
   });

@@ -1,10 +1,11 @@
 import { startLocalEnsemble } from './ensemble.js';
 import { type ProviderAttempt, TestingError, ZooKeeperUnavailableError } from './errors.js';
-import type { ProviderName, ZooKeeperHandle } from './handle.js';
+import type { ProviderName, SecureZooKeeperHandle, ZooKeeperHandle } from './handle.js';
 import {
   extraJvmFlags,
   type ResolvedStartOptions,
   resolveStartOptions,
+  type SecureStartOptions,
   type StartOptions,
 } from './options.js';
 import { startFromEnv } from './providers/env.js';
@@ -21,6 +22,8 @@ type Outcome = { handle: ZooKeeperHandle } | { unavailable: string } | { unsuppo
  * `TestingError` 'NOT_SUPPORTED' when the provider asked for by name cannot serve TLS or SASL ('auto' goes on
  * to the next provider instead).
  */
+export function startZooKeeper(options: SecureStartOptions): Promise<SecureZooKeeperHandle>;
+export function startZooKeeper(options?: StartOptions): Promise<ZooKeeperHandle>;
 export async function startZooKeeper(options?: StartOptions): Promise<ZooKeeperHandle> {
   const resolved = resolveStartOptions(options);
   const attempts: ProviderAttempt[] = [];
