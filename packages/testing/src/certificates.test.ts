@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,5 +98,14 @@ describe('issueClientCertificate', () => {
     });
     expect(elsewhere.certFile).toBe(join(dir, 'rotated', 'c.crt'));
     expect(x509(elsewhere.cert).subject).toBe('CN=svc-c');
+  });
+
+  it('refuses with CERTIFICATE_FAILED once the CA is gone, re-creating nothing', async () => {
+    const gone = await makeTestCertificates(join(dir, 'gone'));
+    rmSync(gone.dir, { recursive: true });
+    await expect(issueClientCertificate(gone.ca, 'late')).rejects.toMatchObject({
+      code: 'CERTIFICATE_FAILED',
+    });
+    expect(existsSync(gone.dir)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPair, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -231,6 +232,13 @@ interface LeafSpec {
 }
 
 async function issue(ca: CertificateAuthority, spec: LeafSpec): Promise<CertificateFiles> {
+  // Checked first: issuing into a dir that stop() removed would otherwise re-create it, untracked.
+  if (!existsSync(ca.keyFile)) {
+    throw new TestingError(
+      'CERTIFICATE_FAILED',
+      `The key of CA ${ca.cn} is gone (${ca.keyFile}): its handle was stopped, or its dir removed`,
+    );
+  }
   await mkdir(spec.dir, { recursive: true });
   const keyFile = join(spec.dir, `${spec.name}.key`);
   const certFile = join(spec.dir, `${spec.name}.crt`);
