@@ -3,7 +3,7 @@
  * view and registration is checked against. It shares nothing with the clients under test.
  */
 import { isZkError, type JsonObject } from '@zkit/client';
-import { type NodeStat, type Observer, openObserver } from '@zkit/testing';
+import { type Observer, openObserver, type RawStat } from '@zkit/testing';
 import { OBSERVER_SESSION_TIMEOUT_MS } from './config.js';
 import { CHILDREN_PATHS, DATA_PATHS, SYNC } from './paths.js';
 import { delay, within } from './sleep.js';
@@ -48,7 +48,7 @@ export class Truth {
     return parseObject(data);
   }
 
-  exists(path: string): Promise<NodeStat | null> {
+  exists(path: string): Promise<RawStat | null> {
     return this.#read((o) => o.exists(path));
   }
 

@@ -1,8 +1,8 @@
 import { isZkitError } from '@zkit/protocol';
 import { describe, expect, expectTypeOf, type inject, it } from 'vitest';
 import type {
-  NodeStat,
   Observer,
+  RawStat,
   SecureZooKeeperHandle,
   ServerInfo,
   StartOptions,
@@ -51,8 +51,8 @@ describe('the public API', () => {
     expectTypeOf<ZooKeeperHandle['leader']>().toEqualTypeOf<() => Promise<number>>();
     expectTypeOf<ZooKeeperHandle>().toExtend<AsyncDisposable>();
     expectTypeOf<Observer>().toExtend<AsyncDisposable>();
-    expectTypeOf<Observer['exists']>().toEqualTypeOf<(path: string) => Promise<NodeStat | null>>();
-    expectTypeOf<NodeStat['ephemeralOwner']>().toEqualTypeOf<string>();
+    expectTypeOf<Observer['exists']>().toEqualTypeOf<(path: string) => Promise<RawStat | null>>();
+    expectTypeOf<RawStat['ephemeralOwner']>().toEqualTypeOf<string>();
     expectTypeOf(api.waitFor<number | undefined>).toEqualTypeOf<
       (
         probe: () => (number | undefined) | Promise<number | undefined>,

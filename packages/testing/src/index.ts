@@ -14,12 +14,12 @@ export type { FourLetterWordOptions, ServerMode, SrvrInfo } from './four-letter.
 export { fourLetterWord, parseSrvr, srvr } from './four-letter.js';
 export type { ProviderName, SecureZooKeeperHandle, ServerInfo, ZooKeeperHandle } from './handle.js';
 export type {
-  AclEntry,
   CreateNodeOptions,
   NodeData,
-  NodeStat,
   Observer,
   ObserverOptions,
+  RawAclEntry,
+  RawStat,
 } from './observer.js';
 export { openObserver } from './observer.js';
 export type {

@@ -23,8 +23,12 @@ export interface ObserverOptions {
   connectTimeout?: number;
 }
 
-/** A node's Stat with zxids as bigint, times as epoch ms and ephemeralOwner as a session id in hex. */
-export interface NodeStat {
+/**
+ * A node's Stat as ZooKeeper returns it, for tests: zxids as bigint (pzxid too), times as epoch ms, ephemeralOwner
+ * as a session id in hex (zeros for a persistent node). Not @zkit/protocol's `NodeStat` (zxids as strings), hence
+ * the name.
+ */
+export interface RawStat {
   readonly czxid: bigint;
   readonly mzxid: bigint;
   readonly pzxid: bigint;
@@ -42,10 +46,11 @@ export interface NodeStat {
 export interface NodeData {
   /** `undefined` for a node created without data (not an empty Buffer). */
   readonly data: Buffer | undefined;
-  readonly stat: NodeStat;
+  readonly stat: RawStat;
 }
 
-export interface AclEntry {
+/** An ACL entry as ZooKeeper returns it (perms as a bit set); @zkit/protocol's `AclEntry` names the permissions. */
+export interface RawAclEntry {
   /** Bit set of `Permission` (READ 1, WRITE 2, CREATE 4, DELETE 8, ADMIN 16, ALL 31). */
   readonly perms: number;
   readonly scheme: string;
@@ -58,7 +63,7 @@ export interface CreateNodeOptions {
   /** @default false */
   sequential?: boolean;
   /** @default world:anyone with all permissions */
-  acl?: readonly AclEntry[];
+  acl?: readonly RawAclEntry[];
 }
 
 /**
@@ -67,19 +72,19 @@ export interface CreateNodeOptions {
  * NODE_EXISTS, NOT_EMPTY, BAD_VERSION, NO_AUTH, CONNECTION_LOSS, ..., INVALID_PATH for a path ZooKeeper refuses.
  */
 export interface Observer extends AsyncDisposable {
-  /** This session's id, 16 hex digits, as found in `NodeStat.ephemeralOwner` of its ephemeral nodes. */
+  /** This session's id, 16 hex digits, as found in `RawStat.ephemeralOwner` of its ephemeral nodes. */
   readonly sessionId: string;
-  exists(path: string): Promise<NodeStat | null>;
+  exists(path: string): Promise<RawStat | null>;
   getData(path: string): Promise<NodeData>;
   /** Children names, sorted. */
   getChildren(path: string): Promise<string[]>;
-  getAcl(path: string): Promise<AclEntry[]>;
+  getAcl(path: string): Promise<RawAclEntry[]>;
   /** Resolves with the created path (with its sequence suffix for sequential nodes). */
   create(path: string, data?: Buffer | string, options?: CreateNodeOptions): Promise<string>;
   /** Creates the node and its missing parents; an existing node is fine. */
   mkdirp(path: string): Promise<void>;
   /** `null` stores an empty value. `version` -1 (the default) matches any version. */
-  setData(path: string, data: Buffer | string | null, version?: number): Promise<NodeStat>;
+  setData(path: string, data: Buffer | string | null, version?: number): Promise<RawStat>;
   remove(path: string, version?: number): Promise<void>;
   /** Deletes the node and everything below it; a missing node is fine. On '/', keeps '/' and '/zookeeper'. */
   removeRecursive(path: string): Promise<void>;
@@ -123,7 +128,7 @@ class ZooKeeperObserver implements Observer {
     return this.client.getSessionId().toString('hex');
   }
 
-  exists(path: string): Promise<NodeStat | null> {
+  exists(path: string): Promise<RawStat | null> {
     return call<[Stat]>(path, (cb) => this.client.exists(path, cb)).then(([stat]) =>
       stat ? toNodeStat(stat) : null,
     );
@@ -139,7 +144,7 @@ class ZooKeeperObserver implements Observer {
     return [...children].sort();
   }
 
-  async getAcl(path: string): Promise<AclEntry[]> {
+  async getAcl(path: string): Promise<RawAclEntry[]> {
     const [acls] = await call<[ACL[], Stat]>(path, (cb) => this.client.getACL(path, cb));
     return acls.map((acl) => ({ perms: permissionsOf(acl), scheme: acl.id.scheme, id: acl.id.id }));
   }
@@ -161,7 +166,7 @@ class ZooKeeperObserver implements Observer {
     await call<[string]>(path, (cb) => this.client.mkdirp(path, cb));
   }
 
-  async setData(path: string, data: Buffer | string | null, version = -1): Promise<NodeStat> {
+  async setData(path: string, data: Buffer | string | null, version = -1): Promise<RawStat> {
     // The client crashes on null data (it reads data.length): send an empty value instead.
     const buffer = data === null ? Buffer.alloc(0) : toBuffer(data);
     const [stat] = await call<[Stat]>(path, (cb) => this.client.setData(path, buffer, version, cb));
@@ -234,7 +239,7 @@ function toBuffer(data: Buffer | string): Buffer {
 }
 
 /** Jute longs arrive as 8-byte big-endian Buffers. */
-function toNodeStat(stat: Stat): NodeStat {
+function toNodeStat(stat: Stat): RawStat {
   return {
     czxid: stat.czxid.readBigInt64BE(0),
     mzxid: stat.mzxid.readBigInt64BE(0),
