@@ -51,7 +51,7 @@ describe('npm run bench -- --quick', () => {
 
     const output = JSON.parse(await readFile(join(out, 'quick.json'), 'utf8')) as Omit<RunOutput, 'files'>;
     expect(output.failures).toEqual([]);
-    expect(output.scenarios.map((s) => s.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(output.scenarios.map((s) => s.id)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const scenario of output.scenarios) {
       expect(scenario.rows.length, scenario.title).toBeGreaterThan(0);
       for (const row of scenario.rows) {

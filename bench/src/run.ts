@@ -3,6 +3,7 @@
  *
  *   startZooKeeper() (or ZK_CONNECT) ──▶ admin session, a fresh root path
  *     1 operations · 2 notifications · 3 stall (child processes) · 4 scale (child processes) · 5 start-up
+ *     · 6 TLS (a TLS server of its own)
  *   ──▶ terminal table (stdout) + <out>/<name>.md + <out>/<chart>.svg + <out>/<name>.json
  */
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,7 @@ import { operationLatency } from './scenarios/operations.js';
 import { scale } from './scenarios/scale.js';
 import { stallSurvival } from './scenarios/stall.js';
 import { startupTime } from './scenarios/startup.js';
+import { tlsCost } from './scenarios/tls.js';
 import { renderSummary } from './summary.js';
 import { renderLatencySvg } from './svg.js';
 import { renderMarkdown, renderTerminal } from './table.js';
@@ -55,6 +57,7 @@ const SCENARIOS: readonly {
   { id: 3, title: 'stall survival', run: stallSurvival },
   { id: 4, title: 'scale', run: scale },
   { id: 5, title: 'start-up', run: startupTime },
+  { id: 6, title: 'TLS', run: tlsCost },
 ];
 
 export async function runBench(options: RunOptions): Promise<RunOutput> {
