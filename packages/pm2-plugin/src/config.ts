@@ -79,6 +79,7 @@ interface RuntimeDefaults {
   readonly listTimeout: number;
   readonly closeBudget: number;
   readonly announceGrace: number;
+  readonly restartGrace: number;
 }
 
 /**
@@ -114,6 +115,12 @@ export const DEFAULTS = {
    * a redeployed app that no longer announces goes back to its env port after this.
    */
   announceGrace: 10_000,
+  /**
+   * `startPlugin`'s `restartGrace`: how long a process PM2 lists as stopped keeps its node, in case PM2 is restarting
+   * it (`pm2 restart` passes through 'stopped' for about PM2's kill check interval, 100 ms, before it launches the
+   * new process). A `pm2 stop` thus removes the node this much later.
+   */
+  restartGrace: 500,
 } as const satisfies Partial<PluginConfig> & RuntimeDefaults;
 
 /** The plugin's name as a PM2 module (the package name); PM2 keys its module conf by the process name. */

@@ -25,7 +25,7 @@ import {
   type Target,
 } from './reconcile.js';
 import { curatorRegistrar, Registry, zkitRegistrar } from './registry.js';
-import { onlineByPmId, servingProcesses } from './serving.js';
+import { type Served, servingProcesses } from './serving.js';
 import { SessionFile, sessionFileFor } from './session-file.js';
 
 export interface PluginOptions {
@@ -46,6 +46,11 @@ export interface PluginOptions {
    * @default DEFAULTS.announceGrace (10000)
    */
   readonly announceGrace?: number;
+  /**
+   * How long a process PM2 lists as stopped keeps its node, in case PM2 is restarting it (a restart passes through
+   * 'stopped' for about PM2's kill check interval, 100 ms). @default DEFAULTS.restartGrace (500)
+   */
+  readonly restartGrace?: number;
 }
 
 /** A running plugin. `close()` ends the ZooKeeper session, so its nodes go at once, not after a timeout. */
@@ -98,8 +103,9 @@ class Pm2Zkit implements Plugin {
   /** Wakes a sync when an announcement's grace ends (`Announcements.applying`), at `#graceAt` (ms). */
   #graceTimer: NodeJS.Timeout | undefined;
   #graceAt = 0;
-  /** The online process that served each pm_id at the last sync: held through a restart (`servingProcesses`). */
-  #lastServing = new Map<number, ManagedProcess>();
+  /** What served each pm_id at the last sync: held through a restart (`servingProcesses`). */
+  #lastServing = new Map<number, Served>();
+  readonly #restartGrace: number;
   #pm2Lost = false;
   /** Set on (re)subscribing to the bus: the next sync asks the processes not heard from to announce again. */
   #askPending = false;
@@ -123,6 +129,7 @@ class Pm2Zkit implements Plugin {
     this.#log = options.logger ?? pino({ name: 'pm2-zkit', level: options.config.logLevel });
     this.#retry = options.retry ?? exponentialBackoff(DEFAULTS.retry);
     this.#connectTimeout = options.connectTimeout ?? DEFAULTS.connectTimeout;
+    this.#restartGrace = options.restartGrace ?? DEFAULTS.restartGrace;
     this.#registry = new Registry(this.#log);
     this.#sessionFile = new SessionFile(sessionFileFor(this.#config.stateFile), this.#log);
     this.#announcements = new Announcements(
@@ -262,11 +269,30 @@ class Pm2Zkit implements Plugin {
       this.#scheduleRetry();
       return;
     }
+    this.#log.trace(
+      {
+        processes: processes.map(({ pmId, name, status, pid, replaced }) => ({
+          pmId,
+          name,
+          status,
+          pid,
+          replaced,
+        })),
+      },
+      'PM2 list',
+    );
     this.#announcements.prune(new Set(processes.map((process) => process.pmId)));
     // Through a restart or reload, the process that served last holds its node: no gap for watchers.
-    const serving = servingProcesses(processes, this.#lastServing);
-    this.#lastServing = onlineByPmId(serving);
-    const applying = this.#announcements.applying(serving, Date.now());
+    const now = Date.now();
+    const { serving, next, holdEndsIn } = servingProcesses(
+      processes,
+      this.#lastServing,
+      now,
+      this.#restartGrace,
+    );
+    this.#lastServing = next;
+    this.#syncIn(holdEndsIn);
+    const applying = this.#announcements.applying(serving, now);
     this.#syncIn(applying.graceEndsIn);
     if (this.#askPending) {
       this.#askPending = false;

@@ -1,64 +1,76 @@
 import { describe, expect, it } from 'vitest';
 import { proc } from './process.fixture.js';
 import type { ManagedProcess } from './reconcile.js';
-import { onlineByPmId, servingProcesses } from './serving.js';
+import { type Served, servingProcesses } from './serving.js';
 
-const none = new Map<number, ManagedProcess>();
+const GRACE = 500;
+const none = new Map<number, Served>();
+const serve = (listed: ManagedProcess[], last = none, now = 0) => servingProcesses(listed, last, now, GRACE);
 
 describe('servingProcesses', () => {
-  it('holds the last online process through a fork-mode restart (stopping, then launching with pid 0)', () => {
+  it('holds the last online process through a fork-mode restart (stopping, stopped, launching with pid 0)', () => {
     const before = proc({ pmId: 1, name: 'api', pid: 100, envPort: 80 });
-    const last = onlineByPmId(servingProcesses([before], none));
-
+    let last = serve([before]).next;
     for (const passing of [
       { ...before, status: 'stopping' },
+      { ...before, status: 'stopping', pid: 0 },
+      { ...before, status: 'stopped', pid: 0 },
       { ...before, status: 'launching', pid: 0 },
     ]) {
-      expect(servingProcesses([passing], last)).toEqual([before]);
+      const step = serve([passing], last, 100);
+      expect(step.serving).toEqual([before]);
+      last = step.next;
     }
     const after = { ...before, pid: 200, restarts: 1 };
-    expect(servingProcesses([after], last)).toEqual([after]);
+    expect(serve([after], last, 200).serving).toEqual([after]);
   });
 
-  it('lets the node go once the process is stopped, errored or waiting for a restart', () => {
+  it('lets a stopped process go once the grace is over, telling when that is', () => {
     const before = proc({ pmId: 1, name: 'api', pid: 100 });
-    const last = onlineByPmId([before]);
-    for (const status of ['stopped', 'errored', 'waiting restart']) {
-      const [serving] = servingProcesses([{ ...before, status, pid: 0 }], last);
-      expect(serving).toMatchObject({ status, pid: 0 });
+    const stopped = { ...before, status: 'stopped', pid: 0 };
+    const first = serve([stopped], serve([before]).next, 1000);
+    expect(first).toMatchObject({ serving: [before], holdEndsIn: GRACE });
+    const second = serve([stopped], first.next, 1300);
+    expect(second).toMatchObject({ serving: [before], holdEndsIn: 200 });
+    const third = serve([stopped], second.next, 1500);
+    expect(third).toMatchObject({ serving: [stopped], holdEndsIn: undefined });
+    expect(third.next.size).toBe(0);
+  });
+
+  it('holds nothing through a crash (errored, waiting restart)', () => {
+    const before = proc({ pmId: 1, name: 'api', pid: 100 });
+    for (const status of ['errored', 'waiting restart']) {
+      expect(serve([{ ...before, status, pid: 0 }], serve([before]).next).serving).toMatchObject([
+        { status },
+      ]);
     }
   });
 
   it('does not hold a process for another app that took the pm_id', () => {
-    const last = onlineByPmId([proc({ pmId: 1, name: 'old-app', pid: 100 })]);
-    const [serving] = servingProcesses(
-      [proc({ pmId: 1, name: 'new-app', status: 'launching', pid: 0 })],
-      last,
-    );
+    const last = serve([proc({ pmId: 1, name: 'old-app', pid: 100 })]).next;
+    const [serving] = serve([proc({ pmId: 1, name: 'new-app', status: 'launching', pid: 0 })], last).serving;
     expect(serving).toMatchObject({ name: 'new-app', pid: 0 });
   });
 
   it("serves from a reload's parked _old_ instance until its successor is online", () => {
     const old = proc({ pmId: 3, name: 'web', pid: 300, execMode: 'cluster', replaced: true });
     const next = proc({ pmId: 3, name: 'web', pid: 0, status: 'launching', execMode: 'cluster' });
-    expect(servingProcesses([next, old], none)).toEqual([old]);
+    const during = serve([next, old]);
+    expect(during.serving).toEqual([old]);
 
     const online = { ...next, pid: 301, status: 'online' };
-    expect(servingProcesses([online, { ...old, status: 'stopping' }], onlineByPmId([old]))).toEqual([online]);
+    expect(serve([online, { ...old, status: 'stopping' }], during.next).serving).toEqual([online]);
   });
 
   it('holds through a parked instance stopping before its successor is online', () => {
     const old = proc({ pmId: 3, name: 'web', pid: 300, replaced: true });
-    const last = onlineByPmId(servingProcesses([old], none));
-    const serving = servingProcesses(
-      [{ ...old, status: 'stopping' }, proc({ pmId: 3, name: 'web', pid: 0, status: 'launching' })],
-      last,
-    );
-    expect(serving).toEqual([old]);
+    const { next } = serve([old]);
+    const launching = proc({ pmId: 3, name: 'web', pid: 0, status: 'launching' });
+    expect(serve([{ ...old, status: 'stopping' }, launching], next).serving).toEqual([old]);
   });
 
   it('gives one entry per pm_id, in list order', () => {
     const listed = [proc({ pmId: 2, name: 'b' }), proc({ pmId: 1, name: 'a' })];
-    expect(servingProcesses(listed, none).map((p) => p.pmId)).toEqual([2, 1]);
+    expect(serve(listed).serving.map((p) => p.pmId)).toEqual([2, 1]);
   });
 });
