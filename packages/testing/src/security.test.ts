@@ -81,6 +81,9 @@ describe('a TLS server (tls: true, mutual TLS on a TLS-only port)', { timeout: 6
       ok: false,
       code: 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
     });
+    await expect(srvr(zk.connectionString, { tls: { ca: tls.ca.cert } })).rejects.toMatchObject({
+      code: 'FOUR_LETTER_WORD_FAILED',
+    });
     // A client that trusts only the wrong CA refuses the server's certificate.
     expect(await handshake(zk.connectionString, { ...tls.clientOptions, ca: tls.wrongCa.cert })).toEqual({
       ok: false,
