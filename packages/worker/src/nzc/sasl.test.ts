@@ -132,7 +132,7 @@ function parseRequest(frame: Buffer): Request {
 }
 
 /** What a server that knows alice's password answers to `response`. */
-function rspauthFor(response: Request, password = CREDENTIALS.password): string {
+function rspauthFor(response: Request, password: string = CREDENTIALS.password): string {
   const cnonce = parseDirectives(response.token).get('cnonce')?.[0] ?? '';
   const expected = digestResponse(CHALLENGE, {
     username: 'alice',
