@@ -4,7 +4,7 @@
 // ZooKeeper. The project is fixtures/consumer/.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +131,21 @@ describe('the packed packages', () => {
       };
       expect(manifest.version).toBe(packed.find((p) => p.name === `@zkit/${name}`)?.version);
     }
+  });
+
+  it('publish no declaration that imports comlink (DOM types) or node-zookeeper-client', async () => {
+    const leaks: string[] = [];
+    for (const name of PUBLISHED) {
+      const dir = join(project, 'node_modules/@zkit', name);
+      const files = (await readdir(dir, { recursive: true })).filter((file) => file.endsWith('.d.ts'));
+      for (const file of files) {
+        const text = await readFile(join(dir, file), 'utf8');
+        if (/(from |import\()'(comlink|node-zookeeper-client)[/']/.test(text))
+          leaks.push(`@zkit/${name}/${file}`);
+      }
+    }
+    // A stale file of an old layout in a local dist/ shows up here too: rm -rf packages/*/dist and build again.
+    expect(leaks).toEqual([]);
   });
 
   it('type-check in a strict consumer (skipLibCheck false, only @types/node) with no error', () => {
