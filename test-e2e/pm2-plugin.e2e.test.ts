@@ -12,7 +12,16 @@ const PLUGIN = fileURLToPath(new URL('../packages/pm2-plugin/dist/main.js', impo
 const HOST = '127.0.0.1';
 /** Short, so a killed plugin's nodes go quickly; the test server allows 1000 ms and up. */
 const SESSION_TIMEOUT = 2000;
-/** PM2 waits this long before restarting the killed plugin, so that its nodes are seen gone first. */
+/**
+ * How soon a stopped app's node goes: the plugin's session lives on, so only its explicit removal can make it go, once
+ * PM2 lists the app stopped and the restart grace (DEFAULTS.restartGrace, 500 ms: a restart looks the same until PM2
+ * launches the new process) is over.
+ */
+const STOP_BOUND = 2000;
+/**
+ * PM2 waits this long before restarting the killed plugin, longer than the session timeout: the restarted plugin's
+ * attempt to resume the dead one's session finds it expired, and its nodes are seen gone first.
+ */
 const PLUGIN_RESTART_DELAY = 3000;
 
 interface NodeData {
@@ -205,7 +214,7 @@ describe('pm2-zkit as a PM2 app', () => {
     expect(await obs.getAcl(path)).toEqual([{ perms: 1, scheme: 'world', id: 'anyone' }]);
 
     await pm2.run(['stop', 'portless-app']);
-    await gone(path, 1000);
+    await gone(path, STOP_BOUND);
   });
 
   it('lists the new pid after kill -9 of an app process and PM2 restarting it', async () => {
@@ -252,7 +261,7 @@ describe('pm2-zkit as a PM2 app', () => {
     expect(missing).toBe(0);
   });
 
-  it('removes the node at once on pm2 stop', async () => {
+  it('removes the node on pm2 stop, once the restart grace is over', async () => {
     const [port] = await freePorts(1);
     const [app] = await startApp('stopped-app', { PORT: String(port) });
     const path = `${servers('stopped-app')}/${HOST}:${port}`;
@@ -260,11 +269,10 @@ describe('pm2-zkit as a PM2 app', () => {
 
     await pm2.run(['stop', 'stopped-app']);
 
-    // The plugin's session lives on, so only an explicit removal can make the node go: a second is ample.
-    await gone(path, 1000);
+    await gone(path, STOP_BOUND);
   });
 
-  it('removes the node at once on pm2 delete', async () => {
+  it('removes the node on pm2 delete, once the restart grace is over', async () => {
     const [port] = await freePorts(1);
     const [app] = await startApp('deleted-app', { PORT: String(port) });
     const path = `${servers('deleted-app')}/${HOST}:${port}`;
@@ -272,7 +280,7 @@ describe('pm2-zkit as a PM2 app', () => {
 
     await pm2.run(['delete', 'deleted-app']);
 
-    await gone(path, 1000);
+    await gone(path, STOP_BOUND);
   });
 
   it('removes one instance of a cluster app from the shared node, and the node with the last', async () => {
@@ -283,10 +291,10 @@ describe('pm2-zkit as a PM2 app', () => {
 
     await pm2.run(['stop', String(first!.pm_id)]);
     // With instance 0 gone, the lowest live instance's pid is the node's pid.
-    expect(await registered(path, [second!.pid], 1000)).toMatchObject({ pid: second!.pid });
+    expect(await registered(path, [second!.pid], STOP_BOUND)).toMatchObject({ pid: second!.pid });
 
     await pm2.run(['stop', String(second!.pm_id)]);
-    await gone(path, 1000);
+    await gone(path, STOP_BOUND);
   });
 
   it('registers the port a process announces by message, with its extra data', async () => {
@@ -357,13 +365,13 @@ describe('pm2-zkit as a PM2 app', () => {
     await registered(path, [app!.pid]);
 
     await pm2.run(['stop', 'pm2-zkit']);
-    await gone(path, 1000);
+    await gone(path, STOP_BOUND);
 
     await pm2.run(['start', 'pm2-zkit']);
     expect(await registered(path, [app!.pid])).toMatchObject({ pid: app!.pid });
   });
 
-  it('loses its nodes when killed (its session ends) and registers them again when PM2 restarts it', async () => {
+  it('loses its nodes when killed and down past its session timeout, and registers them again from a new session', async () => {
     const [port, announced] = await freePorts(2);
     const [app] = await startApp('survivor-app', { PORT: String(port) });
     const [speaker] = await startApp('speaker-app', { APP_LISTEN: String(announced), ANNOUNCE: '1' });
