@@ -70,6 +70,12 @@ describe('TLS (mutual) against a TLS-only ZooKeeper port', () => {
     await obs.setData(`${base}/config`, '{"threads":2}');
     await waitFor(() => servers.has('10.0.0.2:1') && config.get('threads') === 2);
     expect(c.state).toBe('connected');
+    // What diagnostics() shows of it: the files in use.
+    expect((await c.diagnostics()).tls).toEqual({
+      ca: [certs.ca.certFile],
+      cert: [certs.client.certFile],
+      key: [certs.client.keyFile],
+    });
   });
 
   it('gives the client its certificate as x509 identity: an x509 ACL lets one certificate in, not another', async () => {
@@ -96,6 +102,11 @@ describe('TLS (mutual) against a TLS-only ZooKeeper port', () => {
         cert: c.wrongCa.certFile,
         key: c.wrongCa.keyFile,
       }),
+    ],
+    [
+      // Hostname verification is on by default: the server's certificate names localhost and 127.0.0.1.
+      'a server whose certificate does not carry the expected name',
+      (c: TestCertificates) => ({ ...tlsFiles(c), servername: 'zk.elsewhere.example' }),
     ],
   ])('rejects connect() with TLS_ERROR for %s, naming the server and the reason', async (_, tls) => {
     const error = await failedConnect(secure, { tls: tls(certs), connectTimeout: 20_000 });
@@ -179,6 +190,12 @@ describe('TLS (mutual) against a TLS-only ZooKeeper port', () => {
     await c.close();
 
     expect(records.some((record) => record.msg === 'session started')).toBe(true);
+    expect(JSON.parse(diagnostics).tls).toEqual({
+      ca: ['(inline)'],
+      cert: ['(inline)'],
+      key: ['(inline)'],
+      passphrase: '(set)',
+    });
     expect(refused).toMatchObject({ code: 'TLS_ERROR' });
     expect(invalid).toMatchObject({ code: 'INVALID_OPTION' });
     const said = [text(), diagnostics, JSON.stringify(states), ...[refused, invalid].map(errorText)];

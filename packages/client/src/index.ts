@@ -13,6 +13,7 @@ export type {
   Permission,
   SessionErrorCode,
   SessionState,
+  TlsSummary,
   TlsVersion,
   ZkErrorCode,
 } from '@zkit/protocol';

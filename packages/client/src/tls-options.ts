@@ -1,6 +1,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
-import { type TlsConfig, type TlsSource, type TlsVersion, zkError } from '@zkit/protocol';
+import { type TlsConfig, type TlsSource, type TlsSummary, type TlsVersion, zkError } from '@zkit/protocol';
 
 /**
  * A CA, certificate or key, in one of three forms:
@@ -174,11 +174,8 @@ function optionalVersion(options: Record<string, unknown>, name: 'minVersion' | 
   return { [name]: value as TlsVersion };
 }
 
-/**
- * What may be shown of a TLS configuration (diagnostics, logs): which fields are set, file paths, flags; never PEM,
- * key bytes or the passphrase.
- */
-export function describeTls(config: TlsConfig | undefined): Record<string, unknown> | undefined {
+/** What diagnostics() shows of a TLS configuration: file paths and which fields are set (see TlsSummary). */
+export function describeTls(config: TlsConfig | undefined): TlsSummary | undefined {
   if (!config) return undefined;
   const show = (sources: readonly TlsSource[] | undefined) =>
     sources?.map((entry) => ('path' in entry ? entry.path : '(inline)'));
@@ -187,11 +184,12 @@ export function describeTls(config: TlsConfig | undefined): Record<string, unkno
     ...defined('cert', show(config.cert)),
     ...defined('key', show(config.key)),
     ...defined('pfx', show(config.pfx)),
-    ...defined('passphrase', config.passphrase === undefined ? undefined : '(set)'),
+    ...defined('passphrase', config.passphrase === undefined ? undefined : ('(set)' as const)),
     ...defined('servername', config.servername),
     ...defined('rejectUnauthorized', config.rejectUnauthorized),
     ...defined('minVersion', config.minVersion),
     ...defined('maxVersion', config.maxVersion),
+    ...defined('ciphers', config.ciphers),
   };
 }
 

@@ -34,6 +34,7 @@ import { Heartbeat } from './thread/heartbeat.js';
 import { writeRecord, zooKeeperLogger } from './thread/log-sink.js';
 import type { WorkerCall, WorkerHandle } from './thread/worker-handle.js';
 import { WorkerSupervisor } from './thread/worker-supervisor.js';
+import { describeTls } from './tls-options.js';
 import { type DeleteOptions, deleteNode } from './tree/delete-node.js';
 import type { DeleteResult } from './tree/delete-plan.js';
 import { type ExportOptions, exportTree } from './tree/export-tree.js';
@@ -318,7 +319,9 @@ export class ZooKeeper implements AsyncDisposable {
 
   /** What the worker holds now (session, watches, registrations): for health checks and debugging. */
   diagnostics(): Promise<Diagnostics> {
-    return this.#call((api) => api.diagnostics());
+    // The TLS summary is the client's: the worker's figures carry nothing of the configuration.
+    const tls = describeTls(this.options.tls);
+    return this.#call((api) => api.diagnostics()).then((held) => (tls ? { ...held, tls } : held));
   }
 
   /** Ends the session at once (its registrations vanish now, not after a timeout) and stops the worker. */

@@ -56,6 +56,7 @@ export type {
   TaggedEvent,
   TlsConfig,
   TlsSource,
+  TlsSummary,
   TlsVersion,
   WatchKind,
   WireError,

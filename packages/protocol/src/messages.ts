@@ -76,6 +76,23 @@ export interface TlsConfig {
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
 /**
+ * What may be shown of a TlsConfig (diagnostics): each entry's file path, or `(inline)` for PEM or bytes given
+ * directly; `(set)` for a passphrase; the flags. Never key material, certificates or the passphrase.
+ */
+export interface TlsSummary {
+  readonly ca?: readonly string[];
+  readonly cert?: readonly string[];
+  readonly key?: readonly string[];
+  readonly pfx?: readonly string[];
+  readonly passphrase?: '(set)';
+  readonly servername?: string;
+  readonly rejectUnauthorized?: boolean;
+  readonly minVersion?: TlsVersion;
+  readonly maxVersion?: TlsVersion;
+  readonly ciphers?: string;
+}
+
+/**
  * SASL authentication of every connection of the session, before any other request (ZooKeeper keeps the identity on
  * the connection): `sasl:<username>` ACL ids then match it. DIGEST-MD5 is what ZooKeeper's DigestLoginModule serves.
  */
@@ -280,6 +297,8 @@ export interface Diagnostics {
   /** Registered paths, and whether each node is in place now (not while suspended or being restored). */
   readonly registrations: readonly { readonly path: string; readonly present: boolean }[];
   readonly stalled: boolean;
+  /** With ConnectOptions.tls (added by the client, not the worker): what the connections use, redacted. */
+  readonly tls?: TlsSummary;
 }
 
 export type WorkerEvent =
