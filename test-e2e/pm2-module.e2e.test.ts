@@ -1,5 +1,6 @@
 // pm2-zkit installed as a PM2 module from a packed tarball (`pm2 install pm2-zkit-<v>.tgz`, dependencies bundled,
-// no registry needed) and configured the module way, with `pm2 set pm2-zkit:<key> <value>`.
+// no registry needed) and configured the module way: defaults from package.json's "config" (shown by `pm2 conf`),
+// overridden with `pm2 set pm2-zkit:<key> <value>`.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePorts, type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { connectPm2Api } from './fixtures/pm2/api.js';
 import { APP, type Pm2Daemon, startPm2Daemon } from './fixtures/pm2/daemon.js';
 
 const PACK_BUNDLE = fileURLToPath(new URL('../packages/pm2-plugin/scripts/pack-bundle.mjs', import.meta.url));
@@ -43,6 +45,19 @@ it('runs as a PM2 module installed from a packed tarball and configured with pm2
   expect(tarball).toMatch(/\/pm2-zkit-\d+\.\d+\.\d+\.tgz$/);
   // npm in offline mode, which fails rather than fetch: everything comes from the tarball.
   await pm2.run(['install', tarball], { npm_config_offline: 'true' }, 60_000);
+  // PM2 copied package.json's "config" into the module conf: `pm2 conf` shows every setting's default.
+  const conf = await pm2.run(['conf', 'pm2-zkit']);
+  for (const line of [
+    'pm2 set pm2-zkit:connect 127.0.0.1:2181',
+    'pm2 set pm2-zkit:root /services',
+    'pm2 set pm2-zkit:format zkit',
+    'pm2 set pm2-zkit:session_timeout 10000',
+    'pm2 set pm2-zkit:include *',
+    'pm2 set pm2-zkit:register_modules false',
+    'pm2 set pm2-zkit:log_level info',
+  ]) {
+    expect(conf).toContain(line);
+  }
 
   // Each `pm2 set <module>:<key>` restarts the module with its conf in its environment.
   await pm2.run(['set', 'pm2-zkit:connect', inject('zkConnect')]);
@@ -83,4 +98,19 @@ it('runs as a PM2 module installed from a packed tarball and configured with pm2
   });
   // The module itself is never registered.
   expect(await obs.exists(`${root}/pm2-zkit`)).toBeNull();
+  // `pm2 show` lists the settings in effect (defaults and pm2 set values) as the process configuration.
+  const api = await connectPm2Api(pm2.home);
+  try {
+    const [described] = await api.describe('pm2-zkit');
+    expect(described!.pm2_env.axm_options?.module_conf).toMatchObject({
+      connect: inject('zkConnect'),
+      root,
+      host: '127.0.0.2',
+      format: 'zkit',
+      session_timeout: 10_000,
+      register_modules: false,
+    });
+  } finally {
+    api.disconnect();
+  }
 }, 90_000);
