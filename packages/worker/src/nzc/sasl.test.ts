@@ -273,6 +273,22 @@ describe('authenticateWithSasl', () => {
     },
   );
 
+  it('drops a connection whose reply has a negative length, and logs in on the next', async () => {
+    const server = await fakeServer();
+    const { states } = saslClient(server.address);
+    const first = await server.connection(1);
+    await first.request(1);
+    first.socket.write(Buffer.from([0xff, 0xff, 0xff, 0xfc, 0, 0, 0, 0]));
+
+    const second = await server.connection(2);
+    second.reply(await second.request(1), CHALLENGE);
+    const response = await second.request(2);
+    second.reply(response, rspauthFor(response));
+    await second.request(4);
+
+    expect(states).toEqual(['SYNC_CONNECTED']);
+  });
+
   it('pings once logged in when its ping timer fired during the login', async () => {
     // A session timeout of 300 ms: the library pings every 100 ms of silence, here while the login waits.
     const server = await fakeServer(300);

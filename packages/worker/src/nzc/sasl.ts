@@ -251,10 +251,18 @@ export function parseReply(frame: Buffer): SaslReply | undefined {
   return { xid, err, token };
 }
 
-/** The next whole frame (length prefix included) of the exchange's buffer, taken off it. */
+/**
+ * The next whole frame (length prefix included) of the exchange's buffer, taken off it. A negative length is no
+ * ZooKeeper frame: the connection is dropped (the library reconnects) rather than read on.
+ */
 function takeFrame(exchange: Exchange): Buffer | undefined {
   const { buffer } = exchange;
   if (buffer.length < 4) return undefined;
+  if (buffer.readInt32BE(0) < 0) {
+    exchange.buffer = Buffer.alloc(0);
+    exchange.socket.destroy();
+    return undefined;
+  }
   const end = 4 + buffer.readInt32BE(0);
   if (buffer.length < end) return undefined;
   exchange.buffer = buffer.subarray(end);
