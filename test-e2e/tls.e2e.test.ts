@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AclEntry, connect, SessionError, type ZkFailure } from '@zkit/client';
+import { workerThread } from '@zkit/client/internal';
 import {
   fourLetterWord,
   startZooKeeper,
@@ -87,6 +88,23 @@ describe('TLS (mutual) against a TLS-only ZooKeeper port', () => {
     expect(await owner.get(registration.path)).toMatchObject({ pid: process.pid });
     await expect(stranger.get(registration.path)).rejects.toMatchObject({ code: 'NO_AUTH' });
     await expect(obs.getData(registration.path)).rejects.toMatchObject({ code: 'NO_AUTH' });
+  });
+
+  it('carries TLS to a replacement worker: same session, same x509 identity', async () => {
+    const c = await client({ tls: tlsFiles(certs), registrationAcl: onlyFor(certs.client.cn) }, secure);
+    const obs = await observer(plain);
+    const base = root('tls-worker');
+    const registration = await c.registerServer(`${base}/servers`, ['127.0.0.1', 8080]);
+    const servers = await c.children(`${base}/servers`);
+    const session = c.sessionId;
+
+    await workerThread(c)?.terminate();
+
+    // Only a connection made with the client certificate can read the node: the new worker's is one.
+    expect(await c.get(registration.path)).toMatchObject({ pid: process.pid });
+    expect(c.sessionId).toBe(session);
+    await obs.create(`${base}/servers/10.0.0.2:1`);
+    await waitFor(() => servers.has('10.0.0.2:1'));
   });
 
   it.each([
