@@ -141,8 +141,8 @@ export function authenticateWithSasl(client: object, credentials: SaslCredential
       exchange = undefined;
       return;
     }
-    const refusal = REFUSALS.get(reply.err);
-    if (refusal !== undefined || reply.err !== 0) {
+    if (reply.err !== 0) {
+      const refusal = REFUSALS.get(reply.err);
       refuse(
         current,
         zkError(
@@ -152,12 +152,18 @@ export function authenticateWithSasl(client: object, credentials: SaslCredential
       );
       return;
     }
-    try {
-      if (current.step === 'final') {
+    if (current.step === 'final') {
+      try {
         checkRspauth(reply.token.toString('utf8'), current.rspauth);
-        finish(current);
+      } catch (error) {
+        refuse(current, error as ZkError);
         return;
       }
+      // Outside the try: what the state's listeners throw is theirs, not a refusal.
+      finish(current);
+      return;
+    }
+    try {
       if (reply.token.length === 0) throw noChallenge();
       const { token, rspauth } = digestResponse(reply.token.toString('utf8'), {
         username: credentials.username,
