@@ -203,6 +203,16 @@ describe('connectOverTls', () => {
     expect(failures[0]).toMatchObject({ stage: 'connect', code: 'ECONNREFUSED' });
   });
 
+  it('reports a server that accepts but never answers the handshake as a connect timeout, not a TLS failure', async () => {
+    const silent = await listen(createNetServer((socket) => socket.on('error', () => {})));
+    const { client, failures } = tlsClient(silent.address, { ca: [{ data: pem('ca.crt') }] });
+    client.connect();
+    // The library's connect timer: sessionTimeout (2000) over the number of servers (1).
+    await vi.waitUntil(() => failures.length >= 1, { timeout: 8000 });
+
+    expect(failures[0]).toMatchObject({ server: silent.address, stage: 'connect', code: 'ETIMEDOUT' });
+  });
+
   it('reports an unreadable certificate file with its path, and keeps retrying', async () => {
     const server = await tlsServer();
     const missing = join(dir, 'missing.crt');

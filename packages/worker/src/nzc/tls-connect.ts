@@ -147,8 +147,12 @@ function watchHandshake(socket: TLSSocket, address: string, hooks: TlsHooks): vo
   let tcpConnected = false;
   let secured = false;
   let settled = false;
+  let ended = false;
   socket.once('connect', () => {
     tcpConnected = true;
+  });
+  socket.once('end', () => {
+    ended = true;
   });
   socket.once('secureConnect', () => {
     secured = true;
@@ -165,13 +169,23 @@ function watchHandshake(socket: TLSSocket, address: string, hooks: TlsHooks): vo
   socket.once('close', () => {
     if (settled || secured) return;
     settled = true;
-    // A plain server on this port reads our ClientHello as garbage and may just close: no error, no alert.
-    hooks.onFailure({
-      server: address,
-      stage: tcpConnected ? 'handshake' : 'connect',
-      code: CLOSED_BEFORE_HANDSHAKE,
-      reason: 'the server closed the connection before the TLS handshake completed (not a TLS port?)',
-    });
+    hooks.onFailure(
+      ended
+        ? // A plain server on this port reads our ClientHello as garbage and may just close: no error, no alert.
+          {
+            server: address,
+            stage: 'handshake',
+            code: CLOSED_BEFORE_HANDSHAKE,
+            reason: 'the server closed the connection before the TLS handshake completed (not a TLS port?)',
+          }
+        : // The library's connect timer destroyed it: a silent server, which says nothing about TLS.
+          {
+            server: address,
+            stage: 'connect',
+            code: 'ETIMEDOUT',
+            reason: `no TLS handshake within the connect timeout${tcpConnected ? '' : ' (no TCP connection)'}`,
+          },
+    );
   });
 }
 
