@@ -70,6 +70,7 @@ export { COMMAND_TAG, EVENT_TAG, isTaggedCommand, isTaggedEvent, PROTOCOL_VERSIO
 export type { Outcome, OutcomeApi } from './outcome.js';
 export { failed, settle, settlingApi, toWireError, unwrapOutcome } from './outcome.js';
 export { ILLEGAL_PATH_CHARS, joinPath, parentOf, splitPath, validatePath } from './paths.js';
+export type { PortEndpoint, PortListener, PortMessageEvent } from './port.js';
 export { CoalescingPort } from './port.js';
 export type { BackoffOptions, EndlessBackoffOptions, EndlessRetryPolicy, RetryPolicy } from './retry.js';
 export { delay, exponentialBackoff, sleep } from './retry.js';
