@@ -7,9 +7,9 @@ import {
   DEFAULT_SESSION_TIMEOUT,
   DEFAULT_STALL_TIMEOUT,
   heartbeatInterval,
-  type TlsConfig,
   type SaslConfig,
   type SessionHandle,
+  type TlsConfig,
   validatePath,
   zkError,
 } from '@zkit/protocol';
