@@ -9,8 +9,7 @@
 //
 // An announcement is an event too, and one sent before the plugin subscribed to the bus is lost: so the first
 // sync after each (re)subscription asks the processes not heard from since to announce again ('zkit:announce').
-import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type JsonObject, type SessionState, type ZooKeeper } from '@zkit/client';
+import type { JsonObject, SessionState } from '@zkit/client';
 import { exponentialBackoff, type RetryPolicy } from '@zkit/protocol';
 import { type Logger, pino } from 'pino';
 import { Announcements, parseAnnouncement } from './announcements.js';
@@ -26,7 +25,7 @@ import {
 } from './reconcile.js';
 import { curatorRegistrar, Registry, zkitRegistrar } from './registry.js';
 import { type Served, servingProcesses } from './serving.js';
-import { SessionFile, sessionFileFor } from './session-file.js';
+import { ZkConnection } from './zk-connection.js';
 
 export interface PluginOptions {
   readonly config: PluginConfig;
@@ -95,7 +94,7 @@ class Pm2Zkit implements Plugin {
   readonly #registry: Registry;
   readonly #announcements: Announcements;
   #pm2: Pm2Link | undefined;
-  #zk: ZooKeeper | undefined;
+  readonly #zk: ZkConnection;
   #dirty = false;
   #running: Promise<void> | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -114,12 +113,7 @@ class Pm2Zkit implements Plugin {
   #closing: Promise<void> | undefined;
   #lastSync: Date | undefined;
   #errors = 0;
-  /** The ZooKeeper connection loop, awaited by close() (which aborts it). */
-  #connecting: Promise<void> | undefined;
-  readonly #sessionFile: SessionFile;
-  /** Paths a resumed session held, to check once after the first sync (`#removeOrphans`). */
-  #orphans: Set<string> | undefined;
-  /** Aborted by close(): stops the waits between connection attempts. */
+  /** Aborted by close(): no sync or retry from then on. */
   readonly #closed = new AbortController();
   /** Skipped processes already logged, so a sync per event does not repeat the warning. */
   #skippedLogged = new Set<string>();
@@ -131,7 +125,13 @@ class Pm2Zkit implements Plugin {
     this.#connectTimeout = options.connectTimeout ?? DEFAULTS.connectTimeout;
     this.#restartGrace = options.restartGrace ?? DEFAULTS.restartGrace;
     this.#registry = new Registry(this.#log);
-    this.#sessionFile = new SessionFile(sessionFileFor(this.#config.stateFile), this.#log);
+    this.#zk = new ZkConnection({
+      config: this.#config,
+      log: this.#log,
+      retry: this.#retry,
+      connectTimeout: options.connectTimeout ?? DEFAULTS.connectTimeout,
+      onConnected: () => this.#request(),
+    });
     this.#announcements = new Announcements(
       this.#config.stateFile,
       this.#log,
@@ -156,14 +156,14 @@ class Pm2Zkit implements Plugin {
     await this.#announcements.load();
     this.#pm2 = await connectPm2((event) => this.#onEvent(event));
     this.#subscribed();
-    this.#connecting = this.#connectZooKeeper();
+    this.#zk.start();
   }
 
   status(): PluginStatus {
     return {
       nodes: this.#registry.snapshot(),
-      session: this.#zk?.state ?? (this.#closed.signal.aborted ? 'closed' : 'connecting'),
-      sessionId: this.#zk?.sessionId,
+      session: this.#zk.zk?.state ?? (this.#closed.signal.aborted ? 'closed' : 'connecting'),
+      sessionId: this.#zk.zk?.sessionId,
       lastSync: this.#lastSync,
       errors: this.#errors,
       refused: this.#registry.refused,
@@ -303,14 +303,14 @@ class Pm2Zkit implements Plugin {
     const { nodes, skipped } = desiredNodes(serving, applying.announcements, this.#target);
     this.#logSkipped(skipped);
     // Without a session yet, nothing to do: the connection requests a sync when it is up.
-    const zk = this.#zk;
+    const zk = this.#zk.zk;
     if (zk === undefined) return;
     const registrar = this.#config.format === 'curator' ? curatorRegistrar(zk) : zkitRegistrar(zk);
     const { retry, failed } = await this.#registry.sync(nodes, registrar);
     this.#errors += failed;
     if (failed === 0) this.#lastSync = new Date();
-    this.#saveSession();
-    await this.#removeOrphans(zk);
+    this.#zk.saveSession(this.#registry.snapshot().keys());
+    await this.#zk.removeOrphans(this.#registry.snapshot());
     if (retry) this.#scheduleRetry();
     else this.#retryAttempt = 0;
   }
@@ -353,81 +353,6 @@ class Pm2Zkit implements Plugin {
     }, ms);
   }
 
-  /**
-   * Tries until connected: ZooKeeper being away when PM2 starts the plugin (at boot, say) is not an error. Resumes
-   * the session a crashed predecessor left (`SessionFile`), so its nodes never go; close() stops the attempt at once.
-   */
-  async #connectZooKeeper(): Promise<void> {
-    for (let attempt = 1; !this.#closed.signal.aborted; attempt++) {
-      try {
-        const saved = await this.#sessionFile.resumable();
-        const zk = await connect(this.#config.connect, {
-          sessionTimeout: this.#config.sessionTimeout,
-          connectTimeout: this.#connectTimeout,
-          logger: this.#log,
-          signal: this.#closed.signal,
-          ...(saved ? { resume: { id: saved.id, password: saved.password } } : {}),
-        });
-        if (this.#closed.signal.aborted) {
-          await zk.close();
-          return;
-        }
-        this.#zk = zk;
-        zk.onState((state) => {
-          this.#log.info({ state, sessionId: zk.sessionId }, 'ZooKeeper session state');
-          // A new session after an expiry has a new id and password.
-          if (state === 'connected') this.#saveSession();
-        });
-        if (saved !== undefined && zk.sessionId === saved.id) {
-          this.#log.info(
-            { sessionId: zk.sessionId, nodes: saved.paths.length },
-            'ZooKeeper connected: resumed the previous run’s session, its nodes stayed in place',
-          );
-          this.#orphans = new Set(saved.paths);
-        } else {
-          this.#log.info({ sessionId: zk.sessionId }, 'ZooKeeper connected');
-        }
-        this.#saveSession();
-        this.#request();
-        return;
-      } catch (error) {
-        if (this.#closed.signal.aborted) return;
-        const ms = this.#retry(attempt) ?? DEFAULTS.retry.max;
-        this.#log.warn({ err: error, attempt, retryInMs: ms }, 'cannot connect to ZooKeeper; will retry');
-        await sleep(ms, undefined, { signal: this.#closed.signal }).catch(() => {});
-      }
-    }
-  }
-
-  /** Keeps the session file true to the session and the nodes held (written only when they changed). */
-  #saveSession(): void {
-    const session = this.#zk?.session;
-    if (session !== undefined && !this.#closed.signal.aborted)
-      this.#sessionFile.save(session, this.#registry.snapshot().keys());
-  }
-
-  /**
-   * After resuming a session: the nodes it held that are no longer wanted (their process stopped while no plugin
-   * ran) are still there, ours; nobody else would remove them. Once, after the first sync.
-   */
-  async #removeOrphans(zk: ZooKeeper): Promise<void> {
-    const orphans = this.#orphans;
-    this.#orphans = undefined;
-    if (orphans === undefined) return;
-    const held = this.#registry.snapshot();
-    for (const path of orphans) {
-      if (held.has(path)) continue;
-      try {
-        const stat = await zk.exists(path);
-        if (stat?.ephemeralOwner !== zk.sessionId) continue;
-        await zk.delete(path, { force: true });
-        this.#log.info({ path }, 'removed a node of the resumed session that is no longer wanted');
-      } catch (error) {
-        this.#log.warn({ err: error, path }, 'cannot remove a node of the resumed session');
-      }
-    }
-  }
-
   #logSkipped(skipped: readonly Skipped[]): void {
     const now = new Set<string>();
     for (const { pmId, name, reason } of skipped) {
@@ -441,23 +366,14 @@ class Pm2Zkit implements Plugin {
 
   async #close(): Promise<void> {
     this.#closed.abort();
-    // Aborted: a connect() under way rejects at once and leaves no worker behind.
-    await this.#connecting;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     clearTimeout(this.#graceTimer);
     this.#graceTimer = undefined;
-    const zk = this.#zk;
-    this.#zk = undefined;
-    // Closing the session removes every node at once and makes pending calls reject, so a sync in flight ends.
-    try {
-      await zk?.close();
-    } catch (error) {
-      this.#log.warn({ err: error }, 'closing the ZooKeeper session failed');
-    }
+    // Stops a connection attempt under way; closing the session removes every node at once and makes pending calls
+    // reject, so a sync in flight ends; nothing is left to resume.
+    await this.#zk.close();
     this.#registry.forget();
-    // The session is closed: nothing a restarted plugin could resume.
-    await this.#sessionFile.remove();
     await this.#running;
     try {
       await this.#pm2?.close();
