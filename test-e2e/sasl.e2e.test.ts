@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { type AclEntry, AuthError, type ConnectOptions, type SessionState } from '@zkit/client';
 import { expireSession, workerThread } from '@zkit/client/internal';
 import { fourLetterWord, startProxy, startZooKeeper, waitFor, type ZooKeeperHandle } from '@zkit/testing';
@@ -157,7 +158,7 @@ describe('SASL DIGEST-MD5', () => {
     expect(await zk.get(path)).toEqual({ v: 1 });
   });
 
-  it('never puts the password in logs, errors, state events or diagnostics', async () => {
+  it('never puts the password in logs, errors, state events, diagnostics or the printed client', async () => {
     const { logger, text } = capturingLogger();
     const proxy = await startProxy(server.servers[0]?.address ?? '');
     onTestFinished(() => proxy.close());
@@ -169,6 +170,8 @@ describe('SASL DIGEST-MD5', () => {
     proxy.dropConnections();
     await waitFor(() => events.length >= 2 && zk.state === 'connected', { timeout: 10_000 });
     const diagnostics = await zk.diagnostics();
+    // What a user who logs the client object itself would print.
+    const printed = inspect(zk, { depth: Number.POSITIVE_INFINITY, showHidden: true });
     const refused = await client(
       { logger, sasl: { username: 'alice', password: 'wrong-pw-5d1a' } },
       server.connectionString,
@@ -181,6 +184,7 @@ describe('SASL DIGEST-MD5', () => {
       text(),
       JSON.stringify(events),
       JSON.stringify(diagnostics),
+      printed,
       JSON.stringify({ message: (refused as Error).message, stack: (refused as Error).stack }),
     ].join('\n');
     expect(everything).not.toContain(USERS.alice);

@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { type AclEntry, connect, SessionError, type ZkFailure } from '@zkit/client';
 import { workerThread } from '@zkit/client/internal';
 import {
@@ -188,7 +189,7 @@ describe('TLS (mutual) against a TLS-only ZooKeeper port', () => {
     expect(c.sessionId).toBe(session);
   });
 
-  it('puts no key, certificate or passphrase in logs, errors, state events or diagnostics()', async () => {
+  it('puts no key, certificate or passphrase in logs, errors, state events, diagnostics() or the printed client', async () => {
     const passphrase = `pass-${Math.random().toString(36).slice(2)}-phrase`;
     const encryptedKey = createPrivateKey(certs.client.key)
       .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase })
@@ -200,6 +201,8 @@ describe('TLS (mutual) against a TLS-only ZooKeeper port', () => {
     c.onState((state) => states.push(state));
     await c.registerServer(`${root('tls-secrets')}/servers`, ['127.0.0.1', 8080]);
     const diagnostics = JSON.stringify(await c.diagnostics());
+    // What a user who logs the client object itself would print.
+    const printed = inspect(c, { depth: Number.POSITIVE_INFINITY, showHidden: true });
     const refused = await failedConnect(secure, { tls: { ...tls, ca: certs.wrongCa.cert }, logger });
     const invalid = await failedConnect(secure, {
       tls: { ...tls, passphrase: `${passphrase}-wrong` },
@@ -216,7 +219,7 @@ describe('TLS (mutual) against a TLS-only ZooKeeper port', () => {
     });
     expect(refused).toMatchObject({ code: 'TLS_ERROR' });
     expect(invalid).toMatchObject({ code: 'INVALID_OPTION' });
-    const said = [text(), diagnostics, JSON.stringify(states), ...[refused, invalid].map(errorText)];
+    const said = [text(), diagnostics, printed, JSON.stringify(states), ...[refused, invalid].map(errorText)];
     const secrets = [
       passphrase,
       '-----BEGIN',

@@ -69,6 +69,8 @@ export function openZooKeeper(options: ResolvedOptions, signal?: AbortSignal): P
  * One-shot reads (`get`, `getChildren`, `exists`) ask ZooKeeper once and leave no watch behind.
  */
 export class ZooKeeper implements AsyncDisposable {
+  /** A true private field: it holds credentials and key material, which util.inspect(zk) must not print. */
+  readonly #options: ResolvedOptions;
   readonly #log: Logger;
   readonly #state: SessionStateListeners;
   readonly #failures: FailureListeners;
@@ -79,7 +81,8 @@ export class ZooKeeper implements AsyncDisposable {
   readonly #supervisor: WorkerSupervisor;
   #closing: Promise<void> | undefined;
 
-  private constructor(private readonly options: ResolvedOptions) {
+  private constructor(options: ResolvedOptions) {
+    this.#options = options;
     this.#log = zooKeeperLogger(options.logger);
     this.#heartbeat = new Heartbeat(options.heartbeatInterval);
     this.#state = new SessionStateListeners(this.#log);
@@ -257,7 +260,7 @@ export class ZooKeeper implements AsyncDisposable {
    */
   async ensure(path: string, properties: JsonObject = {}, options: CallOptions = {}): Promise<boolean> {
     const nodePath = validatePath(path);
-    const json = encodeJsonObject(properties, this.options.maxDataBytes, nodePath);
+    const json = encodeJsonObject(properties, this.#options.maxDataBytes, nodePath);
     return this.#calls.run(options?.signal, (api, call) => api.ensure(nodePath, json, call));
   }
 
@@ -286,8 +289,8 @@ export class ZooKeeper implements AsyncDisposable {
   importTree(text: string, path = '/', options: ImportOptions = {}): Promise<ImportPlan> {
     const context = {
       calls: this.#calls,
-      maxDataBytes: this.options.maxDataBytes,
-      acl: this.options.parentAcl,
+      maxDataBytes: this.#options.maxDataBytes,
+      acl: this.#options.parentAcl,
     };
     return importTree(context, text, validatePath(path), options ?? {});
   }
@@ -314,13 +317,18 @@ export class ZooKeeper implements AsyncDisposable {
    * link's path.
    */
   ln(target: string, source: string, options: CallOptions = {}): Promise<string> {
-    return ln({ calls: this.#calls, maxDataBytes: this.options.maxDataBytes }, target, source, options ?? {});
+    return ln(
+      { calls: this.#calls, maxDataBytes: this.#options.maxDataBytes },
+      target,
+      source,
+      options ?? {},
+    );
   }
 
   /** What the worker holds now (session, watches, registrations): for health checks and debugging. */
   diagnostics(): Promise<Diagnostics> {
     // The TLS summary is the client's: the worker's figures carry nothing of the configuration.
-    const tls = describeTls(this.options.tls);
+    const tls = describeTls(this.#options.tls);
     return this.#call((api) => api.diagnostics()).then((held) => (tls ? { ...held, tls } : held));
   }
 
@@ -348,7 +356,7 @@ export class ZooKeeper implements AsyncDisposable {
     if (state === 'auth_failed') {
       return Promise.reject(zkError('AUTH_FAILED', 'ZooKeeper refused the credentials of this client'));
     }
-    if (this.options.offlineCalls === 'reject' && state !== 'connected') {
+    if (this.#options.offlineCalls === 'reject' && state !== 'connected') {
       return Promise.reject(zkError('NOT_CONNECTED', `the session is ${state}, not connected`));
     }
     return this.#supervisor.call(invoke);
@@ -365,7 +373,7 @@ export class ZooKeeper implements AsyncDisposable {
     value: unknown,
     options: CallOptions,
   ): Promise<void> {
-    const json = encodeJsonObject(value, this.options.maxDataBytes, path);
+    const json = encodeJsonObject(value, this.#options.maxDataBytes, path);
     await this.#calls.run(options.signal, (api, call) => api.writeProperties(path, mode, json, call));
   }
 
