@@ -110,7 +110,7 @@ afterAll(async () => {
 });
 
 describe('the packed packages', () => {
-  it('hold their README, CHANGELOG and built files, and install as copies, not workspace links', async () => {
+  it('hold their README, CHANGELOG, LICENSE and built files, and install as copies, not workspace links', async () => {
     expect(packed.map((p) => p.name).sort()).toEqual(PUBLISHED.map((name) => `@zkit/${name}`).sort());
     for (const p of packed) {
       const paths = p.files.map((f) => f.path);
@@ -119,6 +119,7 @@ describe('the packed packages', () => {
           'package.json',
           'README.md',
           'CHANGELOG.md',
+          'LICENSE',
           'dist/index.js',
           'dist/index.d.ts',
         ]),
