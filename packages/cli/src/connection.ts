@@ -1,9 +1,11 @@
 import { type Auth, connect, DEFAULT_CONNECTION_STRING, type ZooKeeper } from '@zkit/client';
 import { pino } from 'pino';
 import { UsageError } from './exit-codes.js';
+import { type SaslFlags, saslOptions } from './sasl-flags.js';
+import { type TlsFlags, tlsOptions } from './tls-flags.js';
 
 /** The global flags every command that talks to ZooKeeper shares. */
-export interface ConnectionFlags {
+export interface ConnectionFlags extends TlsFlags, SaslFlags {
   readonly zk?: string;
   readonly auth?: readonly string[];
   readonly timeout?: string;
@@ -30,9 +32,13 @@ export class Connection {
 
   #connect(): Promise<ZooKeeper> {
     const connectionString = this.flags.zk ?? process.env.ZK_CONNECT ?? DEFAULT_CONNECTION_STRING;
+    const tls = tlsOptions(this.flags);
+    const sasl = saslOptions(this.flags);
     return connect(connectionString, {
       connectTimeout: parseTimeout(this.flags.timeout ?? '10000'),
       auth: (this.flags.auth ?? []).map(parseAuth),
+      ...(tls && { tls }),
+      ...(sasl && { sasl }),
       logger: pino({ level: process.env.ZKIT_LOG ?? 'silent' }, pino.destination(2)),
     });
   }

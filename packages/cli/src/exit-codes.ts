@@ -1,9 +1,15 @@
-import { isZkitError, ZkitError } from '@zkit/client';
+import { isZkError, isZkitError, ZkitError } from '@zkit/client';
 
-/** What a script can rely on: 0 the command did what it was asked, 1 it failed, 2 it was called wrongly. */
+/**
+ * What a script can rely on: 0 the command did what it was asked, 1 it failed, 2 it was called wrongly, 3 the TLS
+ * handshake failed (TLS_ERROR), 4 the server refused the credentials (AUTH_FAILED). 3 and 4 are apart because
+ * retrying cannot help them: a certificate or a password has to change.
+ */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_TLS = 3;
+export const EXIT_AUTH = 4;
 
 /** A command line that cannot be run as given (a bad `key=JSON`, a missing connection string): exit code 2. */
 export class UsageError extends ZkitError<'USAGE'> {
@@ -29,7 +35,12 @@ export function errorLine(error: unknown): string {
 }
 
 export function exitCodeOf(error: unknown): number {
-  return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+  // Every option the CLI gives connect() comes from its command line: one connect() refuses (an --auth scheme it
+  // does not know, a TLS key that does not match its certificate) means the CLI was called wrongly.
+  if (error instanceof UsageError || isZkError(error, 'INVALID_OPTION')) return EXIT_USAGE;
+  if (isZkError(error, 'TLS_ERROR')) return EXIT_TLS;
+  if (isZkError(error, 'AUTH_FAILED')) return EXIT_AUTH;
+  return EXIT_FAILURE;
 }
 
 function firstLine(text: string): string {

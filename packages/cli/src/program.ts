@@ -15,6 +15,8 @@ import { Connection, type ConnectionFlags } from './connection.js';
 import { EXIT_OK, EXIT_USAGE, errorLine, exitCodeOf } from './exit-codes.js';
 import { terminalOutput } from './output.js';
 import { repeatable } from './repeatable.js';
+import { addSaslFlags } from './sasl-flags.js';
+import { addTlsFlags } from './tls-flags.js';
 
 interface GlobalFlags extends ConnectionFlags {
   readonly json?: boolean;
@@ -24,8 +26,8 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 
 /**
  * Runs one `zkit` command line (without `node` and the script) and resolves its exit code: 0 ok, 1 failure (one
- * `zkit: CODE: message` line on stderr), 2 usage (commander's message in the same form). The session a command
- * opened is closed before it resolves, whatever happened.
+ * `zkit: CODE: message` line on stderr), 2 usage (commander's message in the same form), 3 TLS_ERROR, 4
+ * AUTH_FAILED (see exit-codes.ts). The session a command opened is closed before it resolves, whatever happened.
  */
 export async function run(args: readonly string[]): Promise<number> {
   const connections: Connection[] = [];
@@ -73,6 +75,7 @@ function program(context: ContextFactory): Command {
       // Usage errors in the same one-line form as every other error; commander prefixes its own with "error: ".
       outputError: (message, write) => write(`zkit: USAGE: ${message.replace(/^error: /, '').trim()}\n`),
     });
+  addSaslFlags(addTlsFlags(root));
   const commands = [
     exportCommand,
     importCommand,
