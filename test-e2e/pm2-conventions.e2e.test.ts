@@ -1,6 +1,8 @@
 // pm2-zkit as PM2 users know modules (pm2-logrotate, @pm2/io), against a private PM2 daemon, read through PM2's own
 // API (what `pm2 show` and `pm2 trigger` use) and an independent ZooKeeper observer: other PM2 modules are not
-// registered unless `register_modules` says so; metrics and the `resync` and `list` actions reach PM2.
+// registered unless `register_modules` says so; metrics and the `resync` and `list` actions reach PM2; an unhandled
+// rejection ends the plugin (for PM2 to restart it), @pm2/io loaded and all.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -125,3 +127,35 @@ it('leaves other PM2 modules out, and registers them once `pm2 set pm2-zkit:regi
   });
   expect((await plugin()).pid).not.toBe(before.pid);
 }, 60_000);
+
+it('exits with code 1 on an unhandled rejection, @pm2/io loaded and all (review G4)', async () => {
+  // A preload that rejects a promise nobody handles once the plugin has started (metrics and actions included).
+  const reject = "setTimeout(() => Promise.reject(new Error('boom from the test')), 1500);";
+  const child = spawn(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(reject)}`, PLUGIN],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        PATH: process.env.PATH,
+        PM2_HOME: pm2.home,
+        ZK_CONNECT: inject('zkConnect'),
+        ZKIT_ROOT: `${root}-rejection`,
+        ZKIT_HOST: HOST,
+        ZKIT_STATE_FILE: `${pm2.home}/rejection.announcements.json`,
+      },
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+
+  expect(out).toContain('pm2-zkit starting');
+  expect(out).toMatch(/"level":60,.*"msg":"unhandled rejection; exiting for PM2 to restart the plugin"/);
+  expect(out).toContain('boom from the test');
+  expect(code).toBe(1);
+}, 30_000);
