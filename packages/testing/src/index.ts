@@ -18,6 +18,7 @@ export type {
   NodeData,
   Observer,
   ObserverOptions,
+  ObserverTls,
   RawAclEntry,
   RawStat,
 } from './observer.js';

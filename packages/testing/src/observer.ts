@@ -1,5 +1,5 @@
-import { isZkError, validatePath, zkError } from '@zkit/protocol';
-import { closeClient, toZkError } from '@zkit/worker/nzc';
+import { isZkError, type TlsConfig, validatePath, zkError } from '@zkit/protocol';
+import { closeClient, connectOverTls, toZkError } from '@zkit/worker/nzc';
 import {
   ACL,
   type Client,
@@ -21,6 +21,19 @@ export interface ObserverOptions {
    * @default 10000
    */
   connectTimeout?: number;
+  /**
+   * Connect over TLS with these PEM texts (a secure handle's `tls.clientOptions` fits), so a TLS-only server can be
+   * observed. A failed handshake rejects with 'TLS_ERROR' and node's reason, at `connectTimeout`.
+   */
+  tls?: ObserverTls;
+}
+
+/** PEM text (or its bytes) for the observer's TLS connections; `servername` as in node's tls. */
+export interface ObserverTls {
+  readonly ca?: string | Uint8Array;
+  readonly cert?: string | Uint8Array;
+  readonly key?: string | Uint8Array;
+  readonly servername?: string;
 }
 
 /**
@@ -102,6 +115,15 @@ export async function openObserver(
   const { sessionTimeout = 10_000, connectTimeout = 10_000 } = options;
   // spinDelay 100: after a server dies, try the next one soon (the default waits up to 1 s).
   const client = createClient(connectionString, { sessionTimeout, spinDelay: 100, retries: 0 });
+  let tlsFailure: string | undefined;
+  if (options.tls) {
+    const hooks = {
+      onFailure: (f: { code: string; reason: string }) => void (tlsFailure = `${f.code}: ${f.reason}`),
+      onSecure() {},
+    };
+    if (!connectOverTls(client, tlsConfig(options.tls), hooks))
+      throw zkError('TLS_ERROR', 'Observer: node-zookeeper-client is not the version TLS was written for');
+  }
   let timer: NodeJS.Timeout | undefined;
   const outcome = await new Promise<'connected' | 'timeout'>((resolve) => {
     client.once('connected', () => resolve('connected'));
@@ -111,12 +133,24 @@ export async function openObserver(
   clearTimeout(timer);
   if (outcome === 'timeout') {
     await closeClient(client);
+    if (tlsFailure !== undefined)
+      throw zkError('TLS_ERROR', `Observer could not connect to ${connectionString} over TLS: ${tlsFailure}`);
     throw zkError(
       'CONNECT_TIMEOUT',
       `Observer could not connect to ${connectionString} within ${connectTimeout} ms`,
     );
   }
   return new ZooKeeperObserver(client);
+}
+
+function tlsConfig({ ca, cert, key, servername }: ObserverTls): TlsConfig {
+  const source = (data: string | Uint8Array | undefined) => (data === undefined ? [] : [{ data }]);
+  return {
+    ca: source(ca),
+    cert: source(cert),
+    key: source(key),
+    ...(servername === undefined ? {} : { servername }),
+  };
 }
 
 class ZooKeeperObserver implements Observer {

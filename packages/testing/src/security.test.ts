@@ -104,6 +104,24 @@ describe('a TLS server (tls: true, mutual TLS on a TLS-only port)', { timeout: 6
     expect(await sessionId(zk.connectionString, options)).toBeGreaterThan(0n);
   });
 
+  it('can be observed over TLS (openObserver with tls), and refuses an observer without a certificate', async () => {
+    const path = `/observer-tls-${process.pid}`;
+    const obs = await openObserver(zk.connectionString, { tls: zk.tls.clientOptions });
+    try {
+      await obs.create(path, 'over tls');
+      expect((await obs.getData(path)).data?.toString()).toBe('over tls');
+      await obs.removeRecursive(path);
+    } finally {
+      await obs.close();
+    }
+    await expect(
+      openObserver(zk.connectionString, { tls: { ca: zk.tls.ca.cert }, connectTimeout: 1500 }),
+    ).rejects.toMatchObject({
+      code: 'TLS_ERROR',
+      message: expect.stringMatching(/BAD_CERTIFICATE|bad certificate/i),
+    });
+  });
+
   it('stop() removes the server, its dir and the certificates', async () => {
     const dir = serverDirOf(zk.servers[0]!.port);
     const certificates = zk.tls.dir;

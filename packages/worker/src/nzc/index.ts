@@ -4,3 +4,5 @@
 export type { ClosableClient } from './close.js';
 export { closeClient } from './close.js';
 export { toZkError } from './exceptions.js';
+export type { TlsFailure, TlsHooks, TlsStage } from './tls-connect.js';
+export { connectOverTls } from './tls-connect.js';
