@@ -1,4 +1,4 @@
-import { NodeError } from '@zkit/client';
+import { AuthError, InvalidInputError, NodeError, SessionError } from '@zkit/client';
 import { describe, expect, it } from 'vitest';
 import { parseAcl } from './commands/import.js';
 import { parseAssignments } from './commands/set.js';
@@ -39,6 +39,14 @@ describe('errors', () => {
     expect(errorLine(new Error('first\nsecond'))).toBe('zkit: first');
     expect(exitCodeOf(missing)).toBe(1);
     expect(exitCodeOf(new UsageError('bad'))).toBe(2);
+  });
+
+  it('TLS_ERROR exits 3, AUTH_FAILED 4, an option connect() refuses 2: retrying cannot help those', () => {
+    expect(exitCodeOf(new SessionError('TLS_ERROR', 'handshake failed'))).toBe(3);
+    expect(exitCodeOf(new AuthError('AUTH_FAILED', 'refused'))).toBe(4);
+    expect(exitCodeOf(new InvalidInputError('INVALID_OPTION', 'option tls cannot be loaded'))).toBe(2);
+    expect(exitCodeOf(new AuthError('NO_AUTH', 'not allowed', { path: '/x' }))).toBe(1);
+    expect(exitCodeOf(new SessionError('CONNECT_TIMEOUT', 'no answer'))).toBe(1);
   });
 });
 
