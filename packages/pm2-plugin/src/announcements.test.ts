@@ -128,6 +128,17 @@ describe('Announcements', () => {
     expect(store.applying([restarted], 5000).announcements.get(3)).toMatchObject({ port: 8081, pid: 43 });
   });
 
+  it('ties a fresh announcement to the process after a restart, not to the one held meanwhile', () => {
+    const store = new Announcements(undefined, log, 1000);
+    const old = proc({ pmId: 3, name: 'api', pid: 42 });
+    store.set(parseAnnouncement(3, 'api', { port: 8081 }));
+    // The new process announced while PM2 still lists the pm_id launching: the old one is held.
+    expect(store.applying([old], 0, new Set([3])).announcements.get(3)).toMatchObject({ port: 8081 });
+    expect(store.all.get(3)?.pid).toBeUndefined();
+    const next = proc({ pmId: 3, name: 'api', pid: 43 });
+    expect(store.applying([next], 5000).announcements.get(3)).toMatchObject({ port: 8081, pid: 43 });
+  });
+
   it('applies nothing to another app at the pm_id, nor holds a process without a pid', () => {
     const store = new Announcements(undefined, log, 1000);
     store.set(parseAnnouncement(3, 'api', { port: 8080 }));

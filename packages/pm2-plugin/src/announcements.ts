@@ -135,9 +135,10 @@ export class Announcements {
 
   /**
    * The announcements that apply to `serving` (one process per pm_id) at `now` (ms). One not tied to a pid yet is
-   * tied to its process's: an app announces once it listens, so the pid PM2 lists next is the sender's.
+   * tied to its process's: an app announces once it listens, so the pid PM2 lists next is the sender's; not to a
+   * process `held` through a restart (`servingProcesses`), which is not the sender.
    */
-  applying(serving: readonly ManagedProcess[], now: number): Applying {
+  applying(serving: readonly ManagedProcess[], now: number, held: ReadonlySet<number> = new Set()): Applying {
     const applied = new Map<number, Announcement>();
     const renewed: ManagedProcess[] = [];
     let graceEndsIn: number | undefined;
@@ -145,7 +146,12 @@ export class Announcements {
     for (const process of serving) {
       const announcement = this.#byPmId.get(process.pmId);
       if (announcement === undefined || announcement.name !== process.name) continue;
-      if (process.pid === 0 || announcement.pid === process.pid) {
+      // A held process (PM2 is restarting it) did not send a fresh announcement: its successor did, tied once online.
+      if (
+        process.pid === 0 ||
+        announcement.pid === process.pid ||
+        (announcement.pid === undefined && held.has(process.pmId))
+      ) {
         applied.set(process.pmId, announcement);
         continue;
       }

@@ -284,7 +284,7 @@ class Pm2Zkit implements Plugin {
     this.#announcements.prune(new Set(processes.map((process) => process.pmId)));
     // Through a restart or reload, the process that served last holds its node: no gap for watchers.
     const now = Date.now();
-    const { serving, next, holdEndsIn } = servingProcesses(
+    const { serving, next, holdEndsIn, held } = servingProcesses(
       processes,
       this.#lastServing,
       now,
@@ -292,7 +292,7 @@ class Pm2Zkit implements Plugin {
     );
     this.#lastServing = next;
     this.#syncIn(holdEndsIn);
-    const applying = this.#announcements.applying(serving, now);
+    const applying = this.#announcements.applying(serving, now, held);
     this.#syncIn(applying.graceEndsIn);
     if (this.#askPending) {
       this.#askPending = false;

@@ -21,8 +21,9 @@ describe('servingProcesses', () => {
       expect(step.serving).toEqual([before]);
       last = step.next;
     }
+    expect(serve([{ ...before, status: 'launching', pid: 0 }], last, 100).held).toEqual(new Set([1]));
     const after = { ...before, pid: 200, restarts: 1 };
-    expect(serve([after], last, 200).serving).toEqual([after]);
+    expect(serve([after], last, 200)).toMatchObject({ serving: [after], held: new Set() });
   });
 
   it('lets a stopped process go once the grace is over, telling when that is', () => {

@@ -25,6 +25,8 @@ export interface Serving {
   readonly next: Map<number, Served>;
   /** In how many ms a hold of a stopped process ends (a sync is due then), if one is running. */
   readonly holdEndsIn: number | undefined;
+  /** The pm_ids served by a process PM2 no longer runs as such (held): not the sender of a fresh announcement. */
+  readonly held: Set<number>;
 }
 
 /**
@@ -49,6 +51,7 @@ export function servingProcesses(
   }
   const serving: ManagedProcess[] = [];
   const next = new Map<number, Served>();
+  const held = new Set<number>();
   let holdEndsIn: number | undefined;
   for (const [pmId, { current, parked }] of byPmId) {
     const candidates = [current, parked].filter((process) => process !== undefined);
@@ -67,6 +70,7 @@ export function servingProcesses(
       continue;
     }
     if (candidates.some((process) => PASSING.has(process.status))) {
+      held.add(pmId);
       serving.push(served.process);
       next.set(pmId, { process: served.process });
       continue;
@@ -74,6 +78,7 @@ export function servingProcesses(
     const stoppedAt = served.stoppedAt ?? now;
     const left = stoppedAt + restartGrace - now;
     if (candidates.some((process) => process.status === 'stopped') && left > 0) {
+      held.add(pmId);
       serving.push(served.process);
       next.set(pmId, { process: served.process, stoppedAt });
       holdEndsIn = Math.min(holdEndsIn ?? left, left);
@@ -81,7 +86,7 @@ export function servingProcesses(
     }
     serving.push(listedOne);
   }
-  return { serving, next, holdEndsIn };
+  return { serving, next, holdEndsIn, held };
 }
 
 function isOnline(process: ManagedProcess): boolean {
