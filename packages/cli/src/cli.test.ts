@@ -15,7 +15,7 @@ describe('arguments', () => {
     expect(() => parseAssignments(['=3'])).toThrow(/expected key=JSON/);
   });
 
-  it('--acl scheme:id:perms, the id may hold colons', () => {
+  it('--acl scheme:id:perms, the id may hold colons; sasl and x509 for secure ensembles', () => {
     expect(parseAcl('world:anyone:r')).toEqual({ scheme: 'world', id: 'anyone', perms: ['read'] });
     expect(parseAcl('digest:ops:hash=:rwcda')).toEqual({
       scheme: 'digest',
@@ -23,7 +23,13 @@ describe('arguments', () => {
       perms: ['read', 'write', 'create', 'delete', 'admin'],
     });
     expect(() => parseAcl('world:anyone:x')).toThrow(UsageError);
-    expect(() => parseAcl('sasl:x:r')).toThrow(UsageError);
+    expect(parseAcl('sasl:alice:rw')).toEqual({ scheme: 'sasl', id: 'alice', perms: ['read', 'write'] });
+    expect(parseAcl('x509:CN=zkit-client,O=ops:r')).toEqual({
+      scheme: 'x509',
+      id: 'CN=zkit-client,O=ops',
+      perms: ['read'],
+    });
+    expect(() => parseAcl('kerberos:x:r')).toThrow(UsageError);
   });
 
   it('--auth scheme:credentials splits at the first colon', () => {

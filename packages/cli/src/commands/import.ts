@@ -56,14 +56,17 @@ const PERMISSIONS: Readonly<Record<string, Permission>> = {
   a: 'admin',
 };
 
+/** ZooKeeper's built-in schemes; x509 (`x509:CN=...`, mutual TLS) and sasl (`sasl:user`) for secure ensembles. */
+const SCHEMES = ['world', 'auth', 'digest', 'ip', 'x509', 'sasl'];
+
 /** zkCli's spelling: `scheme:id:perms`, perms letters of `rwcda`; the id may hold colons (`digest:user:hash:rw`). */
 export function parseAcl(flag: string): AclEntry {
   const first = flag.indexOf(':');
   const last = flag.lastIndexOf(':');
   const scheme = flag.slice(0, first);
-  if (first <= 0 || last === first || !['world', 'auth', 'digest', 'ip'].includes(scheme))
+  if (first <= 0 || last === first || !SCHEMES.includes(scheme))
     throw new UsageError(
-      `--acl ${JSON.stringify(flag)}: expected scheme:id:perms, scheme world, auth, digest or ip`,
+      `--acl ${JSON.stringify(flag)}: expected scheme:id:perms, scheme ${SCHEMES.join(', ')}`,
     );
   const perms = [...flag.slice(last + 1)].map((letter) => {
     const perm = PERMISSIONS[letter];
