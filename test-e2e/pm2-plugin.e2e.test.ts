@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { freePorts, type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { APP, type Listed, type Pm2Daemon, startPm2Daemon } from './fixtures/pm2/daemon.js';
+import * as watch from './fixtures/pm2/watch.js';
+import { isOnline } from './fixtures/pm2/watch.js';
 
 const PLUGIN = fileURLToPath(new URL('../packages/pm2-plugin/dist/main.js', import.meta.url));
 const HOST = '127.0.0.1';
@@ -23,18 +25,6 @@ const STOP_BOUND = 2000;
  * attempt to resume the dead one's session finds it expired, and its nodes are seen gone first.
  */
 const PLUGIN_RESTART_DELAY = 3000;
-
-interface NodeData {
-  readonly pid: number;
-  readonly pids: number[];
-  readonly pm_id: number;
-  readonly pm_ids: number[];
-  readonly name: string;
-  readonly instance: number;
-  readonly exec_mode: string;
-  readonly restarts: number;
-  readonly [extra: string]: unknown;
-}
 
 let pm2: Pm2Daemon;
 let obs: Observer;
@@ -59,91 +49,22 @@ afterAll(async () => {
 });
 
 /** Starts the fixture app under PM2 and resolves with its processes once PM2 has them all online. */
-async function startApp(
+function startApp(
   name: string,
   env: Record<string, string>,
   instances = 1,
   options: readonly string[] = [],
 ): Promise<Listed[]> {
-  await pm2.run(
-    ['start', APP, '--name', name, ...(instances > 1 ? ['-i', String(instances)] : []), ...options],
-    env,
-  );
-  return waitFor(
-    async () => {
-      const processes = await pm2.processes(name);
-      return processes.length === instances && processes.every(isOnline) ? processes : undefined;
-    },
-    { message: `${name} online` },
-  );
-}
-
-function isOnline(listed: Listed): boolean {
-  return listed.pm2_env.status === 'online' && listed.pid > 0;
-}
-
-async function read(path: string): Promise<NodeData | undefined> {
-  const stat = await obs.exists(path);
-  if (stat === null) return undefined;
-  const { data } = await obs.getData(path).catch(() => ({ data: undefined }));
-  return data === undefined ? undefined : (JSON.parse(data.toString()) as NodeData);
+  const args = [...(instances > 1 ? ['-i', String(instances)] : []), ...options];
+  return watch.startApp(pm2, APP, { name, env, args, instances });
 }
 
 /** Resolves with the node's data once it lists exactly `pids` (pid of instance 0 first). */
-function registered(path: string, pids: readonly number[], timeout = 10_000): Promise<NodeData> {
-  return waitFor(
-    async () => {
-      const data = await read(path);
-      return data !== undefined && JSON.stringify(data.pids) === JSON.stringify(pids) ? data : undefined;
-    },
-    { timeout, message: `${path} listing pids ${pids.join(',')}` },
-  );
-}
-
-/**
- * Reads `path` from the observer over and over (a few reads in flight, so a node missing for a millisecond is
- * seen) until `stop()`, or for `bound` ms at most; resolves with how many reads there were and how many found no
- * node.
- */
-function presence(path: string, bound = 20_000): { stop(): Promise<{ reads: number; missing: number }> } {
-  let stopped = false;
-  let reads = 0;
-  let missing = 0;
-  const deadline = Date.now() + bound;
-  const poll = async () => {
-    while (!stopped && Date.now() < deadline) {
-      reads++;
-      if ((await obs.exists(path)) === null) missing++;
-    }
-  };
-  const polls = Array.from({ length: 4 }, poll);
-  return {
-    async stop() {
-      stopped = true;
-      await Promise.all(polls);
-      return { reads, missing };
-    },
-  };
-}
-
-/** The app's processes once PM2 has them all online again, none with a pid in `old`. */
-function renewed(name: string, old: readonly number[]): Promise<Listed[]> {
-  return waitFor(
-    async () => {
-      const processes = await pm2.processes(name);
-      const fresh = processes.every((listed) => isOnline(listed) && !old.includes(listed.pid));
-      return processes.length > 0 && fresh ? processes : undefined;
-    },
-    { message: `PM2 restarting ${name}` },
-  );
-}
-
-function gone(path: string, timeout: number): Promise<true> {
-  return waitFor(async () => ((await obs.exists(path)) === null ? true : undefined), {
-    timeout,
-    message: `${path} gone`,
-  });
-}
+const registered = (path: string, pids: readonly number[], timeout?: number) =>
+  watch.registered(obs, path, pids, timeout);
+const presence = (path: string) => watch.presence(obs, path);
+const renewed = (name: string, old: readonly number[]) => watch.renewed(pm2, name, old);
+const gone = (path: string, timeout: number) => watch.gone(obs, path, timeout);
 
 const servers = (app: string) => `${root}/${app}/servers`;
 
