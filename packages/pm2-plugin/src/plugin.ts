@@ -18,6 +18,7 @@ import { isPluginError } from './errors.js';
 import { connectPm2, type Pm2Event, type Pm2Link } from './pm2-events.js';
 import {
   awaitingAnnouncement,
+  type DesiredState,
   desiredNodes,
   type ManagedProcess,
   type Skipped,
@@ -269,6 +270,26 @@ class Pm2Zkit implements Plugin {
       this.#scheduleRetry();
       return;
     }
+    const { nodes, skipped } = this.#desired(pm2, processes);
+    this.#logSkipped(skipped);
+    // Without a session yet, nothing to do: the connection requests a sync when it is up.
+    const zk = this.#zk.zk;
+    if (zk === undefined) return;
+    const registrar = this.#config.format === 'curator' ? curatorRegistrar(zk) : zkitRegistrar(zk);
+    const { retry, failed } = await this.#registry.sync(nodes, registrar);
+    this.#errors += failed;
+    if (failed === 0) this.#lastSync = new Date();
+    this.#zk.saveSession(this.#registry.snapshot().keys());
+    await this.#zk.removeOrphans(this.#registry.snapshot());
+    if (retry) this.#scheduleRetry();
+    else this.#retryAttempt = 0;
+  }
+
+  /**
+   * What the tree should hold for PM2's list: each pm_id served by its process, or through a restart by the one that
+   * served last; the announcements that apply to them (asking processes to announce where that is due).
+   */
+  #desired(pm2: Pm2Link, processes: readonly ManagedProcess[]): DesiredState {
     this.#log.trace(
       {
         processes: processes.map(({ pmId, name, status, pid, replaced }) => ({
@@ -300,19 +321,7 @@ class Pm2Zkit implements Plugin {
     } else {
       this.#askToAnnounce(pm2, applying.renewed);
     }
-    const { nodes, skipped } = desiredNodes(serving, applying.announcements, this.#target);
-    this.#logSkipped(skipped);
-    // Without a session yet, nothing to do: the connection requests a sync when it is up.
-    const zk = this.#zk.zk;
-    if (zk === undefined) return;
-    const registrar = this.#config.format === 'curator' ? curatorRegistrar(zk) : zkitRegistrar(zk);
-    const { retry, failed } = await this.#registry.sync(nodes, registrar);
-    this.#errors += failed;
-    if (failed === 0) this.#lastSync = new Date();
-    this.#zk.saveSession(this.#registry.snapshot().keys());
-    await this.#zk.removeOrphans(this.#registry.snapshot());
-    if (retry) this.#scheduleRetry();
-    else this.#retryAttempt = 0;
+    return desiredNodes(serving, applying.announcements, this.#target);
   }
 
   /**
