@@ -2,7 +2,7 @@ import { AuthError, InvalidInputError, NodeError, SessionError } from '@zkit/cli
 import { describe, expect, it } from 'vitest';
 import { parseAcl } from './commands/import.js';
 import { parseAssignments } from './commands/set.js';
-import { parseAuth } from './connection.js';
+import { parseAuth, withTlsHint } from './connection.js';
 import { errorLine, exitCodeOf, UsageError } from './exit-codes.js';
 import { renderTree, type TreeEntry } from './tree-listing.js';
 
@@ -53,6 +53,32 @@ describe('errors', () => {
     expect(exitCodeOf(new InvalidInputError('INVALID_OPTION', 'option tls cannot be loaded'))).toBe(2);
     expect(exitCodeOf(new AuthError('NO_AUTH', 'not allowed', { path: '/x' }))).toBe(1);
     expect(exitCodeOf(new SessionError('CONNECT_TIMEOUT', 'no answer'))).toBe(1);
+  });
+});
+
+describe('TLS_ERROR hints', () => {
+  const failure = new SessionError(
+    'TLS_ERROR',
+    'TLS connection to 127.0.0.1:2281 failed: alert bad certificate',
+  );
+  const hinted = (tls: Parameters<typeof withTlsHint>[1]) => (withTlsHint(failure, tls) as Error).message;
+
+  it('say what the command line left out: TLS altogether, or the client certificate', () => {
+    expect(hinted(undefined)).toMatch(/failed: alert bad certificate \(zkit connected without TLS: --tls/);
+    expect(hinted({ ca: { path: 'ca.pem' } })).toMatch(
+      /\(no client certificate was given: --tls-cert and --tls-key/,
+    );
+    expect(withTlsHint(failure, { ca: { path: 'ca.pem' } })).toMatchObject({
+      code: 'TLS_ERROR',
+      cause: failure,
+    });
+  });
+
+  it('leave other errors, and TLS errors with a certificate given, as they are', () => {
+    const withCert = { cert: { path: 'c.pem' }, key: { path: 'k.pem' } };
+    expect(withTlsHint(failure, withCert)).toBe(failure);
+    const timeout = new SessionError('CONNECT_TIMEOUT', 'no answer');
+    expect(withTlsHint(timeout, undefined)).toBe(timeout);
   });
 });
 

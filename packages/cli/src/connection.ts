@@ -1,4 +1,12 @@
-import { type Auth, connect, DEFAULT_CONNECTION_STRING, type ZooKeeper } from '@zkit/client';
+import {
+  type Auth,
+  connect,
+  DEFAULT_CONNECTION_STRING,
+  isZkError,
+  SessionError,
+  type TlsOptions,
+  type ZooKeeper,
+} from '@zkit/client';
 import { pino } from 'pino';
 import { UsageError } from './exit-codes.js';
 import { type SaslFlags, saslOptions } from './sasl-flags.js';
@@ -40,8 +48,28 @@ export class Connection {
       ...(tls && { tls }),
       ...(sasl && { sasl }),
       logger: pino({ level: process.env.ZKIT_LOG ?? 'silent' }, pino.destination(2)),
+    }).catch((error: unknown) => {
+      throw withTlsHint(error, tls);
     });
   }
+}
+
+/**
+ * A TLS_ERROR with what the command line left out when that is the likely cause: OpenSSL's reason for a missing
+ * client certificate ("alert bad certificate") does not say that none was sent.
+ */
+export function withTlsHint(error: unknown, tls: TlsOptions | undefined): unknown {
+  if (!isZkError(error, 'TLS_ERROR')) return error;
+  const hint =
+    tls === undefined
+      ? 'zkit connected without TLS: --tls, or --tls-ca FILE, for a TLS port'
+      : tls.cert === undefined && tls.pfx === undefined
+        ? 'no client certificate was given: --tls-cert and --tls-key, if the server asks for one'
+        : undefined;
+  if (hint === undefined) return error;
+  // OpenSSL's reasons may end in a line break; the hint has to stay on the line the CLI prints.
+  const reason = error.message.split('\n', 1)[0]?.trimEnd();
+  return new SessionError('TLS_ERROR', `${reason} (${hint})`, { cause: error });
 }
 
 /** `--auth digest:user:password` → scheme `digest`, credentials `user:password` (the first colon splits). */
