@@ -3,19 +3,18 @@
 // registered unless `register_modules` says so; metrics and the `resync` and `list` actions reach PM2; an unhandled
 // rejection ends the plugin (for PM2 to restart it), @pm2/io loaded and all.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePorts, type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
+import { freePorts, type Observer, uniquePath, waitFor } from '@zkit/testing';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { connectPm2Api, type Pm2Api } from './fixtures/pm2/api.js';
-import { APP, type Listed, type Pm2Daemon, startPm2Daemon } from './fixtures/pm2/daemon.js';
+import { APP, type Listed, type Pm2Daemon } from './fixtures/pm2/daemon.js';
+import { PLUGIN, PLUGIN_HOST, startPlugin, stopPlugin } from './fixtures/pm2/plugin-run.js';
 import { isOnline, registered, startApp } from './fixtures/pm2/watch.js';
 
-const PLUGIN = fileURLToPath(new URL('../packages/pm2-plugin/dist/main.js', import.meta.url));
 /** Another PM2 module: `pm2 install file://` takes a folder named as its package. */
 const OTHER_MODULE = new URL('./fixtures/pm2/zkit-fixture-module', import.meta.url);
-const HOST = '127.0.0.1';
+const HOST = PLUGIN_HOST;
 
 let pm2: Pm2Daemon;
 let api: Pm2Api;
@@ -24,22 +23,13 @@ const root = uniquePath('pm2-conventions');
 const servers = (app: string) => `${root}/${app}/servers`;
 
 beforeAll(async () => {
-  if (!existsSync(PLUGIN)) throw new Error(`${PLUGIN} is missing: run \`npx turbo run build\` first`);
-  obs = await openObserver(inject('zkConnect'));
-  pm2 = await startPm2Daemon();
-  await pm2.run(['start', PLUGIN, '--name', 'pm2-zkit'], {
-    ZK_CONNECT: inject('zkConnect'),
-    ZKIT_ROOT: root,
-    ZKIT_HOST: HOST,
-  });
+  ({ pm2, obs } = await startPlugin(root));
   api = await connectPm2Api(pm2.home);
 }, 30_000);
 
 afterAll(async () => {
   api?.disconnect();
-  await pm2?.kill();
-  await obs?.removeRecursive(root);
-  await obs?.close();
+  await stopPlugin({ pm2, obs }, root);
 });
 
 async function plugin(): Promise<Listed> {

@@ -1,39 +1,24 @@
 // pm2-zkit with `format: curator` (ZKIT_FORMAT=curator), run as an ordinary PM2 app against a private PM2 daemon
 // and the run's ZooKeeper: each PM2 process is an Apache Curator x-discovery instance of the service named after
 // its app, `<root>/<app>/pm2-<pm_id>@HOST`, which zkit's own `services(path, { format: 'curator' })` reads back.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Instance } from '@zkit/client';
-import { freePorts, type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { APP, type Listed, type Pm2Daemon, startPm2Daemon } from './fixtures/pm2/daemon.js';
+import { freePorts, type Observer, uniquePath, waitFor } from '@zkit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP, type Listed, type Pm2Daemon } from './fixtures/pm2/daemon.js';
+import { PLUGIN_HOST, startPlugin, stopPlugin } from './fixtures/pm2/plugin-run.js';
 import { client } from './support/harness.js';
 
-const PLUGIN = fileURLToPath(new URL('../packages/pm2-plugin/dist/main.js', import.meta.url));
-const HOST = '127.0.0.1';
+const HOST = PLUGIN_HOST;
 
 let pm2: Pm2Daemon;
 let obs: Observer;
 const root = uniquePath('pm2-curator');
 
 beforeAll(async () => {
-  if (!existsSync(PLUGIN)) throw new Error(`${PLUGIN} is missing: run \`npx turbo run build\` first`);
-  obs = await openObserver(inject('zkConnect'));
-  pm2 = await startPm2Daemon();
-  await pm2.run(['start', PLUGIN, '--name', 'pm2-zkit'], {
-    ZK_CONNECT: inject('zkConnect'),
-    ZKIT_ROOT: root,
-    ZKIT_HOST: HOST,
-    ZKIT_FORMAT: 'curator',
-    ZKIT_SESSION_TIMEOUT: '2000',
-  });
+  ({ pm2, obs } = await startPlugin(root, { env: { ZKIT_FORMAT: 'curator', ZKIT_SESSION_TIMEOUT: '2000' } }));
 });
 
-afterAll(async () => {
-  await pm2?.kill();
-  await obs?.removeRecursive(root);
-  await obs?.close();
-});
+afterAll(() => stopPlugin({ pm2, obs }, root));
 
 async function startApp(name: string, env: Record<string, string>, instances = 1): Promise<Listed[]> {
   await pm2.run(['start', APP, '--name', name, ...(instances > 1 ? ['-i', String(instances)] : [])], env);

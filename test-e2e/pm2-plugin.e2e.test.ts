@@ -1,17 +1,15 @@
 // pm2-zkit run as an ordinary PM2 app (`pm2 start dist/main.js`), against a private PM2 daemon and the run's
 // ZooKeeper; everything is observed from an independent ZooKeeper session. Every node's `pid` is checked against
 // the pid `pm2 jlist` shows for the app (not the plugin's own).
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { freePorts, type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
-import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
-import { APP, type Listed, type Pm2Daemon, startPm2Daemon } from './fixtures/pm2/daemon.js';
+import { freePorts, type Observer, uniquePath, waitFor } from '@zkit/testing';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { APP, type Listed, type Pm2Daemon } from './fixtures/pm2/daemon.js';
+import { PLUGIN_HOST, startPlugin, stopPlugin } from './fixtures/pm2/plugin-run.js';
 import * as watch from './fixtures/pm2/watch.js';
 import { isOnline } from './fixtures/pm2/watch.js';
 
-const PLUGIN = fileURLToPath(new URL('../packages/pm2-plugin/dist/main.js', import.meta.url));
-const HOST = '127.0.0.1';
+const HOST = PLUGIN_HOST;
 /** Short, so a killed plugin's nodes go quickly; the test server allows 1000 ms and up. */
 const SESSION_TIMEOUT = 2000;
 /**
@@ -31,22 +29,13 @@ let obs: Observer;
 const root = uniquePath('pm2-plugin');
 
 beforeAll(async () => {
-  if (!existsSync(PLUGIN)) throw new Error(`${PLUGIN} is missing: run \`npx turbo run build\` first`);
-  obs = await openObserver(inject('zkConnect'));
-  pm2 = await startPm2Daemon();
-  await pm2.run(['start', PLUGIN, '--name', 'pm2-zkit', '--restart-delay', String(PLUGIN_RESTART_DELAY)], {
-    ZK_CONNECT: inject('zkConnect'),
-    ZKIT_ROOT: root,
-    ZKIT_HOST: HOST,
-    ZKIT_SESSION_TIMEOUT: String(SESSION_TIMEOUT),
-  });
+  ({ pm2, obs } = await startPlugin(root, {
+    args: ['--restart-delay', String(PLUGIN_RESTART_DELAY)],
+    env: { ZKIT_SESSION_TIMEOUT: String(SESSION_TIMEOUT) },
+  }));
 });
 
-afterAll(async () => {
-  await pm2?.kill();
-  await obs?.removeRecursive(root);
-  await obs?.close();
-});
+afterAll(() => stopPlugin({ pm2, obs }, root));
 
 /** Starts the fixture app under PM2 and resolves with its processes once PM2 has them all online. */
 function startApp(

@@ -2,15 +2,13 @@
 // session polling every ~20 ms: a fork-mode `pm2 restart` (PM2 lists the app stopping, then launching with pid 0)
 // and a `pm2 reload` (PM2 parks the old instance as `_old_<pm_id>`) never make the node go; its pid changes in place.
 // An announcement is tied to the pid that sent it: an app redeployed without announcing goes back to its env port.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { freePorts, type Observer, openObserver, uniquePath } from '@zkit/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { APP, type Pm2Daemon, startPm2Daemon } from './fixtures/pm2/daemon.js';
+import { freePorts, type Observer, uniquePath } from '@zkit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP, type Pm2Daemon } from './fixtures/pm2/daemon.js';
+import { PLUGIN_HOST, startPlugin, stopPlugin } from './fixtures/pm2/plugin-run.js';
 import { gone, presence, registered, renewed, startApp } from './fixtures/pm2/watch.js';
 
-const PLUGIN = fileURLToPath(new URL('../packages/pm2-plugin/dist/main.js', import.meta.url));
-const HOST = '127.0.0.1';
+const HOST = PLUGIN_HOST;
 
 let pm2: Pm2Daemon;
 let obs: Observer;
@@ -18,21 +16,10 @@ const root = uniquePath('pm2-restart');
 const servers = (app: string) => `${root}/${app}/servers`;
 
 beforeAll(async () => {
-  if (!existsSync(PLUGIN)) throw new Error(`${PLUGIN} is missing: run \`npx turbo run build\` first`);
-  obs = await openObserver(inject('zkConnect'));
-  pm2 = await startPm2Daemon();
-  await pm2.run(['start', PLUGIN, '--name', 'pm2-zkit'], {
-    ZK_CONNECT: inject('zkConnect'),
-    ZKIT_ROOT: root,
-    ZKIT_HOST: HOST,
-  });
+  ({ pm2, obs } = await startPlugin(root));
 });
 
-afterAll(async () => {
-  await pm2?.kill();
-  await obs?.removeRecursive(root);
-  await obs?.close();
-});
+afterAll(() => stopPlugin({ pm2, obs }, root));
 
 describe('pm2-zkit through restarts', () => {
   it('keeps a fork-mode app’s node through pm2 restart, its new pid written in place', async () => {

@@ -2,17 +2,15 @@
 // and password kept in a 0600 file beside the announcements file), so the nodes never go, and it carries on managing
 // them. The session timeout is long (10 s, the test server's most), so a node found again before it could have run out
 // was taken over, not registered anew after an expiry. Observed from an independent ZooKeeper session.
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePorts, type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { APP, type Listed, type Pm2Daemon, startPm2Daemon } from './fixtures/pm2/daemon.js';
+import { freePorts, type Observer, uniquePath, waitFor } from '@zkit/testing';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { APP, type Listed, type Pm2Daemon } from './fixtures/pm2/daemon.js';
+import { PLUGIN_HOST, startPlugin, stopPlugin } from './fixtures/pm2/plugin-run.js';
 import { gone, isOnline, presence, registered, renewed, startApp } from './fixtures/pm2/watch.js';
 
-const PLUGIN = fileURLToPath(new URL('../packages/pm2-plugin/dist/main.js', import.meta.url));
-const HOST = '127.0.0.1';
+const HOST = PLUGIN_HOST;
 const SESSION_TIMEOUT = 10_000;
 /** PM2 waits this long before starting the killed plugin again: time to stop an app meanwhile. */
 const PLUGIN_RESTART_DELAY = 1500;
@@ -23,22 +21,13 @@ const root = uniquePath('pm2-takeover');
 const servers = (app: string) => `${root}/${app}/servers`;
 
 beforeAll(async () => {
-  if (!existsSync(PLUGIN)) throw new Error(`${PLUGIN} is missing: run \`npx turbo run build\` first`);
-  obs = await openObserver(inject('zkConnect'));
-  pm2 = await startPm2Daemon();
-  await pm2.run(['start', PLUGIN, '--name', 'pm2-zkit', '--restart-delay', String(PLUGIN_RESTART_DELAY)], {
-    ZK_CONNECT: inject('zkConnect'),
-    ZKIT_ROOT: root,
-    ZKIT_HOST: HOST,
-    ZKIT_SESSION_TIMEOUT: String(SESSION_TIMEOUT),
-  });
+  ({ pm2, obs } = await startPlugin(root, {
+    args: ['--restart-delay', String(PLUGIN_RESTART_DELAY)],
+    env: { ZKIT_SESSION_TIMEOUT: String(SESSION_TIMEOUT) },
+  }));
 });
 
-afterAll(async () => {
-  await pm2?.kill();
-  await obs?.removeRecursive(root);
-  await obs?.close();
-});
+afterAll(() => stopPlugin({ pm2, obs }, root));
 
 async function plugin(): Promise<Listed> {
   const [listed] = await pm2.processes('pm2-zkit');
