@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +128,55 @@ describe('zkit over mutual TLS', () => {
       '/',
     ]);
     expectOneErrorLine(result, 3, /^zkit: TLS_ERROR: /);
+  });
+
+  it('a servername the certificate does not carry exits 3 with one TLS_ERROR line', async () => {
+    const result = await zkit([
+      '--zk',
+      secure,
+      ...mutual(),
+      '--tls-servername',
+      'elsewhere.example',
+      'ls',
+      '/',
+    ]);
+    expectOneErrorLine(result, 3, /^zkit: TLS_ERROR: .*elsewhere\.example/);
+  });
+
+  it('an encrypted key opens with --tls-passphrase-file; a wrong passphrase exits 2, echoing neither', async () => {
+    const PASSPHRASE = 'pp-1c9e-right';
+    const encrypted = createPrivateKey(readFileSync(zk.tls.client.keyFile)).export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: PASSPHRASE,
+    });
+    const keyFile = join(dir, 'client-key.encrypted.pem');
+    writeFileSync(keyFile, encrypted, { mode: 0o600 });
+    const withKey = (passphraseFile: string) =>
+      zkit([
+        '--zk',
+        secure,
+        '--tls-ca',
+        zk.tls.ca.certFile,
+        '--tls-cert',
+        zk.tls.client.certFile,
+        '--tls-key',
+        keyFile,
+        '--tls-passphrase-file',
+        passphraseFile,
+        'ls',
+        '/',
+      ]);
+
+    const opened = await withKey(secretFile('pp-right', PASSPHRASE));
+    expect(opened.code).toBe(0);
+    expect(opened.stdout.split('\n')).toContain('zookeeper');
+
+    const refused = await withKey(secretFile('pp-wrong', 'pp-0000-wrong'));
+    expectOneErrorLine(refused, 2, /^zkit: INVALID_OPTION: option tls cannot be loaded/);
+    expect(refused.stderr).not.toContain('pp-0000-wrong');
+    expect(refused.stderr).not.toContain(PASSPHRASE);
   });
 
   // Seen on Debian's ZooKeeper 3.8: on a server without a plain port, a plain client gets CONNECT_TIMEOUT instead,
