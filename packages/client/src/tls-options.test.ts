@@ -1,51 +1,32 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeTestCertificates } from '@zkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions } from './options.js';
 import { checkTls, describeTls } from './tls-options.js';
 
-/** A self-signed certificate and its key, once as-is and once encrypted with PASSPHRASE (openssl, per run). */
+/** The run's test certificates (@zkit/testing), and the client key once more, encrypted with PASSPHRASE. */
 let dir: string;
+let files: Record<string, string>;
 const PASSPHRASE = 'hunter2-passphrase';
-const file = (name: string) => join(dir, name);
+const file = (name: string) => files[name] ?? join(dir, name);
 const text = (name: string) => readFileSync(file(name), 'utf8');
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'zkit-tls-options-'));
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-keyout',
-    'client.key',
-    '-out',
-    'client.crt',
-    '-subj',
-    '/CN=client',
-  );
-  run('pkey', '-in', 'client.key', '-aes256', '-passout', `pass:${PASSPHRASE}`, '-out', 'encrypted.key');
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '2',
-    '-keyout',
-    'other.key',
-    '-out',
-    'other.crt',
-    '-subj',
-    '/CN=other',
-  );
+  const { client, otherClient } = await makeTestCertificates(dir);
+  const encrypted = createPrivateKey(client.key)
+    .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: PASSPHRASE })
+    .toString();
+  writeFileSync(join(dir, 'encrypted.key'), encrypted);
+  files = {
+    'client.crt': client.certFile,
+    'client.key': client.keyFile,
+    'other.crt': otherClient.certFile,
+    'other.key': otherClient.keyFile,
+  };
 });
 
 afterAll(() => {

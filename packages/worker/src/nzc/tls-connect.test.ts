@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { TlsConfig } from '@zkit/protocol';
 import zookeeper from 'node-zookeeper-client';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { makeCertificates, type TestCertificates } from '../test-support/certificates.fixture.js';
 import {
   CLOSED_BEFORE_HANDSHAKE,
   connectionOptions,
@@ -14,66 +13,14 @@ import {
   type TlsFailure,
 } from './tls-connect.js';
 
-/** A throwaway CA, a server certificate for localhost/127.0.0.1, and an unrelated CA (openssl, made per run). */
-let dir: string;
-const pem = (name: string) => readFileSync(join(dir, name), 'utf8');
+let certificates: TestCertificates;
+const pem = (name: string) => certificates.pem(name);
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'zkit-tls-unit-'));
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  const ca = (name: string) =>
-    run(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.crt`,
-      '-subj',
-      `/CN=${name}`,
-    );
-  ca('ca');
-  ca('wrongca');
-  run(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'server.key',
-    '-out',
-    'server.csr',
-    '-subj',
-    '/CN=localhost',
-  );
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  run(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.crt',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-days',
-    '2',
-    '-extfile',
-    'server.ext',
-    '-out',
-    'server.crt',
-  );
+  certificates = makeCertificates();
 });
 
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => certificates.remove());
 
 /** int length, ConnectResponse { int protocolVersion; int timeOut; long sessionId; buffer passwd } */
 function connectResponse(): Buffer {
@@ -143,7 +90,9 @@ function connected(client: zookeeper.Client): Promise<void> {
 describe('connectOverTls', () => {
   it('connects over TLS, verifying the server against the CA, and tells the hook', async () => {
     const server = await tlsServer();
-    const { client, failures, secured } = tlsClient(server.address, { ca: [{ path: join(dir, 'ca.crt') }] });
+    const { client, failures, secured } = tlsClient(server.address, {
+      ca: [{ path: join(certificates.dir, 'ca.crt') }],
+    });
     const up = connected(client);
     client.connect();
     await up;
@@ -155,7 +104,7 @@ describe('connectOverTls', () => {
 
   it('reconnects over TLS too, reading the CA file again', async () => {
     const server = await tlsServer();
-    const caFile = join(dir, 'rotating-ca.crt');
+    const caFile = join(certificates.dir, 'rotating-ca.crt');
     writeFileSync(caFile, pem('ca.crt'));
     const { client, failures, secured } = tlsClient(server.address, { ca: [{ path: caFile }] });
     const up = connected(client);
@@ -215,7 +164,7 @@ describe('connectOverTls', () => {
 
   it('reports an unreadable certificate file with its path, and keeps retrying', async () => {
     const server = await tlsServer();
-    const missing = join(dir, 'missing.crt');
+    const missing = join(certificates.dir, 'missing.crt');
     const { client, failures } = tlsClient(server.address, { ca: [{ path: missing }] });
     client.connect();
     await vi.waitUntil(() => failures.length >= 2, { timeout: 5000 });

@@ -1,41 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { makeCertificates, type TestCertificates } from '../test-support/certificates.fixture.js';
 import { parseServers, plainToTlsError, speaksTls } from './tls-probe.js';
 
-let dir: string;
-const pem = (name: string) => readFileSync(join(dir, name), 'utf8');
+let certificates: TestCertificates;
+const pem = (name: string) => certificates.pem(name);
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'zkit-tls-probe-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.crt',
-      '-subj',
-      '/CN=localhost',
-    ],
-    { cwd: dir, stdio: 'ignore' },
-  );
+  certificates = makeCertificates();
 });
 
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => certificates.remove());
 
 async function listen(server: Server): Promise<{ host: string; port: number }> {
   const connections = new Set<Socket>();
@@ -58,7 +34,7 @@ describe('speaksTls', () => {
     const tls = createTlsServer({
       key: pem('server.key'),
       cert: pem('server.crt'),
-      ca: pem('server.crt'),
+      ca: pem('ca.crt'),
       requestCert: true,
       rejectUnauthorized: true,
       maxVersion: 'TLSv1.2',
