@@ -1,7 +1,7 @@
 import type { SessionState } from '@zkit/client';
 import { startZooKeeper, waitFor, type ZooKeeperHandle } from '@zkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, observer, root } from './support/harness.js';
+import { client, observer, retryThroughFailover, root } from './support/harness.js';
 
 const SESSION_TIMEOUT = 4000;
 
@@ -43,15 +43,15 @@ describe('a 3-node ensemble under a live client', () => {
     expect(next - 1).not.toBe(leader);
 
     await waitFor(() => zk.state === 'connected');
-    expect((await retry(() => obs.exists(registration.path)))?.ephemeralOwner).toBe(owner);
-    await retry(() => obs.create(`${base}/servers/10.0.0.2:1`));
-    await retry(() => obs.setData(`${base}/config`, '{"v":2}'));
+    expect((await retryThroughFailover(() => obs.exists(registration.path)))?.ephemeralOwner).toBe(owner);
+    await retryThroughFailover(() => obs.create(`${base}/servers/10.0.0.2:1`));
+    await retryThroughFailover(() => obs.setData(`${base}/config`, '{"v":2}'));
     await waitFor(() => kids.has('10.0.0.2:1') && props.get('v') === 2 && followed.has('10.0.0.2:1'));
     expect(followerStates).toContain('disconnected');
 
     await ensemble.restart(leader);
-    await retry(() => obs.setData(`${base}/config`, '{"v":3}'));
-    await retry(() => obs.create(`${base}/servers/10.0.0.3:1`));
+    await retryThroughFailover(() => obs.setData(`${base}/config`, '{"v":3}'));
+    await retryThroughFailover(() => obs.create(`${base}/servers/10.0.0.3:1`));
     await waitFor(() => props.get('v') === 3 && followed.has('10.0.0.3:1'));
     expect((await follower.diagnostics()).watches.incremental).toEqual([`${base}/servers`]);
     expect(zk.sessionId).toBe(owner);
@@ -81,21 +81,7 @@ describe('a 3-node ensemble under a live client', () => {
       role: 'web',
       pid: process.pid,
     });
-    await retry(() => obs.setData(`${base}/config`, '{"v":2}'));
+    await retryThroughFailover(() => obs.setData(`${base}/config`, '{"v":2}'));
     await waitFor(() => props.get('v') === 2, { timeout: 15_000 });
   }, 60_000);
 });
-
-/** An observer call during a failover may meet a lost connection: try again, boundedly. */
-function retry<T>(op: () => Promise<T>): Promise<T> {
-  return waitFor(
-    async () => {
-      try {
-        return { value: await op() };
-      } catch {
-        return undefined;
-      }
-    },
-    { timeout: 15_000 },
-  ).then((box) => box.value);
-}

@@ -14,7 +14,7 @@ import {
 } from '@zkit/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { capturingLogger, client, observer, root } from './support/harness.js';
+import { capturingLogger, client, observer, retryThroughFailover, root } from './support/harness.js';
 import { startFixture } from './support/process.js';
 
 const ALL: AclEntry['perms'] = ['read', 'write', 'create', 'delete', 'admin'];
@@ -265,8 +265,8 @@ describe('TLS in a 3-node ensemble', () => {
 
     await waitFor(() => c.state === 'connected');
     expect(c.sessionId).toBe(session);
-    expect((await retry(() => obs.exists(registration.path)))?.ephemeralOwner).toBe(session);
-    await retry(() => obs.create(`${base}/servers/10.0.0.2:1`));
+    expect((await retryThroughFailover(() => obs.exists(registration.path)))?.ephemeralOwner).toBe(session);
+    await retryThroughFailover(() => obs.create(`${base}/servers/10.0.0.2:1`));
     await waitFor(() => servers.has('10.0.0.2:1'));
   });
 
@@ -288,11 +288,13 @@ describe('TLS in a 3-node ensemble', () => {
     const node = `${service}/127.0.0.1:8080`;
 
     proc.child.kill('SIGSTOP');
-    await waitFor(async () => (await retry(() => obs.exists(node))) === null, { timeout: 15_000 });
+    await waitFor(async () => (await retryThroughFailover(() => obs.exists(node))) === null, {
+      timeout: 15_000,
+    });
     const mark = proc.lines.length;
     proc.child.kill('SIGCONT');
 
-    const restored = await waitFor(() => retry(() => obs.exists(node)), { timeout: 20_000 });
+    const restored = await waitFor(() => retryThroughFailover(() => obs.exists(node)), { timeout: 20_000 });
     expect(restored.ephemeralOwner).not.toBe(ready.sessionId);
     await proc.line((line) => line.type === 'state' && line.state === 'expired', { from: mark });
     const connected = await proc.line((line) => line.type === 'state' && line.state === 'connected', {
@@ -315,18 +317,4 @@ async function serverOf(ensemble: ZooKeeperHandle, session: string): Promise<num
     }
   }
   throw new Error(`no server holds session ${session}`);
-}
-
-/** The observer's own connection may be on the killed server: retry its calls through the failover, boundedly. */
-function retry<T>(op: () => Promise<T>): Promise<T> {
-  return waitFor(
-    async () => {
-      try {
-        return { value: await op() };
-      } catch {
-        return undefined;
-      }
-    },
-    { timeout: 15_000 },
-  ).then((box) => box.value);
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { type ConnectOptions, connect, type ZooKeeper } from '@zkit/client';
-import { type Observer, openObserver, uniquePath } from '@zkit/testing';
+import { type Observer, openObserver, uniquePath, waitFor } from '@zkit/testing';
 import { pino } from 'pino';
 import { inject, onTestFinished } from 'vitest';
 
@@ -60,4 +60,18 @@ export function capturingLogger(level = 'trace') {
 export function recorder<T>() {
   const calls: T[] = [];
   return { calls, push: (value: T) => calls.push(value), last: () => calls.at(-1) };
+}
+
+/** A call (an observer's, say) whose connection may be on a server just killed: try again through the failover, boundedly. */
+export function retryThroughFailover<T>(op: () => Promise<T>): Promise<T> {
+  return waitFor(
+    async () => {
+      try {
+        return { value: await op() };
+      } catch {
+        return undefined;
+      }
+    },
+    { timeout: 15_000 },
+  ).then((box) => box.value);
 }
