@@ -69,7 +69,11 @@ export function tlsOptions(flags: TlsFlags, env: NodeJS.ProcessEnv = process.env
     return undefined;
   }
   const given = (setting: Setting) => resolve(setting, flags, env);
-  const [ca, cert, key, passphraseFile, servername] = settingNames().map(given);
+  const ca = given('ca');
+  const cert = given('cert');
+  const key = given('key');
+  const passphraseFile = given('passphraseFile');
+  const servername = given('servername');
   const asked =
     flags.tls === true || tlsSwitch(env) || [ca, cert, key, passphraseFile, servername].some(Boolean);
   if (!asked) return undefined;
