@@ -51,7 +51,9 @@ try {
   const stage = join(work, 'pm2-zkit');
   mkdirSync(stage);
   cpSync(join(pkgDir, 'dist'), join(stage, 'dist'), { recursive: true });
-  if (existsSync(join(pkgDir, 'README.md'))) cpSync(join(pkgDir, 'README.md'), join(stage, 'README.md'));
+  for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE']) {
+    if (existsSync(join(pkgDir, file))) cpSync(join(pkgDir, file), join(stage, file));
+  }
   const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
   delete manifest.scripts;
 

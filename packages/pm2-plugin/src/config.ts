@@ -10,10 +10,12 @@ import {
   isPlainObject,
   validatePath,
 } from '@zkit/protocol';
+import type { LevelWithSilent } from 'pino';
 import { primaryAddress } from './address.js';
 import { PluginError } from './errors.js';
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** pino's level names with 'silent' (@zkit/protocol's LogLevel is what crosses the threads: no 'silent'). */
+type LogLevel = LevelWithSilent;
 
 /** The plugin's settings, resolved. */
 export interface PluginConfig {

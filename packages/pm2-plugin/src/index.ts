@@ -2,7 +2,7 @@ export { primaryAddress } from './address.js';
 export type { AnnounceHandle } from './announce.js';
 export { ANNOUNCE_REQUEST_TYPE, ANNOUNCE_TYPE, announcePort, isAnnounceRequest } from './announce.js';
 export { parseAnnouncement } from './announcements.js';
-export type { ConfigSources, LoadedConfig, LogLevel, PluginConfig } from './config.js';
+export type { ConfigSources, LoadedConfig, PluginConfig } from './config.js';
 export { appFilter, DEFAULTS, loadConfig, moduleConfOf, PLUGIN_NAME, SETTINGS } from './config.js';
 export type { PluginErrorCode } from './errors.js';
 export { isPluginError, PluginError } from './errors.js';
