@@ -73,7 +73,7 @@ function program(context: ContextFactory): Command {
     .exitOverride()
     .configureOutput({
       // Usage errors in the same one-line form as every other error; commander prefixes its own with "error: ".
-      outputError: (message, write) => write(`zkit: USAGE: ${message.replace(/^error: /, '').trim()}\n`),
+      outputError: (message, write) => write(`zkit: USAGE: ${withoutValues(message)}\n`),
     });
   addSaslFlags(addTlsFlags(root));
   const commands = [
@@ -90,4 +90,15 @@ function program(context: ContextFactory): Command {
   ];
   for (const make of commands) root.addCommand(make(context).copyInheritedSettings(root));
   return root;
+}
+
+/**
+ * Commander's message without the value of an unknown `--flag=value`: a mistyped `--sasl-pasword=...` must not
+ * print the password it was given.
+ */
+export function withoutValues(message: string): string {
+  return message
+    .replace(/^error: /, '')
+    .replace(/unknown option '(-[^'=]*)=[^']*'/, "unknown option '$1=...'")
+    .trim();
 }
