@@ -4,7 +4,8 @@
 // read by an independent session, within SETTLE_MS.
 // The choices (the churn's operations, the views opened and closed) come from a printed seed: replay a failure with
 // ZKIT_TEST_SEED=<seed>. The interleaving with the server is not reproducible; the history of choices is.
-import { startZooKeeper, waitFor, type ZooKeeperHandle } from '@zkit/testing';
+import type { ConnectOptions } from '@zkit/client';
+import { type SecureZooKeeperHandle, startZooKeeper, waitFor, type ZooKeeperHandle } from '@zkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexOf, isVolatile } from './support/churn-plan.js';
 import {
@@ -42,9 +43,16 @@ interface Case {
   readonly allowed: readonly string[];
   /** Where the churner and the observer connect (the ensemble, or the shared server). */
   readonly connectionString?: string;
+  /** The zkit client's TLS settings, when it reaches the server over TLS (`fault.connectString` is a TLS port). */
+  readonly tls?: ConnectOptions['tls'];
 }
 
-async function convergesUnderChurn({ fault, allowed, connectionString = zkConnect() }: Case): Promise<void> {
+async function convergesUnderChurn({
+  fault,
+  allowed,
+  connectionString = zkConnect(),
+  tls,
+}: Case): Promise<void> {
   const seed = testSeed(`convergence (${fault.name})`, 12);
   const base = root(`converge-${fault.name.replace(/\W+/g, '-')}`);
   const obs = await observer(connectionString);
@@ -61,7 +69,7 @@ async function convergesUnderChurn({ fault, allowed, connectionString = zkConnec
   const zk = await client(
     // The server's longest (20 ticks): a drop or an election on a loaded CI machine must not expire the session by
     // accident, since those cases assert one session throughout. The expiry case ends sessions on purpose.
-    { sessionTimeout: 10_000, incrementalChildrenFrom: INCREMENTAL_FROM },
+    { sessionTimeout: 10_000, incrementalChildrenFrom: INCREMENTAL_FROM, ...(tls ? { tls } : {}) },
     fault.connectString,
   );
   fault.attach(zk);
@@ -163,6 +171,38 @@ describe('views converge to what ZooKeeper holds after a churn', { timeout: 60_0
 
   it('with the session expired', async () => {
     await convergesUnderChurn({ fault: sessionExpiries(zkConnect()), allowed: ['NO_NODE'] });
+  });
+
+  // The churner and the observer use the server's plain port; zkit reaches it over mutual TLS, so every reconnect,
+  // re-armed watch and new session goes through a TLS handshake.
+  describe('over mutual TLS', () => {
+    let secure: SecureZooKeeperHandle;
+    beforeAll(async () => {
+      secure = await startZooKeeper({ tls: { plainPort: true } });
+    });
+    afterAll(() => secure?.stop());
+    const plain = () => secure.plainConnectionString ?? '';
+
+    it('with connection drops', async () => {
+      const drops = await connectionDrops(secure.connectionString);
+      await convergesUnderChurn({
+        fault: { ...drops, name: 'connection drops over TLS' },
+        allowed: ['NO_NODE'],
+        connectionString: plain(),
+        tls: secure.tls.clientOptions,
+      });
+    });
+
+    it('with the session expired', async () => {
+      // The expiry is forced through the plain port: a session is the server's, whichever port it came through.
+      const expiries = sessionExpiries(plain());
+      await convergesUnderChurn({
+        fault: { ...expiries, name: 'session expiry over TLS', connectString: secure.connectionString },
+        allowed: ['NO_NODE'],
+        connectionString: plain(),
+        tls: secure.tls.clientOptions,
+      });
+    });
   });
 
   describe('in a 3-node ensemble', () => {
