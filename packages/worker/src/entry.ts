@@ -6,5 +6,5 @@
 export function workerEntryUrl(): URL {
   return import.meta.url.endsWith('.ts')
     ? new URL('./main.ts', import.meta.url)
-    : new URL('./worker.bundle.js', import.meta.url);
+    : new URL('./worker.bundle.cjs', import.meta.url);
 }
