@@ -24,6 +24,8 @@ export interface BenchConfig {
   readonly scaleChanges: number;
   readonly propertiesViews: number;
   readonly startups: number;
+  /** Fresh processes per kind (zkit, floor, direct) in the footprint scenario. */
+  readonly footprintRounds: number;
 }
 
 const FULL: BenchConfig = {
@@ -41,6 +43,7 @@ const FULL: BenchConfig = {
   scaleChanges: 60,
   propertiesViews: 1000,
   startups: 20,
+  footprintRounds: 5,
 };
 
 const QUICK: BenchConfig = {
@@ -58,6 +61,7 @@ const QUICK: BenchConfig = {
   scaleChanges: 10,
   propertiesViews: 100,
   startups: 4,
+  footprintRounds: 1,
 };
 
 export function configFor(mode: Mode): BenchConfig {

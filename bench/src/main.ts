@@ -17,7 +17,7 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  process.stdout.write('usage: node bench/dist/main.js [--quick] [--out DIR] [--only 1,2,3,4,5,6]\n');
+  process.stdout.write('usage: node bench/dist/main.js [--quick] [--out DIR] [--only 1,2,3,4,5,6,7]\n');
 } else {
   const mode = values.quick ? 'quick' : 'full';
   const output = await runBench({

@@ -51,11 +51,11 @@ describe('npm run bench -- --quick', () => {
 
     const output = JSON.parse(await readFile(join(out, 'quick.json'), 'utf8')) as Omit<RunOutput, 'files'>;
     expect(output.failures).toEqual([]);
-    expect(output.scenarios.map((s) => s.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(output.scenarios.map((s) => s.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     for (const scenario of output.scenarios) {
       expect(scenario.rows.length, scenario.title).toBeGreaterThan(0);
       for (const row of scenario.rows) {
-        const figures = [row.zkit, row.direct].filter((v) => v !== null);
+        const figures = [row.zkit, row.direct, row.floor].filter((v) => v !== null && v !== undefined);
         expect(figures.length, row.metric).toBeGreaterThan(0);
         for (const figure of figures) expect(Number.isFinite(figure), row.metric).toBe(true);
       }

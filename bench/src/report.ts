@@ -8,6 +8,11 @@ export interface Row {
   /** null: the figure does not apply to this side (the direct client has no thread boundary, for one). */
   readonly zkit: number | null;
   readonly direct: number | null;
+  /**
+   * The same figure for the floor of any worker design (a bare worker thread running node-zookeeper-client, no zkit
+   * code: floor.ts), where the run measures it; a scenario with such rows prints a floor column.
+   */
+  readonly floor?: number | null;
 }
 
 /** Latency samples in microseconds, for the chart. */

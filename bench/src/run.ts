@@ -3,7 +3,7 @@
  *
  *   startZooKeeper() (or ZK_CONNECT) ──▶ admin session, a fresh root path
  *     1 operations · 2 notifications · 3 stall (child processes) · 4 scale (child processes) · 5 start-up
- *     · 6 TLS (a TLS server of its own)
+ *     · 6 footprint (child processes) · 7 TLS (a TLS server of its own)
  *   ──▶ terminal table (stdout) + <out>/<name>.md + <out>/<chart>.svg + <out>/<name>.json
  */
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,7 @@ import { DirectClient } from './direct.js';
 import { describeMachine, finishMachine, type Machine } from './machine.js';
 import { recordInReadme, recordSummary } from './readme.js';
 import type { ScenarioResult } from './report.js';
+import { footprint } from './scenarios/footprint.js';
 import { notificationLatency } from './scenarios/notifications.js';
 import { operationLatency } from './scenarios/operations.js';
 import { scale } from './scenarios/scale.js';
@@ -57,7 +58,8 @@ const SCENARIOS: readonly {
   { id: 3, title: 'stall survival', run: stallSurvival },
   { id: 4, title: 'scale', run: scale },
   { id: 5, title: 'start-up', run: startupTime },
-  { id: 6, title: 'TLS', run: tlsCost },
+  { id: 6, title: 'footprint per process', run: footprint },
+  { id: 7, title: 'TLS', run: tlsCost },
 ];
 
 export async function runBench(options: RunOptions): Promise<RunOutput> {

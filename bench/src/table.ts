@@ -35,9 +35,23 @@ function formatRatio(row: Row): string {
 }
 
 const HEADER = ['metric', 'zkit', 'direct', 'zkit/direct'] as const;
+const HEADER_WITH_FLOOR = ['metric', 'zkit', 'floor', 'direct', 'zkit/direct'] as const;
 
-function cells(row: Row): string[] {
-  return [row.metric, formatValue(row.zkit, row.unit), formatValue(row.direct, row.unit), formatRatio(row)];
+/** Whether a scenario prints the floor column (some of its rows have a floor figure). */
+function hasFloor(scenario: ScenarioResult): boolean {
+  return scenario.rows.some((row) => row.floor !== undefined);
+}
+
+function header(scenario: ScenarioResult): readonly string[] {
+  return hasFloor(scenario) ? HEADER_WITH_FLOOR : HEADER;
+}
+
+function cells(row: Row, withFloor: boolean): string[] {
+  const zkit = formatValue(row.zkit, row.unit);
+  const direct = formatValue(row.direct, row.unit);
+  return withFloor
+    ? [row.metric, zkit, formatValue(row.floor ?? null, row.unit), direct, formatRatio(row)]
+    : [row.metric, zkit, direct, formatRatio(row)];
 }
 
 function contextLine(figure: ContextFigure): string {
@@ -53,9 +67,9 @@ export function renderTerminal(machine: Machine, scenarios: readonly ScenarioRes
   const lines: string[] = [machineLine(machine), ''];
   for (const scenario of scenarios) {
     lines.push(`${scenario.id}. ${scenario.title}`);
-    lines.push(
-      ...aligned([[...HEADER], ...scenario.rows.map(cells)], [false, true, true, true]).map((l) => `  ${l}`),
-    );
+    const withFloor = hasFloor(scenario);
+    const table = [[...header(scenario)], ...scenario.rows.map((row) => cells(row, withFloor))];
+    lines.push(...aligned(table, [false, true, true, true, true]).map((l) => `  ${l}`));
     for (const figure of scenario.context) lines.push(`  · ${contextLine(figure)}`);
     lines.push('');
   }
@@ -118,8 +132,10 @@ export function renderMarkdown(
   ];
   for (const scenario of scenarios) {
     out.push(`## ${scenario.id}. ${scenario.title}`, '');
-    out.push(`| ${HEADER.join(' | ')} |`, '| --- | ---: | ---: | ---: |');
-    for (const row of scenario.rows) out.push(`| ${cells(row).map(escapeCell).join(' | ')} |`);
+    const withFloor = hasFloor(scenario);
+    const columns = header(scenario);
+    out.push(`| ${columns.join(' | ')} |`, `| --- |${' ---: |'.repeat(columns.length - 1)}`);
+    for (const row of scenario.rows) out.push(`| ${cells(row, withFloor).map(escapeCell).join(' | ')} |`);
     out.push('');
     for (const figure of scenario.context) out.push(`- ${escapeCell(contextLine(figure))}`);
     for (const note of scenario.notes) out.push(`- ${note}`);

@@ -24,7 +24,7 @@ import { runInFlight, timeSequential } from '../pool.js';
 import type { Distribution, Row, ScenarioResult, TargetCheck } from '../report.js';
 import { requestsPerOp } from '../server-stats.js';
 import { median, summarize } from '../stats.js';
-import { ADDED_LATENCY_US, THROUGHPUT_SHARE } from '../targets.js';
+import { ADDED_LATENCY_US, CPU_PER_OP_RATIO, FLOOR_LATENCY_MARGIN_US, THROUGHPUT_SHARE } from '../targets.js';
 import { connectZkit } from '../zkit.js';
 
 /** One operation, two ways. `slot` owns a path or an address of its own, so in-flight operations never collide. */
@@ -254,23 +254,36 @@ function result(measured: readonly Measured[], floor: Floor, config: BenchConfig
   const floorShare = children
     ? `${((floor.bareOpsPerSec / children.directOpsPerSec) * 100).toFixed(0)}%`
     : 'n/a';
+  // What the bare worker adds over the direct client: the floor's price of the hop, whatever the operation.
+  const floorAdded = floor.bareGetChildrenP50 - (directChildrenP50 ?? Number.NaN);
   for (const m of measured) {
     const zkit = summarize(m.zkitUs);
     const direct = summarize(m.directUs);
+    // The bare worker does what the first operation does (getChildren + watch): its figures sit in that row.
+    const isChildren = m === children;
+    const floorOf = (value: number): { floor: number | null } => ({ floor: isChildren ? value : null });
     rows.push(
-      { metric: `${m.name}: p50`, unit: 'us', zkit: zkit.p50, direct: direct.p50 },
+      {
+        metric: `${m.name}: p50`,
+        unit: 'us',
+        zkit: zkit.p50,
+        direct: direct.p50,
+        ...floorOf(floor.bareGetChildrenP50),
+      },
       { metric: `${m.name}: p99`, unit: 'us', zkit: zkit.p99, direct: direct.p99 },
       {
         metric: `${m.name}: ${inFlight} in flight`,
         unit: 'ops/s',
         zkit: m.zkitOpsPerSec,
         direct: m.directOpsPerSec,
+        ...floorOf(floor.bareOpsPerSec),
       },
       {
         metric: `${m.name}: client CPU per op (all threads)`,
         unit: 'us',
         zkit: m.zkitCpuUs,
         direct: m.directCpuUs,
+        ...floorOf(floor.bareCpuUsPerOp),
       },
       // Absent when the server does not report its counters (an ensemble that does not whitelist `srvr`).
       ...(m.zkitRequests === null || m.directRequests === null
@@ -302,6 +315,16 @@ function result(measured: readonly Measured[], floor: Floor, config: BenchConfig
         target: `${m.name}: throughput >= ${THROUGHPUT_SHARE * 100}% of direct`,
         measured: `${percent(median(m.pairShares))} (median of ${m.pairShares.length} back-to-back pairs of runs; ${percent(Math.min(...m.pairShares))} to ${percent(Math.max(...m.pairShares))})`,
         met: median(m.pairShares) >= THROUGHPUT_SHARE,
+      },
+      {
+        target: `${m.name}: p50 added latency <= the floor's + ${FLOOR_LATENCY_MARGIN_US} us`,
+        measured: `${added.toFixed(0)} us (floor ${floorAdded.toFixed(0)} us)`,
+        met: added <= floorAdded + FLOOR_LATENCY_MARGIN_US,
+      },
+      {
+        target: `${m.name}: client CPU per op <= ${CPU_PER_OP_RATIO}x direct`,
+        measured: `${(m.zkitCpuUs / m.directCpuUs).toFixed(2)}x (${m.zkitCpuUs.toFixed(0)} vs ${m.directCpuUs.toFixed(0)} us; floor ${(floor.bareCpuUsPerOp / m.directCpuUs).toFixed(2)}x of this op's direct)`,
+        met: m.zkitCpuUs <= CPU_PER_OP_RATIO * m.directCpuUs,
       },
     );
     distributions.push({ label: m.name, zkit: m.zkitUs, direct: m.directUs });

@@ -1,5 +1,5 @@
 /**
- * Scenario 6, TLS: what mutual TLS costs a zkit client, against plain TCP to the same server in the same run.
+ * Scenario 7, TLS: what mutual TLS costs a zkit client, against plain TCP to the same server in the same run.
  *
  *   zkit (tls: ca, cert, key) ── TLS, secureClientPort ──▶ ZooKeeper ◀── plain, clientPort ── zkit (no tls)
  *
@@ -23,7 +23,7 @@ type Side = 'tls' | 'plain';
 
 export async function tlsCost(ctx: BenchContext): Promise<ScenarioResult> {
   const { config } = ctx;
-  ctx.progress('  6. starting a TLS ZooKeeper');
+  ctx.progress('  7. starting a TLS ZooKeeper');
   const server = await startZooKeeper({ jvm: 'server', tls: { plainPort: true } });
   try {
     const certs = server.tls as TestCertificates;

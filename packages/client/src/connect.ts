@@ -1,4 +1,5 @@
 import { type ConnectOptions, resolveOptions } from './options.js';
+import { EarlyWorker } from './thread/early-worker.js';
 import { openZooKeeper, type ZooKeeper } from './zookeeper.js';
 
 /**
@@ -15,9 +16,19 @@ import { openZooKeeper, type ZooKeeper } from './zookeeper.js';
  * ```
  */
 export function connect(connectionString?: string, options?: ConnectOptions): Promise<ZooKeeper> {
+  // The thread starts first: its start-up (a new isolate compiling the worker) overlaps checking the options.
+  const early = new EarlyWorker();
   try {
-    return openZooKeeper(resolveOptions(connectionString, options), options?.signal);
+    const opened = openZooKeeper(
+      resolveOptions(connectionString, options),
+      options?.signal,
+      early.createWorker,
+    );
+    // Taken by the first spawn unless open() failed before it (a signal that had fired): then it is stopped.
+    early.discard();
+    return opened;
   } catch (error) {
+    early.discard();
     return Promise.reject(error);
   }
 }

@@ -32,7 +32,7 @@ import { SessionStateListeners } from './session-state.js';
 import { AbortableCalls, type CallOptions, raceSignal } from './thread/abortable.js';
 import { Heartbeat } from './thread/heartbeat.js';
 import { writeRecord, zooKeeperLogger } from './thread/log-sink.js';
-import type { WorkerCall, WorkerHandle } from './thread/worker-handle.js';
+import type { CreateWorker, WorkerCall, WorkerHandle } from './thread/worker-handle.js';
 import { WorkerSupervisor } from './thread/worker-supervisor.js';
 import { describeTls } from './tls-options.js';
 import { type DeleteOptions, deleteNode } from './tree/delete-node.js';
@@ -52,15 +52,24 @@ import type { Subscription } from './views/subscription.js';
 export const supervisors = new WeakMap<ZooKeeper, WorkerSupervisor>();
 
 /** Set by ZooKeeper's static block: the implementation of openZooKeeper. */
-let open: (options: ResolvedOptions, signal: AbortSignal | undefined) => Promise<ZooKeeper>;
+let open: (
+  options: ResolvedOptions,
+  signal: AbortSignal | undefined,
+  createWorker: CreateWorker | undefined,
+) => Promise<ZooKeeper>;
 
 /**
  * Starts the worker and its first session; `connect()` calls it. When that fails (CONNECT_TIMEOUT, AUTH_FAILED, a
  * worker that cannot start) or `signal` fires (ABORTED, at once), nothing of this client lives on: no worker, no
  * replacement loop, no timer. Not on the public class, so users cannot open a client with unchecked options.
+ * `createWorker` makes the first worker (connect() hands over one it started early); replacements are made anew.
  */
-export function openZooKeeper(options: ResolvedOptions, signal?: AbortSignal): Promise<ZooKeeper> {
-  return open(options, signal);
+export function openZooKeeper(
+  options: ResolvedOptions,
+  signal?: AbortSignal,
+  createWorker?: CreateWorker,
+): Promise<ZooKeeper> {
+  return open(options, signal, createWorker);
 }
 
 /**
@@ -81,7 +90,7 @@ export class ZooKeeper implements AsyncDisposable {
   readonly #supervisor: WorkerSupervisor;
   #closing: Promise<void> | undefined;
 
-  private constructor(options: ResolvedOptions) {
+  private constructor(options: ResolvedOptions, createWorker: CreateWorker | undefined) {
     this.#options = options;
     this.#log = zooKeeperLogger(options.logger);
     this.#heartbeat = new Heartbeat(options.heartbeatInterval);
@@ -102,15 +111,16 @@ export class ZooKeeper implements AsyncDisposable {
       onEvent: (event) => this.#onEvent(event),
       onState: (state) => this.#state.set(state),
       restore: (handle) => this.#restore(handle),
+      ...(createWorker ? { createWorker } : {}),
     });
     supervisors.set(this, this.#supervisor);
   }
 
   static {
     // Assigned here because only the class body may call the private constructor; see openZooKeeper.
-    open = async (options, signal) => {
+    open = async (options, signal, createWorker) => {
       if (signal?.aborted) throw abortedError();
-      const zk = new ZooKeeper(options);
+      const zk = new ZooKeeper(options, createWorker);
       try {
         await raceSignal(signal, zk.#supervisor.start(signal));
       } catch (error) {

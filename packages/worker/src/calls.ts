@@ -12,11 +12,11 @@ export class Calls {
   readonly #controllers = new Map<number, AbortController>();
 
   /**
-   * The signal of a call; calls without a context get one that never fires (their own: a shared one would collect
-   * the abort listeners of every call waiting at once). `release` when the call is done.
+   * The signal of a call; none for a call without a context (its caller gave no signal, so it can never be
+   * aborted): no AbortController, no listeners, nothing to release on the path of most calls. `release` when done.
    */
-  signal(call: CallContext | undefined): AbortSignal {
-    if (call === undefined) return new AbortController().signal;
+  signal(call: CallContext | undefined): AbortSignal | undefined {
+    if (call === undefined) return undefined;
     const controller = new AbortController();
     this.#controllers.set(call.id, controller);
     return controller.signal;
@@ -27,7 +27,10 @@ export class Calls {
   }
 
   /** Runs `work` with the call's signal, releasing it however the work ends. */
-  async run<T>(call: CallContext | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async run<T>(
+    call: CallContext | undefined,
+    work: (signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
     const signal = this.signal(call);
     try {
       return await work(signal);

@@ -2,6 +2,7 @@ import {
   CONFLICT_BACKOFF,
   type DataSnapshot,
   decodeProperties,
+  delay,
   exponentialBackoff,
   isPlainObject,
   type JsonObject,
@@ -42,7 +43,7 @@ export async function writeProperties(
   path: string,
   mode: PropertiesWrite,
   json: string,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const patch = parsePatch(json, path);
   const backoff = writer.backoff ?? conflictBackoff;
@@ -68,7 +69,7 @@ export async function writeProperties(
     }
     known = undefined;
     writer.log.debug({ path, attempt }, 'properties changed under us; retrying');
-    await sleep(wait, signal);
+    await (signal ? sleep(wait, signal) : delay(wait));
   }
 }
 

@@ -150,7 +150,7 @@ function create(createWorker: CreateWorker): Worker {
 }
 
 /** The worker, with the flags this process was started with less those a worker cannot take. */
-function spawnWorker(): Worker {
+export function spawnWorker(): Worker {
   const entry = workerEntryUrl();
   if (!entry.pathname.endsWith('.ts')) {
     return withParentFlags((execArgv) => new Worker(entry, { execArgv }), process.execArgv);

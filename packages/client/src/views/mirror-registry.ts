@@ -37,7 +37,11 @@ interface Waiter {
 /** One first read of a (kind, path), shared by every caller waiting for it; given up when they all gave up. */
 interface Loading {
   readonly waiters: Set<Waiter>;
-  readonly controller: AbortController;
+  /**
+   * Made only when the first caller can give up (it has a signal): a first caller without one waits to the end, so
+   * the load is never withdrawn, and a fresh view pays for no AbortController, no listener and no abort id.
+   */
+  readonly controller: AbortController | undefined;
 }
 
 export interface MirrorRegistryHooks {
@@ -121,7 +125,7 @@ export class MirrorRegistry {
       mirror.reserved++;
       return Promise.resolve(mirror);
     }
-    const loading = this.#loading.get(key) ?? this.#load(kind, path);
+    const loading = this.#loading.get(key) ?? this.#load(kind, path, signal !== undefined);
     return new Promise<Mirror>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, stop: () => {} };
       if (signal) {
@@ -200,13 +204,16 @@ export class MirrorRegistry {
     for (const mirror of mirrors) for (const view of mirror.views.all()) view.close();
   }
 
-  #load(kind: WatchKind, path: string): Loading {
+  #load(kind: WatchKind, path: string, abortable: boolean): Loading {
     const key = keyOf(kind, path);
-    const loading: Loading = { waiters: new Set(), controller: new AbortController() };
+    const loading: Loading = {
+      waiters: new Set(),
+      controller: abortable ? new AbortController() : undefined,
+    };
     this.#loading.set(key, loading);
     this.calls
       .run(
-        loading.controller.signal,
+        loading.controller?.signal,
         async (api, call): Promise<Mirror> =>
           kind === 'children'
             ? childrenMirror(path, await api.watchChildren(path, call))
@@ -250,7 +257,7 @@ export class MirrorRegistry {
   /** Every caller waiting for `loading` gave up: withdraw the read in the worker; a new caller starts afresh. */
   #abandon(key: string, loading: Loading): void {
     if (this.#loading.get(key) === loading) this.#loading.delete(key);
-    loading.controller.abort();
+    loading.controller?.abort();
   }
 
   /**

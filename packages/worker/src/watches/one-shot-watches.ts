@@ -27,6 +27,10 @@ import type { AnyEntry } from './watch-entry.js';
  */
 export class OneShotWatches {
   #removeOnServer: boolean;
+  /** Released entries whose removeWatches has not gone out yet and may still be called off. */
+  readonly #revocable = new WeakSet<AnyEntry>();
+  /** Released entries whose removeWatches was called off: a new entry of the same (kind, path) keeps the watch. */
+  readonly #superseded = new WeakSet<AnyEntry>();
 
   constructor(
     private readonly log: Log,
@@ -44,6 +48,8 @@ export class OneShotWatches {
    * the new watch away too (the server keeps one watch per connection, kind and path).
    */
   async release(entry: AnyEntry, before: Promise<void> | undefined): Promise<void> {
+    // Only a plain one-shot watch is handed over; one that waits for a recursive watch's removal goes its way.
+    if (before === undefined) this.#revocable.add(entry);
     try {
       const library = entry.client === undefined ? undefined : watcherLibraryOf(entry.client);
       let held = library !== undefined && forgetWatcher(library, entry.kind, entry.path, entry.watcher);
@@ -56,11 +62,29 @@ export class OneShotWatches {
         { path: entry.path, kind: entry.kind, ...errorFields(error) },
         'could not give a watch back',
       );
+    } finally {
+      this.#revocable.delete(entry);
     }
+  }
+
+  /**
+   * A new entry of the released entry's (kind, path) is about to send its first read. If the removal has not gone
+   * out yet it never will (true): the new read sets the same server watch (one per connection, kind and path) and
+   * no removeWatches can follow it and take it. False when the removal went out (or may): the new read must wait
+   * for its reply. The library's watcher of the old entry is still taken out either way.
+   */
+  supersede(entry: AnyEntry): boolean {
+    if (!this.#revocable.has(entry)) return false;
+    this.#revocable.delete(entry);
+    this.#superseded.add(entry);
+    return true;
   }
 
   async #remove(library: WatcherLibrary, entry: AnyEntry): Promise<void> {
     // Checked in the turn that queues the request: no watch of this path can be set in between.
+    if (this.#superseded.has(entry)) return;
+    // From here the removal may go out: a new entry of this (kind, path) waits for it.
+    this.#revocable.delete(entry);
     if (!this.#removeOnServer || serverWatchNeeded(library, entry.kind, entry.path) || !this.mayRemove(entry))
       return;
     const removal = await removeServerWatch(library, entry.kind, entry.path);

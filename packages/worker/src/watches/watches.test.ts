@@ -411,16 +411,16 @@ describe('Watches: closing a view gives its watch back (C3)', () => {
     await vi.waitFor(() => expect(client.rawOf(OP_REMOVE_WATCHES)).toMatchObject([{ path: '/a', value: 2 }]));
   });
 
-  it('reads a view opened again only after the removal, with a watcher of its own', async () => {
+  it('reads a view opened again after the removal went out only once it is answered, with a watcher of its own', async () => {
     const { client, watches, events } = setup();
     const watching = watches.watchData('/a');
     await settle();
     client.dataReads[0]?.answer({ v: 0 });
     await watching;
     watches.unwatch('data', '/a');
+    await vi.waitFor(() => expect(client.rawOf(OP_REMOVE_WATCHES)).toHaveLength(1));
 
     const again = watches.watchData('/a');
-    await vi.waitFor(() => expect(client.rawOf(OP_REMOVE_WATCHES)).toHaveLength(1));
     await settle();
     // A read sent before the removal would have its watch removed with the old one (one per connection and path).
     expect(client.dataReads).toHaveLength(1);
@@ -436,6 +436,37 @@ describe('Watches: closing a view gives its watch back (C3)', () => {
     await vi.waitFor(() =>
       expect(changes(events)).toMatchObject([{ type: 'data', snapshot: { properties: { v: 2 } } }]),
     );
+  });
+
+  it('reads a view opened again before the removal went out at once, and keeps the server watch for it', async () => {
+    const { client, watches, events } = setup();
+    const watching = watches.watchData('/a');
+    await settle();
+    client.dataReads[0]?.answer({ v: 0 });
+    await watching;
+
+    // Closed and opened again in one turn (a fresh view per request): no removeWatches, no wait for one.
+    watches.unwatch('data', '/a');
+    const again = watches.watchData('/a');
+    await vi.waitFor(() => expect(client.dataReads).toHaveLength(2));
+    client.dataReads[1]?.answer({ v: 1 });
+    expect((await again).properties).toEqual({ v: 1 });
+    await settle();
+    expect(client.rawOf(OP_REMOVE_WATCHES)).toEqual([]);
+
+    // The library holds the new entry's watcher alone, and the watch still leads to a re-read and an event.
+    expect(client.dataReads[1]?.watcher).not.toBe(client.dataReads[0]?.watcher);
+    expect(client.watchers.dataWatchers['/a']?.listenerCount('notification')).toBe(1);
+    client.fire(Event.NODE_DATA_CHANGED, '/a');
+    await vi.waitFor(() => expect(client.dataReads).toHaveLength(3));
+    client.dataReads[2]?.answer({ v: 2 });
+    await vi.waitFor(() =>
+      expect(changes(events)).toMatchObject([{ type: 'data', snapshot: { properties: { v: 2 } } }]),
+    );
+
+    // Closed for good: the watch is given back then.
+    watches.unwatch('data', '/a');
+    await vi.waitFor(() => expect(client.rawOf(OP_REMOVE_WATCHES)).toMatchObject([{ path: '/a', value: 2 }]));
   });
 
   it('gives back the watcher that a read in flight when the view closed sets on its reply', async () => {

@@ -38,8 +38,11 @@ import { WatchReads } from './watch-reads.js';
  */
 export class Watches {
   readonly #entries = new Map<string, AnyEntry>();
-  /** Dropped entries giving their watch back: a new entry of that (kind, path) sends its first read after. */
-  readonly #releases = new Map<string, Promise<void>>();
+  /**
+   * Dropped entries giving their watch back: a new entry of that (kind, path) sends its first read after, unless
+   * the removal could still be called off (OneShotWatches.supersede).
+   */
+  readonly #releases = new Map<string, { readonly entry: AnyEntry; readonly done: Promise<void> }>();
   readonly #oneShot: OneShotWatches;
   readonly #incremental: IncrementalChildren;
   readonly #reads: WatchReads;
@@ -196,7 +199,11 @@ export class Watches {
     entry.reading = true;
     try {
       // A closed view's watch of this (kind, path) goes first: a removeWatches after our read would take ours.
-      await this.#releases.get(entry.key);
+      // Unless its removeWatches has not gone out yet: then it never does, the server's watch stays for this entry
+      // (whose read sets it anyway) and the read goes now: a view closed and opened again in one turn (a fresh view
+      // per request) costs one round trip, not two.
+      const release = this.#releases.get(entry.key);
+      if (release && !this.#oneShot.supersede(release.entry)) await release.done;
       await this.#reads.read(entry, signal);
       // A signal that fired while the read was in flight: the caller gave up, so nothing may stay behind.
       if (signal?.aborted) throw abortedError();
@@ -286,9 +293,9 @@ export class Watches {
     entry.dropped = true;
     if (this.#entries.get(entry.key) === entry) this.#entries.delete(entry.key);
     const following = entry.kind === 'children' ? this.#incremental.stop(entry) : undefined;
-    const release = this.#oneShot.release(entry, following);
+    const release = { entry, done: this.#oneShot.release(entry, following) };
     this.#releases.set(entry.key, release);
-    void release.then(() => {
+    void release.done.then(() => {
       if (this.#releases.get(entry.key) === release) this.#releases.delete(entry.key);
     });
   }
