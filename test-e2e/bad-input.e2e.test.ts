@@ -108,10 +108,12 @@ describe('bad input', () => {
     ).rejects.toBeInstanceOf(InvalidInputError);
   });
 
-  it('rejects with CONNECT_TIMEOUT when no server answers, and leaves no worker behind', async () => {
+  it('rejects with CONNECT_TIMEOUT and the last connection error when no server answers, and leaves no worker behind', async () => {
     const attempt = connect('127.0.0.1:1', { logger: silent, connectTimeout: 1500 });
 
     await expect(attempt).rejects.toBeInstanceOf(SessionError);
     await expect(attempt).rejects.toMatchObject({ code: 'CONNECT_TIMEOUT' });
+    // Why: the library retries a refused connection silently; zkit keeps the reason for the error.
+    await expect(attempt).rejects.toThrow(/last error: connect ECONNREFUSED 127\.0\.0\.1:1\)/);
   });
 });

@@ -102,9 +102,11 @@ export async function verifyCredentials(client: Client): Promise<void> {
   await exists(client, '/');
 }
 
-export function connectTimeout(config: WorkerConfig): ZkError {
+/** `lastError`: why the last connection failed (node's message, e.g. "connect ECONNREFUSED 127.0.0.1:2181"). */
+export function connectTimeout(config: WorkerConfig, lastError?: string): ZkError {
+  const why = lastError === undefined ? '' : ` (last error: ${lastError})`;
   return zkError(
     'CONNECT_TIMEOUT',
-    `could not connect to ZooKeeper at ${config.connectionString} within ${config.connectTimeout} ms`,
+    `could not connect to ZooKeeper at ${config.connectionString} within ${config.connectTimeout} ms${why}`,
   );
 }

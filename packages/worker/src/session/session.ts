@@ -16,6 +16,7 @@ import { throwIfAborted } from '../calls.js';
 import { type Deferred, deferred } from '../deferred.js';
 import { errorFields, type Log } from '../log-forward.js';
 import { saslFailure } from '../nzc/sasl.js';
+import { onSocketErrors } from '../nzc/socket-errors.js';
 import { connectOverTls } from '../nzc/tls-connect.js';
 import { isLost } from './lost.js';
 import { type Client, sessionIdHex } from './ops.js';
@@ -73,6 +74,8 @@ export class Session {
   readonly #tls: TlsFailures | undefined;
   /** Without tls: the servers answered TLS to a first connect that would not come up (see tls-probe.ts). */
   #plainToTls: ZkError | undefined;
+  /** node's message for the last plain connection that failed, for the CONNECT_TIMEOUT of the first open. */
+  #lastSocketError: string | undefined;
   /** Hex ids of the newest sessions this process held, newest last: their stale ephemeral nodes are ours. */
   readonly ownSessions: string[];
 
@@ -159,7 +162,10 @@ export class Session {
   async open(): Promise<SessionInfo> {
     const link = this.#start(this.config.resume);
     const timer = setTimeout(
-      () => this.#opened.reject(this.#tls?.error() ?? this.#plainToTls ?? connectTimeout(this.config)),
+      () =>
+        this.#opened.reject(
+          this.#tls?.error() ?? this.#plainToTls ?? connectTimeout(this.config, this.#lastSocketError),
+        ),
       this.config.connectTimeout,
     );
     const probe = this.#probePlainToTls();
@@ -215,6 +221,7 @@ export class Session {
   #start(resume: SessionHandle | undefined): Link {
     const client = makeClient(this.createClient, this.config, resume, this.log);
     const link = newLink(client, ++this.#epoch, this.config);
+    if (!this.config.tls) this.#hearSocketErrors(link);
     if (this.#tls && this.config.tls) {
       const hooks = this.#tls.hooks({
         everUp: () => this.#everConnected,
@@ -231,6 +238,15 @@ export class Session {
     this.#link = link;
     link.client.connect();
     return link;
+  }
+
+  /** A plain connection that failed says why only here (TLS ones through their hooks): kept for CONNECT_TIMEOUT. */
+  #hearSocketErrors(link: Link): void {
+    onSocketErrors(link.client, (error) => {
+      if (link !== this.#link || link.stopped) return;
+      this.#lastSocketError = error.message;
+      this.log.debug(errorFields(error), 'could not reach a ZooKeeper server');
+    });
   }
 
   #onClientState(link: Link, state: zookeeper.State): void {
