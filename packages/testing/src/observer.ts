@@ -118,7 +118,9 @@ export async function openObserver(
   let tlsFailure: string | undefined;
   if (options.tls) {
     const hooks = {
-      onFailure: (f: { code: string; reason: string }) => void (tlsFailure = `${f.code}: ${f.reason}`),
+      onFailure: (failure: { code: string; reason: string }) => {
+        tlsFailure = `${failure.code}: ${failure.reason}`;
+      },
       onSecure() {},
     };
     if (!connectOverTls(client, tlsConfig(options.tls), hooks))
