@@ -6,6 +6,16 @@ import { isPluginError, PluginError } from './errors.js';
 
 const primaryAddress = () => '10.0.0.5';
 const load = (env: NodeJS.ProcessEnv) => loadConfig({ env, primaryAddress });
+const NO_TLS_NOR_SASL = {
+  tls: false,
+  tlsCa: '',
+  tlsCert: '',
+  tlsKey: '',
+  tlsPassphraseFile: '',
+  tlsServername: '',
+  saslUser: '',
+  saslPasswordFile: '',
+};
 
 describe('loadConfig', () => {
   it('has defaults for everything', () => {
@@ -21,6 +31,7 @@ describe('loadConfig', () => {
       registerModules: false,
       stateFile: '/pm2/pm2-zkit.announcements.json',
       logLevel: 'info',
+      ...NO_TLS_NOR_SASL,
     });
     expect(unknownKeys).toEqual([]);
     expect(config.root).toBe(DEFAULTS.root);
@@ -40,6 +51,7 @@ describe('loadConfig', () => {
       ZKIT_REGISTER_MODULES: 'TRUE',
     });
     expect(config).toEqual({
+      ...NO_TLS_NOR_SASL,
       connect: 'zk1:2181,zk2:2181/chroot',
       root: '/svc',
       format: 'curator',
@@ -143,6 +155,8 @@ describe('loadConfig', () => {
       exclude: DEFAULTS.exclude,
       registerModules: DEFAULTS.registerModules,
       logLevel: DEFAULTS.logLevel,
+      tls: DEFAULTS.tls,
+      saslUser: DEFAULTS.saslUser,
     });
     // The machine-derived ones are empty there, so the environment can still fill them in.
     expect(pkg.config).toMatchObject({ host: '', state_file: '' });

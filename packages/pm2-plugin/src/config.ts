@@ -13,12 +13,20 @@ import {
 import type { LevelWithSilent } from 'pino';
 import { primaryAddress } from './address.js';
 import { PluginError } from './errors.js';
+import {
+  checkSecureSettings,
+  readSecureSettings,
+  refuseSecretKeys,
+  SECURE_DEFAULTS,
+  SECURE_SETTINGS,
+  type SecureSettings,
+} from './secure.js';
 
 /** pino's level names with 'silent' (@zkit/protocol's LogLevel is what crosses the threads: no 'silent'). */
 type LogLevel = LevelWithSilent;
 
-/** The plugin's settings, resolved. */
-export interface PluginConfig {
+/** The plugin's settings, resolved (TLS and SASL: `SecureSettings`, file paths only). */
+export interface PluginConfig extends SecureSettings {
   /** ZooKeeper connection string, `host:port[,host:port...][/chroot]`. @default '127.0.0.1:2181' */
   readonly connect: string;
   /**
@@ -72,6 +80,7 @@ export const SETTINGS = {
   registerModules: { key: 'register_modules', env: 'ZKIT_REGISTER_MODULES' },
   stateFile: { key: 'state_file', env: 'ZKIT_STATE_FILE' },
   logLevel: { key: 'log_level', env: 'ZKIT_LOG_LEVEL' },
+  ...SECURE_SETTINGS,
 } as const satisfies Record<keyof PluginConfig, Setting>;
 
 /** What `DEFAULTS` holds beyond the settings: the defaults of `startPlugin`'s, `connectPm2`'s and main's options. */
@@ -99,6 +108,7 @@ export const DEFAULTS = {
   exclude: [],
   registerModules: false,
   logLevel: 'info',
+  ...SECURE_DEFAULTS,
   /**
    * `startPlugin`'s `retry`: between retries of a failed sync or ZooKeeper connection, 200 ms doubling to 10 s, with
    * full jitter (every plugin of a fleet that lost the same ensemble must not come back in lockstep), never giving
@@ -158,6 +168,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const env = sources.env ?? process.env;
   const name = env.name ?? PLUGIN_NAME;
   const conf = moduleConf(name, env[name]);
+  refuseSecretKeys(conf, name);
   const known = new Set<string>(Object.values(SETTINGS).map((setting) => setting.key));
   const unknownKeys = Object.keys(conf).filter((key) => !known.has(key));
   const read = (setting: Setting): string | undefined => {
@@ -177,7 +188,9 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
       parseBoolean('register_modules', read(SETTINGS.registerModules)) ?? DEFAULTS.registerModules,
     stateFile: read(SETTINGS.stateFile) ?? join(pm2Home, `${name}.announcements.json`),
     logLevel: parseLogLevel(read(SETTINGS.logLevel)) ?? DEFAULTS.logLevel,
+    ...readSecureSettings(read),
   };
+  checkSecureSettings(config);
   return { config, unknownKeys };
 }
 

@@ -28,3 +28,4 @@ export type {
 export { awaitingAnnouncement, desiredNodes, diff, nodeName, RESERVED_FIELDS } from './reconcile.js';
 export type { Held, Registrar, SyncResult } from './registry.js';
 export { curatorRegistrar, Registry, zkitRegistrar } from './registry.js';
+export type { SecureSettings } from './secure.js';

@@ -150,8 +150,10 @@ class Pm2Zkit implements Plugin {
 
   async start(): Promise<void> {
     const { connect: connection, root, format, host, sessionTimeout, include, exclude } = this.#config;
+    // Whether TLS and SASL are on, and as whom; never a file's content.
+    const { tls, saslUser } = this.#config;
     this.#log.info(
-      { connect: connection, root, format, host, sessionTimeout, include, exclude },
+      { connect: connection, root, format, host, sessionTimeout, include, exclude, tls, saslUser },
       'pm2-zkit starting',
     );
     await this.#announcements.load();

@@ -6,6 +6,7 @@ import { connect, type ZooKeeper } from '@zkit/client';
 import type { RetryPolicy } from '@zkit/protocol';
 import type { Logger } from 'pino';
 import { DEFAULTS, type PluginConfig } from './config.js';
+import { connectOptions } from './secure.js';
 import { SessionFile, sessionFileFor } from './session-file.js';
 
 export interface ZkConnectionOptions {
@@ -50,7 +51,10 @@ export class ZkConnection {
     for (let attempt = 1; !this.#closed.signal.aborted; attempt++) {
       try {
         const saved = await this.#sessionFile.resumable();
+        // The secrets read again for each attempt: a rotated password or passphrase file is used from the next one.
+        const secure = connectOptions(config);
         const zk = await connect(config.connect, {
+          ...secure,
           sessionTimeout: config.sessionTimeout,
           connectTimeout: this.options.connectTimeout,
           logger: log,
