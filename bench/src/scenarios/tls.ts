@@ -72,7 +72,7 @@ function result(
   const plain = summarize(latency.plain);
   const { inFlight } = ctx.config;
   return {
-    id: 6,
+    id: 7,
     title: 'TLS',
     rows: [
       { metric: 'get(), over mutual TLS: p50', unit: 'us', zkit: tls.p50, direct: null },

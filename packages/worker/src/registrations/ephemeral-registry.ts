@@ -99,7 +99,7 @@ export class EphemeralRegistry {
   /** The placement of an entry: none if in place, the one in flight (an adopted entry's), or a new one. */
   #placing(entry: RegistrationEntry, signal: AbortSignal | undefined): Promise<void> {
     if (this.#present(entry)) return Promise.resolve();
-    return entry.placing?.done ?? schedulePlacement(this.#context, entry, signal);
+    return entry.placing?.done ?? schedulePlacement(this.#context, entry, { signal });
   }
 
   async unregister(path: string, signal?: AbortSignal): Promise<void> {

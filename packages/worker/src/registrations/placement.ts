@@ -32,21 +32,30 @@ interface Attempt {
 /** A placement waiting out a node at its address tries again after this backoff (full jitter). */
 const backoff = exponentialBackoff(PLACEMENT_BACKOFF);
 
+/** The register() call a placement is made for: its caller waits, so a foreign node is its error to hear. */
+export interface PlacementCaller {
+  /** The caller's signal, when it gave one (a call without one gets none: see Calls.signal). */
+  readonly signal?: AbortSignal | undefined;
+}
+
 /**
  * Puts the entry's node in place, after the entry's earlier operations: resolves once the node is ours with the
- * entry's latest data, or when the placement was cancelled; rejects with what cannot be retried. A `signal` (the
- * caller's, for register()) makes a foreign node an error instead of something to wait out, and ABORTED ends it.
- * Creates are sent only on a live connection, so one given up on is not written later from the library's queue.
+ * entry's latest data, or when the placement was cancelled; rejects with what cannot be retried. For a `caller`
+ * (register()), a foreign node is an error instead of something to wait out, and the caller's signal ends it with
+ * ABORTED; without one (a restore), a foreign node is waited out. Creates are sent only on a live connection, so
+ * one given up on is not written later from the library's queue.
  */
 export function schedulePlacement(
   context: PlacementContext,
   entry: RegistrationEntry,
-  signal?: AbortSignal,
+  caller?: PlacementCaller,
 ): Promise<void> {
   const placement: Placement = { controller: new AbortController(), done: Promise.resolve() };
   entry.placing = placement;
+  const signal = caller?.signal;
   const stop = signal ? AbortSignal.any([placement.controller.signal, signal]) : placement.controller.signal;
-  const attempt: Attempt = { context, entry, stop, byCaller: signal !== undefined };
+  // Not `signal !== undefined`: a register() whose caller gave no signal has none, and must still hear NODE_EXISTS.
+  const attempt: Attempt = { context, entry, stop, byCaller: caller !== undefined };
   placement.done = serially(entry, () => place(attempt, placement));
   return placement.done;
 }
