@@ -129,6 +129,11 @@ export function renderMarkdown(
     '| --- | --- | --- |',
     ...scenarios.flatMap((s) => s.checks).map((c) => `| ${checkLine(c).map(escapeCell).join(' | ')} |`),
     '',
+    // A target missed is explained there, with the CPU profiles of both threads: where the time and memory go, and
+    // what stands in the way of each (issue 17).
+    "Where a call's time and a process's memory go, before and after issue 17, and what stands in the way of each",
+    'target not met: [profile-before.md](profile-before.md), [profile-after.md](profile-after.md).',
+    '',
   ];
   for (const scenario of scenarios) {
     out.push(`## ${scenario.id}. ${scenario.title}`, '');
