@@ -11,7 +11,8 @@ export async function recordInReadme(readmePath: string, markdown: string, chart
   const body = markdown
     .replace(/^# .*\n/, '')
     .replace(/^## /gm, '### ')
-    .replaceAll(`](${chart})`, `](results/${chart})`);
+    .replaceAll(`](${chart})`, `](results/${chart})`)
+    .replaceAll('](profile-', '](results/profile-');
   return replaceBetween(readmePath, 'results', body);
 }
 
