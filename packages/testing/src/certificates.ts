@@ -184,42 +184,14 @@ interface AuthoritySpec {
 
 /** A self-signed CA: a CSR self-signed by `openssl x509 -req -signkey`, with exactly our extensions. */
 async function makeAuthority(dir: string, spec: AuthoritySpec): Promise<CertificateAuthority> {
-  const keyFile = join(dir, `${spec.name}.key`);
-  const certFile = join(dir, `${spec.name}.crt`);
-  const key = await writeKey(keyFile);
-  const work = await scratch(dir, spec.name);
-  try {
-    await openssl(spec.env, ['req', '-new', '-key', keyFile, '-subj', `/CN=${spec.cn}`, '-out', work.csr]);
-    await writeFile(
-      work.ext,
-      [
-        'basicConstraints=critical,CA:TRUE',
-        'keyUsage=critical,keyCertSign,cRLSign',
-        'subjectKeyIdentifier=hash',
-        '',
-      ].join('\n'),
-    );
-    await openssl(spec.env, [
-      'x509',
-      '-req',
-      '-in',
-      work.csr,
-      '-signkey',
-      keyFile,
-      '-days',
-      String(spec.days),
-      '-sha256',
-      '-set_serial',
-      serial(),
-      '-extfile',
-      work.ext,
-      '-out',
-      certFile,
-    ]);
-  } finally {
-    await rm(work.dir, { recursive: true, force: true });
-  }
-  return { cert: await readText(certFile), key, certFile, keyFile, cn: spec.cn, dir };
+  const extensions = [
+    'basicConstraints=critical,CA:TRUE',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    'subjectKeyIdentifier=hash',
+  ];
+  const self: LeafSpec = { ...spec, dir, subject: `/CN=${spec.cn}`, extensions };
+  const files = await signed(self, (keyFile) => ['-signkey', keyFile]);
+  return { ...files, cn: spec.cn, dir };
 }
 
 interface LeafSpec {
@@ -240,27 +212,30 @@ async function issue(ca: CertificateAuthority, spec: LeafSpec): Promise<Certific
     );
   }
   await mkdir(spec.dir, { recursive: true });
+  const extensions = [...spec.extensions, 'authorityKeyIdentifier=keyid'];
+  return signed({ ...spec, extensions }, () => ['-CA', ca.certFile, '-CAkey', ca.keyFile]);
+}
+
+/**
+ * A new key and a certificate for it: a CSR for `spec.subject`, signed with `signer`'s flags (`-signkey` for a
+ * self-signed CA, `-CA`/`-CAkey` for one it issues) and exactly `spec.extensions`.
+ */
+async function signed(spec: LeafSpec, signer: (keyFile: string) => string[]): Promise<CertificateFiles> {
   const keyFile = join(spec.dir, `${spec.name}.key`);
   const certFile = join(spec.dir, `${spec.name}.crt`);
   const key = await writeKey(keyFile);
   const work = await scratch(spec.dir, spec.name);
   try {
     await openssl(spec.env, ['req', '-new', '-key', keyFile, '-subj', spec.subject, '-out', work.csr]);
-    await writeFile(work.ext, [...spec.extensions, 'authorityKeyIdentifier=keyid', ''].join('\n'));
+    await writeFile(work.ext, [...spec.extensions, ''].join('\n'));
+    const days = ['-days', String(spec.days), '-sha256', '-set_serial', serial()];
     await openssl(spec.env, [
       'x509',
       '-req',
       '-in',
       work.csr,
-      '-CA',
-      ca.certFile,
-      '-CAkey',
-      ca.keyFile,
-      '-days',
-      String(spec.days),
-      '-sha256',
-      '-set_serial',
-      serial(),
+      ...signer(keyFile),
+      ...days,
       '-extfile',
       work.ext,
       '-out',
