@@ -1,0 +1,158 @@
+// Services views converge under churn: an invariant, not a scenario (convergence.e2e.test.ts checks the same of
+// children and properties views). Another process churns the instances of a few services (`HOST:PORT` children
+// created, deleted, replaced, their JSON data rewritten, now and then with what is no valid instance) with many
+// requests in flight, while zkit opens and closes services views of them, with or without a fault injected
+// meanwhile. Once the churn stops (and the fault healed), every open view must list exactly the instances ZooKeeper
+// holds, each with its data as the view parses it, read by an independent session, within SETTLE_MS.
+// The choices come from a printed seed: replay a failure with ZKIT_TEST_SEED=<seed>. The interleaving with the
+// server is not reproducible; the history of choices is.
+import { waitFor } from '@zkit/testing';
+import { describe, expect, it } from 'vitest';
+import {
+  connectionDrops,
+  type Fault,
+  noFault,
+  sessionExpiries,
+  workerTerminations,
+} from './support/faults.js';
+import { client, observer, root, zkConnect } from './support/harness.js';
+import { type FixtureProcess, startFixture } from './support/process.js';
+import { seeded, testSeed } from './support/random.js';
+import { isVolatileService, serviceIndexOf } from './support/service-plan.js';
+import { differences, readServicesTruth, report, ServicesChurn } from './support/services-views.js';
+
+const SERVICES = 20;
+/** Bounded by time on any machine (a fast one would reach maxOps first and churn for less). */
+const CHURN = { maxOps: 40_000, maxMs: 3000, inFlight: 64 };
+/** The invariant's bound: every open view equals ZooKeeper this long after the churn stopped and faults healed. */
+const SETTLE_MS = 1000;
+/** On failure, how much longer to wait before counting the views again (slow, or stuck for good?). */
+const LATER_MS = 5000;
+/**
+ * Services have 0 to 11 children and cross this during the churn: their lists are followed both by re-reading and
+ * through a persistent recursive watch, and switch from one to the other.
+ */
+const INCREMENTAL_FROM = 4;
+/** Faults are injected at these progress lines of the churner (one every 250 ms): every 0.5 s from 0.5 s to 2.5 s. */
+const FAULT_MARKS = [2, 4, 6, 8, 10];
+
+async function convergesUnderChurn(fault: Fault, allowed: readonly string[]): Promise<void> {
+  const seed = testSeed(`services convergence (${fault.name})`, 21);
+  const base = root(`services-converge-${fault.name.replace(/\W+/g, '-')}`);
+  const obs = await observer();
+  const churner = startFixture('service-churner.ts', [
+    zkConnect(),
+    base,
+    String(SERVICES),
+    String(seed),
+    String(CHURN.maxOps),
+    String(CHURN.maxMs),
+    String(CHURN.inFlight),
+  ]);
+  await churner.line((l) => l.type === 'ready', { timeout: 20_000 });
+  // The server's longest session timeout: a drop on a loaded machine must not expire the session by accident.
+  const zk = await client(
+    { sessionTimeout: 10_000, incrementalChildrenFrom: INCREMENTAL_FROM },
+    fault.connectString,
+  );
+  fault.attach(zk);
+  const views = new ServicesChurn(zk, seeded(seed + 1), {
+    base,
+    services: SERVICES,
+    parallel: 8,
+    maxOpen: 150,
+    closeChance: 0.25,
+  });
+
+  // Views opened before the churn follow it from its first change; the others are opened during it.
+  await views.run(() => false, 100);
+  churner.child.kill('SIGUSR2');
+  await churner.line((l) => l.type === 'churning');
+  let churning = true;
+  const done = churner
+    .line((l) => l.type === 'done', { timeout: CHURN.maxMs + 30_000 })
+    .finally(() => {
+      churning = false;
+    });
+  const injected = injectAtMarks(churner, fault, () => churning);
+  await views.run(() => !churning, 20_000);
+  const summary = await done;
+  const injections = await injected;
+  await fault.heal();
+  await waitFor(() => zk.state === 'connected', { timeout: 20_000, message: 'the client connected' });
+
+  const { instances: truth, leftOut } = await readServicesTruth(
+    obs,
+    views.open.map((open) => open.path),
+  );
+  const mayEnd = (path: string) => isVolatileService(serviceIndexOf(base, path) ?? -1);
+  let found = differences(views.open, truth, mayEnd);
+  const deadline = Date.now() + SETTLE_MS;
+  while (found.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    found = differences(views.open, truth, mayEnd);
+  }
+
+  const failures = Object.fromEntries(views.failures);
+  const instances = [...truth.values()].reduce((sum, list) => sum + (list?.length ?? 0), 0);
+  console.log(
+    `services convergence (${fault.name}), seed ${seed}: churn ${JSON.stringify(summary)}; ` +
+      `views opened ${views.opened}, closed ${views.closed}, open ${views.open.length} ` +
+      `(of ${truth.size} services: ${instances} instances, ${leftOut} children left out), failed ${JSON.stringify(failures)}; ` +
+      `faults injected ${injections}: ${fault.evidence() ?? 'no evidence'}`,
+  );
+  if (found.length > 0) {
+    // Slow or stuck? Look again later, for the failure message only: the invariant's bound is SETTLE_MS.
+    await new Promise((resolve) => setTimeout(resolve, LATER_MS));
+    const later = differences(views.open, truth, mayEnd).length;
+    throw new Error(
+      `seed ${seed}, ${fault.name}: ${report(found, views.open.length)}\n` +
+        `${later} of them still differ ${LATER_MS} ms later`,
+    );
+  }
+  expect(fault.evidence(), 'the fault happened').toBeDefined();
+  expect(Object.keys(failures).filter((code) => !allowed.includes(code))).toEqual([]);
+  expect(views.open.length).toBeGreaterThan(40);
+}
+
+/** Injects the fault at each of FAULT_MARKS progress lines while the churn lasts; resolves how many it injected. */
+async function injectAtMarks(
+  churner: FixtureProcess,
+  fault: Fault,
+  churning: () => boolean,
+): Promise<number> {
+  let injected = 0;
+  for (const mark of FAULT_MARKS) {
+    await waitFor(() => !churning() || churner.lines.filter((l) => l.type === 'progress').length >= mark, {
+      timeout: CHURN.maxMs + 30_000,
+    });
+    if (!churning()) break;
+    await fault.inject();
+    injected++;
+  }
+  return injected;
+}
+
+describe('services views converge to the instances ZooKeeper holds after a churn', {
+  timeout: 40_000,
+}, () => {
+  it('with no fault', async () => {
+    await convergesUnderChurn(noFault(zkConnect()), ['NO_NODE']);
+  });
+
+  it('with connection drops', async () => {
+    await convergesUnderChurn(await connectionDrops(zkConnect()), ['NO_NODE']);
+  });
+
+  it('with connection drops whose reconnect is held, as during an election', async () => {
+    await convergesUnderChurn(await connectionDrops(zkConnect(), 300), ['NO_NODE']);
+  });
+
+  it('with the worker terminated', async () => {
+    await convergesUnderChurn(workerTerminations(zkConnect()), ['NO_NODE', 'WORKER_CRASHED']);
+  });
+
+  it('with the session expired', async () => {
+    await convergesUnderChurn(sessionExpiries(zkConnect()), ['NO_NODE']);
+  });
+});
