@@ -338,6 +338,10 @@ export class ServiceFollower implements MirrorView {
         this.#missing.add(link);
         if (code !== 'NO_NODE') {
           this.#noteProblem({ id: link.id, problem: `its data could not be read: ${code ?? String(error)}` });
+        } else if (this.#children.names.has(link.id)) {
+          // Still listed: it may have been made again before the list was re-read, which then shows no change to
+          // read it again at. Try again until it is read or leaves the list (dropping the link stops this).
+          link.retry = setTimeout(() => this.#load(link), retryDelay(++link.failures)).unref();
         }
         this.#settled(link);
       },

@@ -4,7 +4,7 @@ import { type DataSnapshot, type WorkerApi, type WorkerCommand, zkError } from '
 import type { Remote } from 'comlink';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AbortableCalls } from '../thread/abortable.js';
 import type { WorkerCall } from '../thread/worker-handle.js';
 import { MirrorRegistry } from '../views/mirror-registry.js';
@@ -412,6 +412,18 @@ describe('services view (zkit format)', () => {
     zk.set('/s/h:2', { pid: 2 });
     await turn();
     expect(view.toArray().map((i) => i.id)).toEqual(['h:1', 'h:2']);
+  });
+
+  it('reads again a listed child that was missing when read, though the list never changes again', async () => {
+    const zk = setup();
+    zk.seed('/s');
+    const view = await zk.open('/s');
+    // Deleted before its read and made again before the list was re-read: the list shows no change to act on.
+    zk.registry.onChildren('/s', ['h:1'], []);
+    await turn();
+    expect(view.size).toBe(0);
+    zk.seed('/s/h:1', { pid: 1 });
+    await vi.waitFor(() => expect(view.toArray().map((i) => i.id)).toEqual(['h:1']), { timeout: 5000 });
   });
 
   it('reads a child again when its node was deleted and made again under the same name', async () => {
