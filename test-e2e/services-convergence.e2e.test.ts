@@ -6,11 +6,12 @@
 // holds, each with its data as the view parses it, read by an independent session, within SETTLE_MS.
 // The choices come from a printed seed: replay a failure with ZKIT_TEST_SEED=<seed>. The interleaving with the
 // server is not reproducible; the history of choices is.
-import { waitFor } from '@zkit/testing';
-import { describe, expect, it } from 'vitest';
+import { startZooKeeper, waitFor, type ZooKeeperHandle } from '@zkit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectionDrops,
   type Fault,
+  leaderKills,
   noFault,
   sessionExpiries,
   workerTerminations,
@@ -36,12 +37,20 @@ const INCREMENTAL_FROM = 4;
 /** Faults are injected at these progress lines of the churner (one every 250 ms): every 0.5 s from 0.5 s to 2.5 s. */
 const FAULT_MARKS = [2, 4, 6, 8, 10];
 
-async function convergesUnderChurn(fault: Fault, allowed: readonly string[]): Promise<void> {
+/**
+ * `connectionString`: where the churner and the observer connect (the ensemble, or the shared server); the zkit
+ * client connects through `fault.connectString`.
+ */
+async function convergesUnderChurn(
+  fault: Fault,
+  allowed: readonly string[],
+  connectionString = zkConnect(),
+): Promise<void> {
   const seed = testSeed(`services convergence (${fault.name})`, 21);
   const base = root(`services-converge-${fault.name.replace(/\W+/g, '-')}`);
-  const obs = await observer();
+  const obs = await observer(connectionString);
   const churner = startFixture('service-churner.ts', [
-    zkConnect(),
+    connectionString,
     base,
     String(SERVICES),
     String(seed),
@@ -154,5 +163,17 @@ describe('services views converge to the instances ZooKeeper holds after a churn
 
   it('with the session expired', async () => {
     await convergesUnderChurn(sessionExpiries(zkConnect()), ['NO_NODE']);
+  });
+
+  describe('in a 3-node ensemble', () => {
+    let ensemble: ZooKeeperHandle;
+    beforeAll(async () => {
+      ensemble = await startZooKeeper({ servers: 3 });
+    });
+    afterAll(() => ensemble?.stop());
+
+    it('with the leader killed and restarted', async () => {
+      await convergesUnderChurn(leaderKills(ensemble), ['NO_NODE'], ensemble.connectionString);
+    });
   });
 });
