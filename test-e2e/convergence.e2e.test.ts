@@ -17,7 +17,8 @@ import {
   workerTerminations,
 } from './support/faults.js';
 import { client, observer, root, zkConnect } from './support/harness.js';
-import { type FixtureProcess, startFixture } from './support/process.js';
+import { failIfAny, injectAtMarks, settle } from './support/invariant.js';
+import { startFixture } from './support/process.js';
 import { seeded, testSeed } from './support/random.js';
 import { ViewChurn } from './support/view-churn.js';
 import { differences, readTruth, report } from './support/views.js';
@@ -91,7 +92,10 @@ async function convergesUnderChurn({
     .finally(() => {
       churning = false;
     });
-  const injected = injectAtMarks(churner, fault, () => churning);
+  const injected = injectAtMarks(churner, fault, () => churning, {
+    marks: FAULT_MARKS,
+    timeout: CHURN.maxMs + 30_000,
+  });
   await views.run(() => !churning, 50_000);
   const summary = await done;
   const injections = await injected;
@@ -103,12 +107,8 @@ async function convergesUnderChurn({
     views.open.map((open) => open.path),
   );
   const mayEnd = (path: string) => isVolatile(indexOf(base, path) ?? -1);
-  let found = differences(views.open, truth, mayEnd);
-  const deadline = Date.now() + SETTLE_MS;
-  while (found.length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    found = differences(views.open, truth, mayEnd);
-  }
+  const find = () => differences(views.open, truth, mayEnd);
+  const found = await settle(find, SETTLE_MS);
 
   const failures = Object.fromEntries(views.failures);
   console.log(
@@ -116,36 +116,10 @@ async function convergesUnderChurn({
       `views opened ${views.opened}, closed ${views.closed}, open ${views.open.length}, failed ${JSON.stringify(failures)}; ` +
       `faults injected ${injections}: ${fault.evidence() ?? 'no evidence'}`,
   );
-  if (found.length > 0) {
-    // Slow or stuck? Look again later, for the failure message only: the invariant's bound is SETTLE_MS.
-    await new Promise((resolve) => setTimeout(resolve, LATER_MS));
-    const later = differences(views.open, truth, mayEnd).length;
-    throw new Error(
-      `seed ${seed}, ${fault.name}: ${report(found, views.open.length)}\n` +
-        `${later} of them still differ ${LATER_MS} ms later`,
-    );
-  }
+  await failIfAny(found, find, `seed ${seed}, ${fault.name}: ${report(found, views.open.length)}`, LATER_MS);
   expect(fault.evidence(), 'the fault happened').toBeDefined();
   expect(Object.keys(failures).filter((code) => !allowed.includes(code))).toEqual([]);
   expect(views.open.length).toBeGreaterThan(100);
-}
-
-/** Injects the fault at each of FAULT_MARKS progress lines while the churn lasts; resolves how many it injected. */
-async function injectAtMarks(
-  churner: FixtureProcess,
-  fault: Fault,
-  churning: () => boolean,
-): Promise<number> {
-  let injected = 0;
-  for (const mark of FAULT_MARKS) {
-    await waitFor(() => !churning() || churner.lines.filter((l) => l.type === 'progress').length >= mark, {
-      timeout: CHURN.maxMs + 30_000,
-    });
-    if (!churning()) break;
-    await fault.inject();
-    injected++;
-  }
-  return injected;
 }
 
 // Six faults, each recovered from before the next (an expiry waits for the new session): slow on a loaded machine.
