@@ -7,7 +7,7 @@
 import type { ConnectOptions } from '@zkit/client';
 import { type SecureZooKeeperHandle, startZooKeeper, waitFor, type ZooKeeperHandle } from '@zkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { indexOf, isVolatile } from './support/churn-plan.js';
+import { indexOf, isVolatile, nodePath } from './support/churn-plan.js';
 import {
   connectionDrops,
   type Fault,
@@ -21,7 +21,7 @@ import { failIfAny, injectAtMarks, settle } from './support/invariant.js';
 import { startFixture } from './support/process.js';
 import { seeded, testSeed } from './support/random.js';
 import { ViewChurn } from './support/view-churn.js';
-import { differences, readTruth, report } from './support/views.js';
+import { differences, openView, readTruth, report } from './support/views.js';
 
 const NODES = 300;
 /** Bounded by time on any machine (a fast one would reach maxOps first and churn for less). */
@@ -74,9 +74,9 @@ async function convergesUnderChurn({
     fault.connectString,
   );
   fault.attach(zk);
-  const views = new ViewChurn(zk, seeded(seed + 1), {
-    base,
-    nodes: NODES,
+  const views = new ViewChurn(seeded(seed + 1), {
+    open: (random) =>
+      openView(zk, random.chance(0.5) ? 'children' : 'properties', nodePath(base, random.int(NODES))),
     parallel: 16,
     maxOpen: 500,
     closeChance: 0.25,

@@ -20,8 +20,9 @@ import { client, observer, root, zkConnect } from './support/harness.js';
 import { failIfAny, injectAtMarks, settle } from './support/invariant.js';
 import { startFixture } from './support/process.js';
 import { seeded, testSeed } from './support/random.js';
-import { isVolatileService, serviceIndexOf } from './support/service-plan.js';
-import { differences, readServicesTruth, report, ServicesChurn } from './support/services-views.js';
+import { isVolatileService, serviceIndexOf, servicePath } from './support/service-plan.js';
+import { differences, readServicesTruth, report } from './support/services-views.js';
+import { ViewChurn } from './support/view-churn.js';
 
 const SERVICES = 20;
 /** Bounded by time on any machine (a fast one would reach maxOps first and churn for less). */
@@ -66,9 +67,11 @@ async function convergesUnderChurn(
     fault.connectString,
   );
   fault.attach(zk);
-  const views = new ServicesChurn(zk, seeded(seed + 1), {
-    base,
-    services: SERVICES,
+  const views = new ViewChurn(seeded(seed + 1), {
+    open: async (random) => {
+      const path = servicePath(base, random.int(SERVICES));
+      return { path, view: await zk.services(path, { format: 'zkit' }) };
+    },
     parallel: 8,
     maxOpen: 150,
     closeChance: 0.25,

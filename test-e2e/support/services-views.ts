@@ -1,74 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Instance, JsonObject, Services, ZooKeeper } from '@zkit/client';
+import type { Instance, JsonObject, Services } from '@zkit/client';
 import type { Observer } from '@zkit/testing';
 import { retryThroughFailover } from './harness.js';
-import type { Random } from './random.js';
-import { servicePath } from './service-plan.js';
 
 /** One open zkit services view (zkit format) and the service it is of. */
 export interface OpenServices {
   readonly path: string;
   readonly view: Services;
-}
-
-export interface ServicesChurnOptions {
-  readonly base: string;
-  readonly services: number;
-  /** Opens in flight at once. */
-  readonly parallel: number;
-  /** Most views open at once; past it, views are closed. */
-  readonly maxOpen: number;
-  /** Chance that a step closes a view rather than opening one. */
-  readonly closeChance: number;
-}
-
-/**
- * Opens and closes services views of random services, with several opens in flight (as ViewChurn does for children
- * and properties views). The choices come from a seeded generator, drawn synchronously at each step. Opens that
- * fail are counted by error code (a view of a service the churn just deleted rejects NO_NODE).
- */
-export class ServicesChurn {
-  readonly open: OpenServices[] = [];
-  readonly failures = new Map<string, number>();
-  opened = 0;
-  closed = 0;
-
-  constructor(
-    private readonly zk: ZooKeeper,
-    private readonly random: Random,
-    private readonly options: ServicesChurnOptions,
-  ) {}
-
-  /** Runs steps until `stop()` holds (checked between steps), with `parallel` lanes; at most `maxSteps` steps. */
-  async run(stop: () => boolean, maxSteps: number): Promise<void> {
-    let steps = 0;
-    const lane = async () => {
-      while (!stop() && steps < maxSteps) {
-        steps++;
-        await this.step();
-      }
-    };
-    await Promise.all(Array.from({ length: this.options.parallel }, lane));
-  }
-
-  async step(): Promise<void> {
-    const { closeChance, maxOpen, services, base } = this.options;
-    if (this.open.length > 0 && (this.open.length >= maxOpen || this.random.chance(closeChance))) {
-      const [closing] = this.open.splice(this.random.int(this.open.length), 1);
-      closing?.view.close();
-      this.closed++;
-      return;
-    }
-    const path = servicePath(base, this.random.int(services));
-    try {
-      this.open.push({ path, view: await this.zk.services(path, { format: 'zkit' }) });
-      this.opened++;
-    } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      const name = typeof code === 'string' ? code : String(error);
-      this.failures.set(name, (this.failures.get(name) ?? 0) + 1);
-    }
-  }
 }
 
 /**

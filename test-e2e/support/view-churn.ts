@@ -1,11 +1,16 @@
-import type { ZooKeeper } from '@zkit/client';
-import { nodePath } from './churn-plan.js';
 import type { Random } from './random.js';
-import { type OpenView, openView, type ViewKind } from './views.js';
 
-export interface ViewChurnOptions {
-  readonly base: string;
-  readonly nodes: number;
+/** Anything a churn opens: closing it must stop it following. */
+export interface Closable {
+  readonly view: { close(): void };
+}
+
+export interface ViewChurnOptions<V extends Closable> {
+  /**
+   * Opens one view of a random node; draws its choices from `random` before its first await, so the sequence of
+   * choices does not depend on timing.
+   */
+  readonly open: (random: Random) => Promise<V>;
   /** Opens in flight at once. */
   readonly parallel: number;
   /** Most views open at once; past it, views are closed. */
@@ -15,20 +20,20 @@ export interface ViewChurnOptions {
 }
 
 /**
- * Opens and closes zkit views of random nodes of the churned tree, with several opens in flight. The choices come
- * from a seeded generator, drawn synchronously at each step so they do not depend on timing. Opens that fail are
- * counted by error code (a view of a node the churn just deleted rejects NO_NODE).
+ * Opens and closes zkit views (children, properties, services: what `open` makes) of random nodes of a churned
+ * tree, with several opens in flight. The choices come from a seeded generator, drawn synchronously at each step so
+ * they do not depend on timing. Opens that fail are counted by error code (a view of a node the churn just deleted
+ * rejects NO_NODE).
  */
-export class ViewChurn {
-  readonly open: OpenView[] = [];
+export class ViewChurn<V extends Closable> {
+  readonly open: V[] = [];
   readonly failures = new Map<string, number>();
   opened = 0;
   closed = 0;
 
   constructor(
-    private readonly zk: ZooKeeper,
     private readonly random: Random,
-    private readonly options: ViewChurnOptions,
+    private readonly options: ViewChurnOptions<V>,
   ) {}
 
   /** Runs steps until `stop()` holds (checked between steps), with `parallel` lanes; at most `maxSteps` steps. */
@@ -44,17 +49,15 @@ export class ViewChurn {
   }
 
   async step(): Promise<void> {
-    const { closeChance, maxOpen, nodes, base } = this.options;
+    const { closeChance, maxOpen } = this.options;
     if (this.open.length > 0 && (this.open.length >= maxOpen || this.random.chance(closeChance))) {
       const [closing] = this.open.splice(this.random.int(this.open.length), 1);
       closing?.view.close();
       this.closed++;
       return;
     }
-    const kind: ViewKind = this.random.chance(0.5) ? 'children' : 'properties';
-    const path = nodePath(base, this.random.int(nodes));
     try {
-      this.open.push(await openView(this.zk, kind, path));
+      this.open.push(await this.options.open(this.random));
       this.opened++;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
